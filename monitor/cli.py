@@ -1,0 +1,376 @@
+"""Command line: a thin shell over the library. Library errors become one-line CLI errors here."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from tabulate import tabulate
+
+from . import service, views
+from .clock import FixedClock, SystemClock, local_str, parse_cli_time
+from .config import Config, load_config
+from .errors import ConfigError, MonitorError
+from .policy_defaults import LEVELS, ROLE_NAMES
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class App:
+    """Lazily opened config, database and clock for one command."""
+
+    def __init__(self, config_path: str, db_path: str, now_text: str | None):
+        self.config_path, self.db_path, self.now_text = config_path, db_path, now_text
+        self._config: Config | None = None
+        self._db = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def optional_config(self) -> Config | None:
+        return self.config() if Path(self.config_path).exists() else None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        c = self.optional_config()
+        return c.tz if c else DEFAULT_TZ
+
+    @property
+    def clock(self):
+        return FixedClock(parse_cli_time(self.now_text, self.tz)) if self.now_text else SystemClock()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def db(self):
+        if self._db is None:
+            from .db import open_db
+            self._db = open_db(self.db_path)
+        return self._db
+
+    def time(self, text: str | None) -> datetime:
+        return parse_cli_time(text, self.tz) if text else self.now()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class MonitorGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            for p in e.problems:
+                click.echo(p, err=True)
+            ctx.exit(2)
+        except MonitorError as e:
+            click.echo(f"错误: {e}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="sources.yaml", show_default=True,
+              help="Config file (or MONITOR_CONFIG).")
+@click.option("--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
+              help="SQLite file (or MONITOR_DB).")
+@click.option("--now", "now_text", metavar="TIME", help="Freeze the clock at this ISO 8601 time (replays, drills).")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx, config_path, db_path, now_text, verbose):
+    """舆情 monitor: collect, judge, and keep the legal response clocks.
+
+    \b
+    Example:
+      monitor --now 2026-03-16T14:00+08:00 issues --json
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = App(config_path, db_path, now_text)
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@pass_app
+def check(app: App):
+    """Validate the config; exit 2 listing `file:line: problem`.
+
+    \b
+    Example:
+      monitor --config sources.yaml check
+    """
+    c = app.config()
+    click.echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@pass_app
+def collect(app: App, source_ids):
+    """One collection pass: fetch, parse, keep relevant, dedupe, score, cluster.
+
+    \b
+    Example:
+      monitor collect --source chinanews
+    """
+    from .pipeline import Collector
+    config = app.config()
+    unknown = [s for s in source_ids if config.source(s) is None]
+    if unknown:
+        raise MonitorError(f"未知的来源: {', '.join(unknown)}")
+    collector = Collector(app.db, config, app.clock)
+    try:
+        reports = collector.collect(list(source_ids) or None)
+    finally:
+        collector.close()
+    rows = [[r.source_id, "正常" if r.ok else "失败", r.fetched, r.new_posts,
+             ", ".join(f"{k}={v}" for k, v in r.dropped.items()) or "-",
+             ", ".join(map(str, r.new_issue_ids)) or "-", r.error or ""] for r in reports]
+    click.echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
+
+
+def _make_channel(config: Config):
+    from .channels import EmailChannel
+    if config.smtp is None:
+        raise MonitorError("sources.yaml 没有配置 smtp, 无法发送通知")
+    return EmailChannel(config.smtp)
+
+
+@cli.command()
+@pass_app
+def tick(app: App):
+    """Evaluate open deadlines at now; send due reminders and escalations, each exactly once.
+
+    \b
+    Example:
+      monitor --now 2026-03-16T13:30+08:00 tick
+    """
+    from .outbox import Renderer, templates_dir, tick as run_tick
+    config = app.config()
+    report = run_tick(app.db, config, app.now(), _make_channel(config), Renderer(templates_dir(config)))
+    for n in report.delivered:
+        click.echo(f"已发送 [{ROLE_NAMES[n['role']]}] {n['subject']}")
+    for n in report.failed:
+        click.echo(f"发送失败 [{ROLE_NAMES[n['role']]}] {n['subject']}: {n['last_error']}", err=True)
+    for d in report.skipped:
+        click.echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
+    if not (report.delivered or report.failed):
+        click.echo("没有需要发送的通知")
+
+
+@cli.command()
+@pass_app
+def run(app: App):
+    """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
+
+    \b
+    Example:
+      MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
+    """
+    from .daemon import run_daemon
+    run_daemon(app.config(), app.db_path, app.clock)
+
+
+def _deadline_brief(d: dict, tz) -> str:
+    label = d["label"]
+    if d["status"] in ("met", "met_late"):
+        return f"{label}: 已完成{'(超时)' if d['status'] == 'met_late' else ''}"
+    if d["status"] == "cancelled":
+        return f"{label}: 已取消"
+    r = d["remaining_s"]
+    h, m = divmod(abs(r) // 60, 60)
+    return f"{label}: {'剩' if r >= 0 else '已超时'}{h}小时{m}分 (截止 {local_str(_dt(d['due_at']), tz)})"
+
+
+def _dt(text):
+    from .clock import from_iso
+    return from_iso(text)
+
+
+@cli.command("issues")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable field names).")
+@click.option("--all", "include_closed", is_flag=True, help="Include closed issues.")
+@pass_app
+def issues_cmd(app: App, as_json, include_closed):
+    """Ranked issues (open by default), with their deadlines.
+
+    \b
+    Example:
+      monitor issues --json --all
+    """
+    items = views.list_issues(app.db, app.now(), include_closed)
+    if as_json:
+        return _echo_json(items)
+    if not items:
+        return click.echo("目前没有舆情")
+    tz = app.tz
+    rows = [[i["id"], i["level"] or f"({i['suggested_level']})", i["heat"], f"{i['negative_share']:.0%}",
+             i["post_count"], local_str(_dt(i["first_seen_at"]), tz), "开" if i["status"] == "open" else "关",
+             "\n".join(_deadline_brief(d, tz) for d in i["deadlines"]) or "-", i["title"][:30]]
+            for i in items]
+    click.echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def show(app: App, issue_id, as_json):
+    """One issue with its posts, deadlines, notifications and audit trail.
+
+    \b
+    Example:
+      monitor show 3
+    """
+    i = views.show_issue(app.db, issue_id, app.now())
+    if as_json:
+        return _echo_json(i)
+    tz = app.tz
+    click.echo(f"舆情 {i['id']}: {i['title']}")
+    click.echo(f"  状态 {'处置中' if i['status'] == 'open' else '已关闭'}  级别 {i['level'] or '未定级'}"
+               f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
+    click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
+               f"  首次发现 {local_str(_dt(i['first_seen_at']), tz)}")
+    click.echo("\n时限:")
+    for d in i["deadlines"]:
+        click.echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
+    click.echo("\n信息:")
+    click.echo(tabulate([[p["id"], p["source_id"], p["sentiment_label"], local_str(_dt(p["seen_at"]), tz),
+                          p["matched_rule"], p["title"][:40]] for p in i["posts"]],
+                        headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))
+    click.echo("\n通知:")
+    for n in i["notifications"]:
+        click.echo(f"  {local_str(_dt(n['fire_at']), tz)} [{ROLE_NAMES[n['role']]}] {n['status']} {n['subject']}")
+    click.echo("\n操作记录:")
+    for a in i["actions"]:
+        click.echo(f"  {local_str(_dt(a['at']), tz)} {a['by']} {a['action']} {json.dumps(a['detail'], ensure_ascii=False)}")
+
+
+@cli.command("alerts")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def alerts_cmd(app: App, as_json):
+    """The duty officer's view: deadlines due within 2 h or overdue, broken sources, undelivered notices.
+
+    \b
+    Example:
+      monitor alerts --json
+    """
+    a = views.alerts(app.db, app.now())
+    if as_json:
+        return _echo_json(a)
+    tz = app.tz
+    click.echo("即将到期或已超时的时限:" if a["deadlines"] else "没有即将到期的时限")
+    for d in a["deadlines"]:
+        click.echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
+    click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源正常")
+    for s in a["sources"]:
+        click.echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
+    if a["undelivered"]:
+        click.echo("未送达的通知:")
+        for n in a["undelivered"]:
+            click.echo(f"  [{n['issue_id']}] {n['subject']} (尝试 {n['attempts']} 次: {n['last_error'] or '等待发送'})")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--level", required=True, help="I | II | III | IV")
+@click.option("--by", "by", required=True, help="Who confirms the level.")
+@pass_app
+def declare(app: App, issue_id, level, by):
+    """Confirm an issue's severity; starts the clocks the policy defines for that level.
+
+    \b
+    Example:
+      monitor declare 3 --level II --by 张敏
+    """
+    config = app.config()
+    r = service.declare(app.db, config, issue_id, level.upper(), by, app.now())
+    click.echo(f"舆情 {issue_id} 定为 {r.level} 级")
+    for s in r.started:
+        click.echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--by", "by", required=True, help="Who acknowledges.")
+@pass_app
+def ack(app: App, issue_id, by):
+    """Acknowledge an issue: stops repeated overdue reminders (not the clocks).
+
+    \b
+    Example:
+      monitor ack 3 --by 张敏
+    """
+    service.ack(app.db, issue_id, by, app.now())
+    click.echo(f"舆情 {issue_id} 已确认收到")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--kind", required=True, type=click.Choice(service.RESPONSE_KINDS))
+@click.option("--url", required=True, help="Where it was published (evidence).")
+@click.option("--at", "at_text", metavar="TIME", help="When it was published (default: now).")
+@click.option("--by", "by", required=True, help="Who records it.")
+@pass_app
+def respond(app: App, issue_id, kind, url, at_text, by):
+    """Record a release / press conference / response with its evidence; stops that clock.
+
+    \b
+    Example:
+      monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
+    """
+    r = service.respond(app.db, issue_id, kind, url, app.time(at_text), by, app.now())
+    if r.deadline_id is None:
+        click.echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
+    else:
+        click.echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--by", "by", required=True)
+@click.option("--reason", required=True)
+@pass_app
+def close(app: App, issue_id, by, reason):
+    """Close an issue; its open clocks are cancelled.
+
+    \b
+    Example:
+      monitor close 3 --by 张敏 --reason 已处置完毕
+    """
+    n = service.close(app.db, issue_id, by, reason, app.now())
+    click.echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
+
+
+@cli.command()
+@click.option("--speed", type=float, default=0.0, help="Seconds of real time per simulated 10 minutes (0: fast).")
+@pass_app
+def demo(app: App, speed):
+    """The drill: a scripted crisis served locally, run through the whole pipeline in simulated time.
+
+    \b
+    Example:
+      monitor --db monitor-demo.db demo
+    """
+    from .drill.run import run_drill
+    db_path = app.db_path if app.db_path != "monitor.db" else "monitor-demo.db"
+    run_drill(db_path, app.now_text, speed)
+
+
+def main() -> None:
+    cli(prog_name="monitor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The one clock. Every component asks a Clock for the time; nothing calls datetime.now().
+
+`SystemClock` is the wall clock, `FixedClock` is frozen (CLI `--now`), and
+`SimClock` is advanced by hand (the drill, tests).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidInput
+
+UTC = timezone.utc
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    def __init__(self, at: datetime):
+        self._at = ensure_aware(at)
+
+    def now(self) -> datetime:
+        return self._at
+
+
+class SimClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start_at: datetime):
+        self._at = ensure_aware(start_at)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._at += delta
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = ensure_aware(at)
+
+
+def ensure_aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise InvalidInput(f"time without a timezone: {at.isoformat()}")
+    return at.astimezone(UTC)
+
+
+def parse_cli_time(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 from an operator; a time without an offset is read in the agency's timezone."""
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"不是有效的时间 (ISO 8601, 例如 2026-03-16T09:30+08:00): {text!r}") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz)
+    return at.astimezone(UTC)
+
+
+def to_iso(at: datetime | None) -> str | None:
+    """Stored form: aware UTC, ISO 8601, seconds precision."""
+    if at is None:
+        return None
+    return ensure_aware(at).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def local_str(at: datetime | None, tz: ZoneInfo) -> str:
+    """Shown form: local time of the agency, minutes precision."""
+    if at is None:
+        return "-"
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,1 @@
+"""The drill (`monitor demo`): a fictional crisis, local sources, a local SMTP sink, simulated time."""

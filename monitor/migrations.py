@@ -1,0 +1,60 @@
+"""Named schema migrations, applied in order at start. Append only; never edit a shipped one."""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+
+def m0001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create({
+        "id": str, "kind": str, "url": str, "own": int, "status": str,
+        "last_attempt_at": str, "last_success_at": str, "last_error_at": str, "last_error": str,
+        "consecutive_failures": int, "items_last_pass": int, "bytes_last_pass": int,
+        "etag": str, "last_modified": str,
+    }, pk="id", defaults={"status": "unknown", "consecutive_failures": 0})
+    db["issues"].create({
+        "id": int, "title": str, "keywords": str, "signature": str, "status": str,
+        "level": str, "suggested_level": str, "suggested_reason": str,
+        "heat": float, "negative_share": float, "post_count": int, "source_count": int, "repost_count": int,
+        "first_published_at": str, "first_published_precision": str, "first_seen_at": str,
+        "last_post_at": str, "declared_at": str, "declared_by": str,
+        "acked_at": str, "acked_by": str, "closed_at": str, "closed_by": str, "close_reason": str,
+    }, pk="id", defaults={"status": "open", "post_count": 0, "source_count": 0, "heat": 0.0,
+                          "negative_share": 0.0})
+    db["posts"].create({
+        "id": int, "source_id": str, "url": str, "canonical_url": str, "guid": str,
+        "content_hash": str, "title": str, "body": str, "published_at": str,
+        "published_precision": str, "seen_at": str, "sentiment_label": str,
+        "sentiment_score": float, "matched_rule": str, "own": int, "authority": float,
+        "issue_id": int, "duplicate_of": int,
+    }, pk="id", foreign_keys=[("source_id", "sources", "id"), ("issue_id", "issues", "id")])
+    db["posts"].create_index(["canonical_url"], unique=True)
+    db["posts"].create_index(["content_hash"])
+    db["posts"].create_index(["issue_id"])
+    db["issue_posts"].create({"post_id": int, "issue_id": int, "added_at": str, "similarity": float},
+                             pk="post_id", foreign_keys=[("post_id", "posts", "id"), ("issue_id", "issues", "id")])
+    db["issue_posts"].create_index(["issue_id"])
+    db["deadlines"].create({
+        "id": int, "issue_id": int, "kind": str, "basis": str, "start_basis": str,
+        "started_at": str, "due_at": str, "status": str, "met_at": str, "evidence_url": str,
+        "created_at": str,
+    }, pk="id", foreign_keys=[("issue_id", "issues", "id")], defaults={"status": "open"})
+    db["deadlines"].create_index(["issue_id", "kind"], unique=True)
+    db["notifications"].create({
+        "id": int, "key": str, "issue_id": int, "deadline_id": int, "stage": str, "role": str,
+        "recipients": str, "subject": str, "body": str, "fire_at": str, "created_at": str,
+        "status": str, "attempts": int, "last_error": str, "next_attempt_at": str,
+        "sent_at": str, "late": int, "message_id": str,
+    }, pk="id", defaults={"status": "pending", "attempts": 0, "late": 0})
+    db["notifications"].create_index(["key"], unique=True)
+    db["notifications"].create_index(["status"])
+    db["actions"].create({
+        "id": int, "at": str, "by": str, "issue_id": int, "action": str, "detail": str,
+    }, pk="id")
+    db["actions"].create_index(["issue_id"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", m0001_initial),
+]

@@ -1,0 +1,121 @@
+"""A collect pass: fetch → parse → the judgement stages (in STAGES order) → store.
+
+The order of judgement is written here once. A new stage is one module in
+`monitor/stages/` plus one line in STAGES.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import httpx
+import sqlite_utils
+
+from . import store
+from .clock import Clock
+from .config import Config, Keywords, Source
+from .errors import FetchError
+from .fetch import fetch, make_client
+from .models import Candidate, Drop, PassReport, RawItem
+from .parse import parse_feed, parse_html_list
+from .stages import cluster, dedupe, normalize, relevance, sentiment
+
+log = logging.getLogger(__name__)
+
+STAGES = [
+    normalize.stage,    # canonical URL, content hash, publication time
+    relevance.stage,    # 主体词 / 地域词 + 事件词 / 排除词
+    dedupe.stage,       # same URL or same content already stored
+    sentiment.stage,    # positive / neutral / negative with a score
+    cluster.stage,      # join an open issue or open a new one
+]
+
+
+@dataclass
+class PassContext:
+    """What stages may read: config values, the scorer, and storage lookups."""
+    tz: ZoneInfo
+    keywords: Keywords
+    stopwords: tuple[str, ...]
+    scorer: object
+    lookups: store.Lookups
+
+    def __getattr__(self, name):        # known_url, known_hash, open_issue_signatures
+        return getattr(self.lookups, name)
+
+
+def judge(c: Candidate, ctx: PassContext) -> Candidate | Drop:
+    for stage in STAGES:
+        result = stage(c, ctx)
+        if isinstance(result, Drop):
+            return result
+        c = result
+    return c
+
+
+def read_items(client: httpx.Client, db: sqlite_utils.Database, source: Source) -> tuple[list[RawItem], int, object]:
+    row = store.source_row(db, source.id) or {}
+    result = fetch(client, source.id, source.url, row.get("etag"), row.get("last_modified"))
+    if result.not_modified:
+        return [], 0, result
+    if source.kind == "rss":
+        items = parse_feed(result.body, result.content_type)
+    else:
+        items = parse_html_list(result.body, source.selectors, result.url, result.content_type)
+    return items, len(result.body), result
+
+
+class Collector:
+    """Runs passes for sources; holds the HTTP client and the (lazily loaded) sentiment scorer."""
+
+    def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock,
+                 scorer: object | None = None, client: httpx.Client | None = None):
+        self.db, self.config, self.clock = db, config, clock
+        self.scorer = scorer or sentiment.SnowNLPScorer()
+        self.client = client or make_client()
+        k = config.agency.keywords
+        self.stopwords = tuple(k.subject) + tuple(k.region) + (config.agency.name,)
+        store.sync_sources(db, config)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def collect(self, source_ids: list[str] | None = None) -> list[PassReport]:
+        sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
+        return [self.collect_source(s) for s in sources]
+
+    def collect_source(self, source: Source) -> PassReport:
+        now = self.clock.now()
+        try:
+            items, nbytes, result = read_items(self.client, self.db, source)
+        except FetchError as e:
+            before = store.record_fetch_failure(self.db, source.id, now, str(e))
+            if before.get("last_error") != str(e):      # log a repeated failure only when it changes
+                log.warning("source failed source=%s reason=%s", source.id, e)
+            return PassReport(source.id, ok=False, error=str(e))
+        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.stopwords, self.scorer,
+                          store.Lookups(self.db, now))
+        dropped: Counter[str] = Counter()
+        new_posts, reposts, new_issues, touched = 0, 0, [], []
+        for raw in items:
+            c = Candidate(source.id, source.own, source.authority, raw, now)
+            judged = judge(c, ctx)
+            if isinstance(judged, Drop):
+                dropped[judged.value] += 1
+                continue
+            stored = store.store_candidate(self.db, judged)
+            if stored is None:
+                dropped[Drop.DUPLICATE_URL.value] += 1
+                continue
+            new_posts += 1
+            reposts += judged.duplicate_of is not None
+            if stored[1] is not None:
+                (new_issues if judged.new_issue else touched).append(stored[1])
+        store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
+                                   getattr(result, "etag", None), getattr(result, "last_modified", None))
+        log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), new_posts,
+                 dict(dropped))
+        return PassReport(source.id, True, len(items), new_posts, reposts, dict(dropped), tuple(new_issues),
+                          tuple(dict.fromkeys(touched)), nbytes, None, getattr(result, "not_modified", False))

@@ -1,0 +1,142 @@
+"""Officer actions on issues. Each validates, writes, and records itself in the audit trail."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from . import store
+from .clock import from_iso, to_iso
+from .config import Config
+from .errors import InvalidInput, NotFound
+from .policy import ClockStart, IssueTimes, clocks_for_level
+from .policy_defaults import LEVELS
+from .timeparse import Precision
+
+RESPONSE_KINDS = ("release", "press_conference", "response")
+
+
+def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:
+    row = store.issue_row(db, issue_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {issue_id} 的舆情")
+    return row
+
+
+def _require_by(by: str) -> str:
+    if not by or not by.strip():
+        raise InvalidInput("--by 需要填写操作人姓名")
+    return by.strip()
+
+
+@dataclass(frozen=True)
+class DeclareResult:
+    issue_id: int
+    level: str
+    started: tuple[ClockStart, ...]
+
+
+def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str, by: str,
+            now: datetime) -> DeclareResult:
+    if level not in LEVELS:
+        raise InvalidInput(f"级别应为 {' / '.join(LEVELS)}, 实际是 {level!r}")
+    by = _require_by(by)
+    row = get_issue(db, issue_id)
+    if row["status"] != "open":
+        raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
+    times = IssueTimes(
+        first_seen_at=from_iso(row["first_seen_at"]),
+        first_published_at=from_iso(row["first_published_at"]),
+        first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
+        declared_at=now,
+    )
+    existing = frozenset(r["kind"] for r in db.query("select kind from deadlines where issue_id = ?", [issue_id]))
+    starts = clocks_for_level(level, config.policies, times, existing)
+    with db.atomic():
+        db["issues"].update(issue_id, {"level": level, "declared_at": to_iso(now), "declared_by": by})
+        store.record_action(db, now, by, issue_id, "declare", level=level, previous=row["level"],
+                            suggested=row["suggested_level"])
+        for s in starts:
+            rule = config.policies[s.kind]
+            earlier = _earlier_response(db, issue_id, s.kind)
+            deadline_id = db["deadlines"].insert({
+                "issue_id": issue_id, "kind": s.kind, "basis": rule.basis, "start_basis": s.start_basis,
+                "started_at": to_iso(s.started_at), "due_at": to_iso(s.due_at),
+                "status": "met" if earlier else "open", "created_at": to_iso(now),
+                "met_at": earlier["published_at"] if earlier else None,
+                "evidence_url": earlier["url"] if earlier else None,
+            }).last_pk
+            store.record_action(db, now, by, issue_id, "clock_start", kind=s.kind, deadline_id=deadline_id,
+                                started_at=to_iso(s.started_at), due_at=to_iso(s.due_at),
+                                start_basis=s.start_basis, already_met=bool(earlier))
+    return DeclareResult(issue_id, level, tuple(starts))
+
+
+def _earlier_response(db, issue_id: int, kind: str) -> dict | None:
+    """A response recorded before its clock existed (e.g. released, then declared)."""
+    for r in db.query("select detail from actions where issue_id = ? and action = 'respond' order by id", [issue_id]):
+        d = json.loads(r["detail"])
+        if d.get("kind") == kind:
+            return d
+    return None
+
+
+def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime) -> None:
+    by = _require_by(by)
+    get_issue(db, issue_id)
+    with db.atomic():
+        db["issues"].update(issue_id, {"acked_at": to_iso(now), "acked_by": by})
+        store.record_action(db, now, by, issue_id, "ack")
+
+
+@dataclass(frozen=True)
+class RespondResult:
+    issue_id: int
+    kind: str
+    deadline_id: int | None
+    on_time: bool | None        # None when no clock of that kind was running
+
+
+def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: datetime, by: str,
+            now: datetime) -> RespondResult:
+    if kind not in RESPONSE_KINDS:
+        raise InvalidInput(f"--kind 应为 {' / '.join(RESPONSE_KINDS)}, 实际是 {kind!r}")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--url 需要一个 http(s) 网址作为证据, 实际是 {url!r}")
+    if at > now:
+        raise InvalidInput("--at 不能晚于当前时间")
+    by = _require_by(by)
+    get_issue(db, issue_id)
+    rows = list(db.query("select * from deadlines where issue_id = ? and kind = ? and status = 'open'",
+                         [issue_id, kind]))
+    with db.atomic():
+        store.record_action(db, now, by, issue_id, "respond", kind=kind, url=url, published_at=to_iso(at))
+        if not rows:
+            return RespondResult(issue_id, kind, None, None)
+        d = rows[0]
+        db["deadlines"].update(d["id"], {"status": "met", "met_at": to_iso(at), "evidence_url": url})
+        on_time = at <= from_iso(d["due_at"])
+        store.record_action(db, now, by, issue_id, "clock_stop", kind=kind, deadline_id=d["id"],
+                            met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
+    return RespondResult(issue_id, kind, d["id"], on_time)
+
+
+def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
+    """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
+    by = _require_by(by)
+    if not reason or not reason.strip():
+        raise InvalidInput("--reason 需要填写关闭原因")
+    row = get_issue(db, issue_id)
+    if row["status"] == "closed":
+        raise InvalidInput(f"舆情 {issue_id} 已经关闭")
+    with db.atomic():
+        db["issues"].update(issue_id, {"status": "closed", "closed_at": to_iso(now), "closed_by": by,
+                                       "close_reason": reason})
+        open_ids = [r["id"] for r in db.query(
+            "select id from deadlines where issue_id = ? and status = 'open'", [issue_id])]
+        for d in open_ids:
+            db["deadlines"].update(d, {"status": "cancelled"})
+        store.record_action(db, now, by, issue_id, "close", reason=reason, cancelled_deadlines=open_ids)
+    return len(open_ids)

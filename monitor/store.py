@@ -1,0 +1,147 @@
+"""Reads and writes of posts, issues, sources and the audit trail. All SQL lives here and in service/outbox."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from .clock import from_iso, to_iso
+from .config import Config
+from .models import Candidate
+from .scoring import MemberPost, score_issue
+from .stages.cluster import merge
+
+
+def record_action(db: sqlite_utils.Database, at: datetime, by: str, issue_id: int | None,
+                  action: str, **detail: Any) -> int:
+    return db["actions"].insert({
+        "at": to_iso(at), "by": by, "issue_id": issue_id, "action": action,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }).last_pk
+
+
+def sync_sources(db: sqlite_utils.Database, config: Config) -> None:
+    with db.atomic():
+        for s in config.sources:
+            db["sources"].upsert({"id": s.id, "kind": s.kind, "url": s.url, "own": int(s.own)}, pk="id")
+
+
+def source_row(db: sqlite_utils.Database, source_id: str) -> dict | None:
+    rows = list(db.query("select * from sources where id = ?", [source_id]))
+    return rows[0] if rows else None
+
+
+def record_fetch_success(db, source_id: str, at: datetime, items: int, nbytes: int,
+                         etag: str | None, last_modified: str | None) -> dict:
+    before = source_row(db, source_id) or {}
+    db["sources"].update(source_id, {
+        "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
+        "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
+        "etag": etag, "last_modified": last_modified,
+    })
+    return before
+
+
+BROKEN_AFTER = 3   # consecutive failures
+
+
+def record_fetch_failure(db, source_id: str, at: datetime, reason: str) -> dict:
+    before = source_row(db, source_id) or {}
+    failures = (before.get("consecutive_failures") or 0) + 1
+    db["sources"].update(source_id, {
+        "status": "broken" if failures >= BROKEN_AFTER else "failing",
+        "last_attempt_at": to_iso(at), "last_error_at": to_iso(at), "last_error": reason,
+        "consecutive_failures": failures, "items_last_pass": 0, "bytes_last_pass": 0,
+    })
+    return before
+
+
+class Lookups:
+    """Read-only questions the stages ask of storage during a pass."""
+
+    def __init__(self, db: sqlite_utils.Database, now: datetime, window_days: int = 7):
+        self.db = db
+        self.since = to_iso(now - timedelta(days=window_days))
+
+    def known_url(self, url: str) -> bool:
+        return bool(list(self.db.query("select 1 from posts where canonical_url = ? limit 1", [url])))
+
+    def post_with_hash(self, h: str) -> dict | None:
+        rows = list(self.db.query("select id, issue_id, sentiment_label, sentiment_score from posts "
+                                  "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
+        return rows[0] if rows else None
+
+    def open_issue_signatures(self) -> list[tuple[int, dict[str, int]]]:
+        rows = self.db.query("select id, signature from issues where status = 'open' and last_post_at >= ?",
+                             [self.since])
+        return [(r["id"], json.loads(r["signature"] or "{}")) for r in rows]
+
+
+def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int | None] | None:
+    """Insert the post and its issue membership atomically. None if another writer got there first."""
+    try:
+        with db.atomic():
+            if c.new_issue:
+                issue_id = db["issues"].insert({
+                    "title": c.title, "signature": "{}", "status": "open",
+                    "first_seen_at": to_iso(c.seen_at), "last_post_at": to_iso(c.seen_at),
+                }).last_pk
+            else:
+                issue_id = c.issue_id
+            post_id = db["posts"].insert({
+                "source_id": c.source_id, "url": c.raw.link, "canonical_url": c.canonical_url,
+                "guid": c.raw.guid, "content_hash": c.content_hash, "title": c.title, "body": c.body,
+                "published_at": to_iso(c.published_at),
+                "published_precision": c.published_precision.value if c.published_precision else None,
+                "seen_at": to_iso(c.seen_at), "sentiment_label": c.sentiment_label,
+                "sentiment_score": c.sentiment_score, "matched_rule": c.matched_rule,
+                "own": int(c.own), "authority": c.authority, "issue_id": issue_id, "duplicate_of": c.duplicate_of,
+            }).last_pk
+            if issue_id is None:            # an own-channel post about no open issue
+                return post_id, None
+            db["issue_posts"].insert({"post_id": post_id, "issue_id": issue_id,
+                                      "added_at": to_iso(c.seen_at), "similarity": c.similarity})
+            if c.signature:
+                row = db["issues"].get(issue_id)
+                db["issues"].update(issue_id, {
+                    "signature": json.dumps(merge(json.loads(row["signature"] or "{}"), c.signature),
+                                            ensure_ascii=False),
+                })
+            refresh_issue(db, issue_id)
+    except sqlite3.IntegrityError:
+        return None
+    return post_id, issue_id
+
+
+def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
+    """Recompute one issue's figures from its members (only the touched issue: incremental)."""
+    members = list(db.query(
+        "select source_id, authority, sentiment_label, published_at, published_precision, seen_at, duplicate_of, own "
+        "from posts where issue_id = ?", [issue_id]))
+    # the agency's own posts are evidence of a response, not public opinion: they do not add heat
+    score = score_issue([MemberPost(m["source_id"], m["authority"] or 1.0, m["sentiment_label"] == "negative")
+                         for m in members if not m["own"]])
+    precise = [m for m in members if m["published_at"] and m["published_precision"] != "day"]
+    first_pub = min(precise, key=lambda m: m["published_at"]) if precise else None
+    db["issues"].update(issue_id, {
+        "heat": score.heat, "negative_share": score.negative_share, "post_count": score.post_count,
+        "source_count": score.source_count, "suggested_level": score.suggested_level,
+        "repost_count": sum(1 for m in members if m["duplicate_of"] is not None),
+        "suggested_reason": score.suggested_reason,
+        "first_published_at": first_pub["published_at"] if first_pub else None,
+        "first_published_precision": first_pub["published_precision"] if first_pub else None,
+        "first_seen_at": min(m["seen_at"] for m in members),
+        "last_post_at": max(m["seen_at"] for m in members),
+    })
+
+
+def issue_row(db: sqlite_utils.Database, issue_id: int) -> dict | None:
+    rows = list(db.query("select * from issues where id = ?", [issue_id]))
+    return rows[0] if rows else None
+
+
+def parse_row_times(row: dict, *names: str) -> dict[str, datetime | None]:
+    return {n: from_iso(row.get(n)) for n in names}

@@ -1,0 +1,99 @@
+"""Read models for the CLI: ranked issues, one issue in full, the duty officer's alerts.
+
+Field names here are the documented, stable `--json` contract (README: "JSON fields").
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from .clock import from_iso
+from .policy import deadline_status
+from .policy_defaults import KIND_LABELS
+from .service import get_issue
+
+DUE_SOON = timedelta(hours=2)
+
+
+def rank_score(heat: float, negative_share: float) -> float:
+    """Order of `monitor issues`: heat weighted up by negativity."""
+    return round((heat or 0.0) * (1 + (negative_share or 0.0)), 2)
+
+
+def _deadline(d: dict, now: datetime) -> dict:
+    due = from_iso(d["due_at"])
+    met = from_iso(d["met_at"])
+    status = deadline_status(d["status"] == "open", due, met, now)
+    return {
+        "id": d["id"], "kind": d["kind"], "label": KIND_LABELS.get(d["kind"], d["kind"]),
+        "started_at": d["started_at"], "start_basis": d["start_basis"], "due_at": d["due_at"],
+        "status": status, "remaining_s": int((due - now).total_seconds()) if d["status"] == "open" else None,
+        "met_at": d["met_at"], "evidence_url": d["evidence_url"], "basis": d["basis"],
+    }
+
+
+def _issue_summary(row: dict, deadlines: list[dict], now: datetime) -> dict:
+    return {
+        "id": row["id"], "title": row["title"], "level": row["level"],
+        "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
+        "status": row["status"], "heat": row["heat"], "negative_share": row["negative_share"],
+        "rank_score": rank_score(row["heat"], row["negative_share"]),
+        "post_count": row["post_count"], "source_count": row["source_count"], "repost_count": row["repost_count"],
+        "first_published_at": row["first_published_at"], "first_seen_at": row["first_seen_at"],
+        "last_post_at": row["last_post_at"], "declared_at": row["declared_at"],
+        "acked_at": row["acked_at"], "closed_at": row["closed_at"],
+        "deadlines": [_deadline(d, now) for d in deadlines],
+    }
+
+
+def _deadlines_by_issue(db) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for d in db.query("select * from deadlines order by due_at"):
+        out.setdefault(d["issue_id"], []).append(d)
+    return out
+
+
+def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+    where = "" if include_closed else "where status = 'open'"
+    by_issue = _deadlines_by_issue(db)
+    issues = [_issue_summary(r, by_issue.get(r["id"], []), now) for r in db.query(f"select * from issues {where}")]
+    issues.sort(key=lambda i: (i["status"] != "open", -i["rank_score"], i["first_seen_at"] or "", i["id"]))
+    return issues
+
+
+def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
+    row = get_issue(db, issue_id)
+    out = _issue_summary(row, list(db.query("select * from deadlines where issue_id = ? order by due_at",
+                                            [issue_id])), now)
+    out["close_reason"] = row["close_reason"]
+    out["posts"] = [
+        {k: p[k] for k in ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label",
+                           "sentiment_score", "matched_rule", "own", "duplicate_of")}
+        for p in db.query("select * from posts where issue_id = ? order by seen_at, id", [issue_id])]
+    out["notifications"] = [
+        {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",
+                           "attempts", "last_error", "late")} | {"recipients": json.loads(n["recipients"])}
+        for n in db.query("select * from notifications where issue_id = ? order by fire_at, id", [issue_id])]
+    out["actions"] = [
+        {"id": a["id"], "at": a["at"], "by": a["by"], "action": a["action"], "detail": json.loads(a["detail"] or "{}")}
+        for a in db.query("select * from actions where issue_id = ? order by id", [issue_id])]
+    return out
+
+
+def alerts(db: sqlite_utils.Database, now: datetime) -> dict:
+    due = []
+    for d in db.query("select d.*, i.title, i.level from deadlines d join issues i on i.id = d.issue_id "
+                      "where d.status = 'open' and i.status = 'open' order by d.due_at"):
+        if from_iso(d["due_at"]) - now <= DUE_SOON:
+            due.append(_deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"],
+                                            "level": d["level"]})
+    sources = [
+        {k: s[k] for k in ("id", "url", "status", "last_success_at", "last_error", "last_error_at",
+                           "consecutive_failures")}
+        for s in db.query("select * from sources where status in ('broken', 'failing') order by id")]
+    undelivered = [
+        {k: n[k] for k in ("id", "issue_id", "key", "role", "subject", "fire_at", "attempts", "last_error")}
+        for n in db.query("select * from notifications where status in ('pending', 'sending') order by fire_at")]
+    return {"deadlines": due, "sources": sources, "undelivered": undelivered}
