@@ -58,6 +58,8 @@ def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
     decl = _XML_DECL.match(body)
     declared = normalise_charset(decl[1].decode("ascii")) if decl else None
     hdr = header_charset(content_type)
+    if declared is None and hdr is None and _gb_not_utf8(body):
+        declared = "gb18030"            # undeclared GB bytes: feedparser would guess Latin-1 (mojibake)
     if declared == "gb18030" or hdr == "gb18030":
         text = decode_bytes(body, [declared, hdr])
         text = re.sub(r"^\s*<\?xml[^>]*\?>", '<?xml version="1.0" encoding="utf-8"?>', text, count=1)
@@ -78,6 +80,19 @@ def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
         published = e.get("published") or e.get("updated") or e.get("dc_date")
         items.append(RawItem(title, link, summary, published, e.get("id")))
     return items
+
+
+def _gb_not_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    try:
+        body.decode("gb18030")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _content(entry) -> str:

@@ -134,8 +134,8 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.CLOCK_STOPPED
         elif n.fire_at > now:
             reason = Reason.NOT_YET
-        elif latest_due[n.role] is not n:
-            reason = Reason.SUPERSEDED
+        elif latest_due[n.role] is not n or (n.stage == "remind" and now >= d.due_at):
+            reason = Reason.SUPERSEDED     # a later notice covers it; a reminder is moot once due has passed
         elif n.stage == "overdue" and d.acked:
             reason = Reason.ACKED
         elif not recipients.get(n.role):

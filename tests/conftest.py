@@ -1,0 +1,139 @@
+"""Real parts for tests: an HTTP server on 127.0.0.1 (port 0) that serves ../shared/data and
+misbehaves on request, an SMTP server (aiosmtpd) on 127.0.0.1, and a SQLite file per test."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.drill.sink import SmtpSink
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+def shared(rel: str) -> Path:
+    p = SHARED / rel
+    if not p.exists():
+        pytest.skip(f"shared data not present: {p}")
+    return p
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/xml"
+    delay_s: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class WebServer:
+    """Serves `/shared/<path>` from ../shared/data and any route a test sets."""
+
+    def __init__(self):
+        self.routes: dict[str, Route] = {}
+        self.hits: dict[str, int] = {}
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                web.hits[self.path] = web.hits.get(self.path, 0) + 1
+                route = web.routes.get(self.path)
+                if route is None and self.path.startswith("/shared/"):
+                    f = SHARED / self.path[len("/shared/"):]
+                    route = Route(body=f.read_bytes()) if f.is_file() else Route(404, b"not found", "text/plain")
+                if route is None:
+                    route = Route(404, b"not found", "text/plain")
+                if route.delay_s:
+                    time.sleep(route.delay_s)   # the server misbehaving on purpose, not a test waiting
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                for k, v in route.headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(route.body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def set(self, path: str, body: bytes | str, content_type: str = "application/xml", status: int = 200,
+            **kw) -> str:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.routes[path] = Route(status, body, content_type, **kw)
+        return self.base_url + path
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def web():
+    server = WebServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def smtp():
+    with SmtpSink() as sink:
+        yield sink
+
+
+AGENCY_YAML = """\
+agency:
+  name: 青禾县审计局
+  keywords:
+    subject: [青禾县审计局]
+    region: [青禾]
+    event: [审计, 通报]
+    exclude: [招聘]
+timezone: Asia/Shanghai
+"""
+
+
+def write_config(tmp_path: Path, sources_yaml: str, smtp_port: int | None = None, extra: str = "") -> Path:
+    text = AGENCY_YAML + "sources:\n" + sources_yaml + """
+people:
+  duty: [duty@agency.example.cn]
+  deputy_leader: [deputy@agency.example.cn]
+  head: [head@agency.example.cn, head2@agency.example.cn]
+"""
+    if smtp_port:
+        text += f"smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, from: monitor@agency.example.cn}}\n"
+    text += extra
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run(tmp_path):
+    """run(*args, config=path) -> click Result; the db is a real SQLite file in tmp_path."""
+    def _run(*args: str, config: Path | None = None):
+        base = ["--db", str(tmp_path / "monitor.db")]
+        if config is not None:
+            base += ["--config", str(config)]
+        return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
+    return _run
+
+
+def rss(items: list[tuple[str, str, str, str]], encoding: str = "utf-8") -> bytes:
+    """items: (title, link, pubDate, description)."""
+    body = "".join(f"<item><title>{t}</title><link>{l}</link><pubDate>{p}</pubDate>"
+                   f"<description>{d}</description></item>" for t, l, p, d in items)
+    return (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>t</title>'
+            f"<link>http://x/</link><description>d</description>{body}</channel></rss>").encode(encoding)

@@ -1,0 +1,100 @@
+"""`monitor check`: exit 0 when fine, exit 2 with `file:line: problem` for each problem."""
+from __future__ import annotations
+
+import shutil
+
+from conftest import REPO
+
+
+def check(run, tmp_path, text: str):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return run("check", config=path)
+
+
+GOOD = """\
+agency:
+  name: 青禾县审计局
+  keywords: {subject: [青禾县审计局]}
+sources:
+  - {id: news, kind: rss, url: "https://news.example.cn/rss.xml", interval: 10m}
+people:
+  duty: [duty@example.cn]
+"""
+
+
+def test_the_committed_sources_yaml_is_valid(run, tmp_path):
+    shutil.copy(REPO / "sources.yaml", tmp_path / "sources.yaml")
+    r = run("check", config=tmp_path / "sources.yaml")
+    assert r.exit_code == 0, r.output
+
+
+def test_minimal_config_is_valid(run, tmp_path):
+    r = check(run, tmp_path, GOOD)
+    assert r.exit_code == 0 and "配置有效" in r.output
+
+
+def test_each_problem_is_reported_with_its_line(run, tmp_path):
+    text = """\
+agency:
+  name: 青禾县审计局
+  keywords: {subject: [青禾县审计局]}
+  colour: blue
+sources:
+  - {id: news, kind: atom, url: "https://news.example.cn/rss.xml", interval: 10m}
+  - {id: site, kind: rss, url: "ftp://x", interval: 10x}
+  - {kind: rss, url: "https://a.example.cn/"}
+  - {id: own, kind: html, url: "https://b.example.cn/", own: "yes"}
+people:
+  duty: [not-an-email]
+smtp: {host: smtp.example.cn, port: "465", from: monitor@example.cn}
+policies:
+  release: {within: 5 hours}
+"""
+    r = check(run, tmp_path, text)
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    name = str(tmp_path / "sources.yaml")
+    expected = [
+        (4, "未知的键 'colour'"),
+        (6, "应为 rss 或 html"),
+        (7, "不是有效的网址"),
+        (7, "不是有效的时长"),
+        (8, "缺少必填的键 'id'"),
+        (9, "应为true 或 false"),
+        (9, "html 来源需要 selectors"),
+        (11, "不是有效的邮箱地址"),
+        (12, "应为端口号"),
+        (14, "不是有效的时长"),
+    ]
+    for line, fragment in expected:
+        assert any(l.startswith(f"{name}:{line}: ") and fragment in l for l in lines), (line, fragment, lines)
+    assert len(lines) == len(expected)
+
+
+def test_yaml_syntax_error_names_the_line(run, tmp_path):
+    r = check(run, tmp_path, GOOD + "people:\n  duty: [a@b.cn\n")
+    assert r.exit_code == 2
+    assert r.stderr.startswith(str(tmp_path / "sources.yaml") + ":")
+    assert "YAML" in r.stderr
+
+
+def test_duplicate_source_ids_are_refused(run, tmp_path):
+    r = check(run, tmp_path, GOOD.replace("people:", '  - {id: news, kind: rss, url: "https://c.example.cn/"}\npeople:'))
+    assert r.exit_code == 2 and ":6: sources[1].id: 重复的 id 'news'" in r.stderr
+
+
+def test_missing_config_file_is_a_clear_error(run, tmp_path):
+    r = run("check", config=tmp_path / "nope.yaml")
+    assert r.exit_code == 2 and "找不到配置文件" in r.stderr
+
+
+def test_policy_override_changes_only_what_it_names(tmp_path):
+    from monitor.config import load_config
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD + "policies:\n  response: {within: 24h, remind: {duty: [4h]}, repeat: off}\n", encoding="utf-8")
+    rules = load_config(path).policies
+    assert rules["response"].within_s == 24 * 3600
+    assert rules["response"].remind == (("duty", 4 * 3600),)
+    assert rules["response"].repeat_s is None
+    assert rules["response"].levels == ("III", "IV") and rules["release"].within_s == 5 * 3600

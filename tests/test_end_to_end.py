@@ -1,0 +1,121 @@
+"""The whole path through the CLI: collect from a real HTTP server, declare, tick, respond,
+with a real SMTP server receiving the emails and a real SQLite file. Only time is fixed by --now."""
+from __future__ import annotations
+
+import json
+
+from conftest import rss, write_config
+
+T0 = "2026-03-16T08:00:00+08:00"
+
+
+def at(hhmm: str, day: int = 16) -> str:
+    return f"2026-03-{day}T{hhmm}:00+08:00"
+
+
+def _setup(web, smtp, tmp_path, run):
+    feed = rss([
+        ("网传青禾县审计局审计组接受宴请", "http://news.example.cn/a/1.html", "Mon, 16 Mar 2026 07:50:00 +0800",
+         "有网友发帖称青禾县审计局审计组在乡镇审计期间接受宴请"),
+        ("青禾县审计局审计组被指接受宴请 纪委已介入", "http://news.example.cn/a/2.html?utm_source=rss",
+         "Mon, 16 Mar 2026 07:55:00 +0800", "针对网传青禾县审计局审计组接受宴请一事，纪委已介入"),
+        ("青禾县举办春季招聘会", "http://news.example.cn/a/3.html", "Mon, 16 Mar 2026 07:00:00 +0800",
+         "青禾县审计局等单位参加招聘会"),
+        ("外省新闻：某地天气晴好", "http://news.example.cn/a/4.html", "Mon, 16 Mar 2026 07:00:00 +0800", "无关"),
+    ])
+    url = web.set("/news.xml", feed)
+    config = write_config(tmp_path, f'  - {{id: news, kind: rss, url: "{url}", interval: 10m, authority: 3}}\n',
+                          smtp.port)
+    r = run("--now", T0, "collect", config=config)
+    assert r.exit_code == 0, r.output
+    issues = json.loads(run("--now", T0, "issues", "--json", config=config).output)
+    assert len(issues) == 1
+    return config, issues[0]
+
+
+def _tick(run, config, when):
+    r = run("--now", when, "tick", config=config)
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def _mail(smtp):
+    return [(m.to, m.subject) for m in smtp.take()]
+
+
+def test_level_ii_issue_gets_5h_and_24h_clocks_with_reminders_and_escalation_exactly_once(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    assert issue["post_count"] == 2          # the 招聘 post is excluded, the weather post is not about us
+    assert issue["first_seen_at"] == "2026-03-16T00:00:00+00:00"
+
+    r = run("--now", at("08:30"), "declare", str(issue["id"]), "--level", "II", "--by", "李娜", config=config)
+    assert r.exit_code == 0, r.output
+    shown = json.loads(run("--now", at("08:30"), "show", str(issue["id"]), "--json", config=config).output)
+    clocks = {d["kind"]: d for d in shown["deadlines"]}
+    assert set(clocks) == {"release", "press_conference"}
+    assert clocks["release"]["due_at"] == "2026-03-16T05:00:00+00:00"            # 08:00 + 5 h local
+    assert clocks["press_conference"]["due_at"] == "2026-03-17T00:00:00+00:00"   # 08:00 + 24 h local
+
+    # nothing is due before 2 h ahead of the release deadline
+    _tick(run, config, at("10:59"))
+    assert _mail(smtp) == []
+
+    # 2 h before: the duty officer is reminded, once however often tick runs
+    _tick(run, config, at("11:00"))
+    first = _mail(smtp)
+    assert [to for to, _ in first] == [("duty@agency.example.cn",)]
+    assert "发布权威信息还剩2小时" in first[0][1]
+    for _ in range(3):
+        _tick(run, config, at("11:00"))
+    assert _mail(smtp) == []
+
+    # the deadline passes: leaders get the escalation (the missed 1 h reminders are superseded by it)
+    _tick(run, config, at("13:00"))
+    breach = _mail(smtp)
+    assert sorted(to for to, _ in breach) == [("deputy@agency.example.cn",),
+                                              ("head@agency.example.cn", "head2@agency.example.cn")]
+    assert all("已超过时限" in s for _, s in breach)
+    _tick(run, config, at("13:00"))
+    _tick(run, config, at("13:30"))
+    assert _mail(smtp) == []
+
+    # the release is recorded: its clock stops (late), the press-conference clock keeps running
+    r = run("--now", at("13:40"), "respond", str(issue["id"]), "--kind", "release",
+            "--url", "https://www.example.gov.cn/tzgg/1.html", "--at", at("13:35"), "--by", "李娜", config=config)
+    assert r.exit_code == 0, r.output
+    shown = json.loads(run("--now", at("14:00"), "show", str(issue["id"]), "--json", config=config).output)
+    clocks = {d["kind"]: d for d in shown["deadlines"]}
+    assert clocks["release"]["status"] == "met_late"
+    assert clocks["release"]["evidence_url"] == "https://www.example.gov.cn/tzgg/1.html"
+    assert clocks["press_conference"]["status"] == "pending"
+
+    # no hourly overdue repeat for a stopped clock; the running clock still reminds
+    _tick(run, config, at("14:00"))
+    assert _mail(smtp) == []
+    _tick(run, config, at("06:00", day=17))
+    pc = _mail(smtp)
+    assert [to for to, _ in pc] == [("duty@agency.example.cn",)] and "举行新闻发布会" in pc[0][1]
+
+    # the audit trail holds every step
+    actions = [a["action"] for a in shown["actions"]]
+    assert actions[:3] == ["declare", "clock_start", "clock_start"]
+    assert actions.count("notify") == 3 and "respond" in actions and "clock_stop" in actions
+
+
+def test_recollecting_the_same_feed_adds_nothing(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    run("--now", at("08:10"), "collect", config=config)
+    again = json.loads(run("--now", at("08:10"), "issues", "--json", config=config).output)
+    assert [i["post_count"] for i in again] == [issue["post_count"]]
+
+
+def test_close_cancels_open_clocks_and_stops_notices(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    run("--now", at("08:30"), "declare", str(issue["id"]), "--level", "I", "--by", "李娜", config=config)
+    r = run("--now", at("09:00"), "close", str(issue["id"]), "--by", "李娜", "--reason", "经核实为不实信息", config=config)
+    assert r.exit_code == 0 and "取消 2 个计时" in r.output
+    _tick(run, config, at("14:00"))
+    assert _mail(smtp) == []
+    assert json.loads(run("--now", at("14:00"), "issues", "--json", config=config).output) == []
+    closed = json.loads(run("--now", at("14:00"), "issues", "--json", "--all", config=config).output)
+    assert closed[0]["status"] == "closed" and {d["status"] for d in closed[0]["deadlines"]} == {"cancelled"}

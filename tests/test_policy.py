@@ -1,0 +1,87 @@
+"""The pure decider: which notice goes out at which instant, and why."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from monitor.policy import (DeadlineState, IssueTimes, Reason, clock_start, clocks_for_level, decide_notices)
+from monitor.policy_defaults import DEFAULT_POLICIES
+from monitor.timeparse import Precision
+
+DUE = datetime(2026, 3, 16, 5, 0, tzinfo=timezone.utc)
+RULE = DEFAULT_POLICIES["release"]
+PEOPLE = {"duty": ("d@x.cn",), "deputy_leader": ("v@x.cn",), "head": ("h@x.cn",)}
+
+
+def state(**kw) -> DeadlineState:
+    base = dict(id=7, issue_id=1, kind="release", due_at=DUE, open=True, issue_open=True, acked=False)
+    return DeadlineState(**(base | kw))
+
+
+def sends(now: datetime, sent=frozenset(), people=PEOPLE, **kw) -> list[tuple[str, Reason]]:
+    return [(d.notice.key, d.reason) for d in decide_notices(state(**kw), RULE, frozenset(sent), people, now)
+            if d.send]
+
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("now, expected", [
+    (DUE - 2 * H - M, []),
+    (DUE - 2 * H, [("d7:remind:7200:duty", Reason.SEND)]),
+    (DUE - H, [("d7:remind:3600:duty", Reason.SEND), ("d7:remind:3600:deputy_leader", Reason.SEND)]),
+    (DUE, [("d7:breach:deputy_leader", Reason.SEND), ("d7:breach:head", Reason.SEND)]),
+    (DUE + H, [("d7:overdue:1:deputy_leader", Reason.SEND), ("d7:overdue:1:head", Reason.SEND)]),
+], ids=["before", "2h-before", "1h-before", "at-due", "1h-overdue"])
+def test_only_the_latest_due_notice_per_role_is_sent(now, expected):
+    assert sorted(sends(now)) == sorted(expected)
+
+
+def test_a_notice_already_in_the_outbox_is_not_sent_again():
+    assert sends(DUE - 2 * H, sent={"d7:remind:7200:duty"}) == []
+
+
+def test_notice_due_long_ago_is_sent_once_marked_late():
+    assert sends(DUE - 2 * H + 30 * M) == [("d7:remind:7200:duty", Reason.SEND_LATE)]
+
+
+def test_reminders_are_moot_after_the_deadline_passed():
+    keys = [k for k, _ in sends(DUE + 10 * M)]
+    assert not any(":remind:" in k for k in keys)
+
+
+@pytest.mark.parametrize("kw, reason", [
+    ({"open": False}, Reason.CLOCK_STOPPED),
+    ({"issue_open": False}, Reason.ISSUE_CLOSED),
+])
+def test_stopped_clock_or_closed_issue_sends_nothing(kw, reason):
+    decisions = decide_notices(state(**kw), RULE, frozenset(), PEOPLE, DUE + 3 * H)
+    assert {d.reason for d in decisions} == {reason}
+
+
+def test_ack_stops_repeats_but_not_the_breach_escalation():
+    assert sends(DUE, acked=True) != []
+    assert sends(DUE + 2 * H, acked=True, sent={"d7:breach:head", "d7:breach:deputy_leader"}) == []
+
+
+def test_role_without_address_is_reported_not_sent():
+    decisions = decide_notices(state(), RULE, frozenset(), PEOPLE | {"head": ()}, DUE)
+    assert {d.notice.role for d in decisions if d.reason == Reason.NO_RECIPIENTS} == {"head"}
+
+
+def test_declaration_starts_release_and_press_conference_for_level_ii_only_once():
+    t = datetime(2026, 3, 16, 0, 0, tzinfo=timezone.utc)
+    times = IssueTimes(t, t - 10 * M, Precision.MINUTE, t + H)
+    started = clocks_for_level("II", DEFAULT_POLICIES, times, frozenset())
+    assert {(s.kind, s.due_at - s.started_at) for s in started} == {("release", 5 * H), ("press_conference", 24 * H)}
+    assert clocks_for_level("I", DEFAULT_POLICIES, times, frozenset({"release", "press_conference"})) == []
+    assert [s.kind for s in clocks_for_level("IV", DEFAULT_POLICIES, times, frozenset())] == ["response"]
+
+
+def test_date_only_first_publication_never_starts_a_clock_at_midnight():
+    seen = datetime(2026, 3, 16, 6, 0, tzinfo=timezone.utc)
+    times = IssueTimes(seen, datetime(2026, 3, 16, 4, 0, tzinfo=timezone.utc), Precision.DAY, seen)
+    started_at, basis = clock_start("first_published", times)
+    assert started_at == seen and basis.startswith("first_seen")
