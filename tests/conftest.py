@@ -105,8 +105,10 @@ timezone: Asia/Shanghai
 """
 
 
-def write_config(tmp_path: Path, sources_yaml: str, smtp_port: int | None = None, extra: str = "") -> Path:
-    text = AGENCY_YAML + "sources:\n" + sources_yaml + """
+def write_config(tmp_path: Path, sources_yaml: str, smtp_port: int | None = None, extra: str = "",
+                 subject: str | None = None) -> Path:
+    agency = AGENCY_YAML if subject is None else AGENCY_YAML.replace("subject: [青禾县审计局]", f"subject: [{subject}]")
+    text = agency + "sources:\n" + sources_yaml + """
 people:
   duty: [duty@agency.example.cn]
   deputy_leader: [deputy@agency.example.cn]

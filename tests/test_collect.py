@@ -1,0 +1,95 @@
+"""Collection from a real local HTTP server: real Chinese feeds and pages from ../shared/data,
+and sources that fail on purpose. Text reaches the database readable, failures become blind spots."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import shared, write_config
+
+MOJIBAKE = ("Ã", "Â", "æ", "è", "ä", "Ð", "\ufffd")
+
+
+def posts(tmp_path) -> list[dict]:
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    con.row_factory = sqlite3.Row
+    return [dict(r) for r in con.execute("select * from posts order by id")]
+
+
+def test_gb2312_feed_with_non_rfc822_dates_is_stored_as_readable_chinese(web, tmp_path, run):
+    shared("feeds/rss_parser/qq_news_china_gb2312.xml")
+    url = f"{web.base_url}/shared/feeds/rss_parser/qq_news_china_gb2312.xml"
+    config = write_config(tmp_path, f'  - {{id: qq, kind: rss, url: "{url}"}}\n', subject="最高法")
+    r = run("--now", "2018-09-18T16:00:00+08:00", "collect", config=config)
+    assert r.exit_code == 0, r.output
+    stored = posts(tmp_path)
+    assert [p["title"] for p in stored] == ["最高法：适时出台防卫过当的认定标准 鼓励正当防卫"]
+    assert stored[0]["published_at"] == "2018-09-18T02:51:14+00:00"      # 10:51:14 Beijing time
+    assert stored[0]["matched_rule"] == "主体词:最高法"
+
+
+def test_gb2312_feed_without_declaration_does_not_become_mojibake():
+    from monitor.parse import parse_feed
+    items = parse_feed(shared("feeds/feedparser_illformed/chardet_gb2312_no_decl.xml").read_bytes())
+    assert [i.title for i in items] == ["不归移民漫画系列：专业工作"]
+
+
+def test_list_page_declaring_gb2312_but_utf8_bytes_yields_its_items(web, tmp_path, run):
+    shared("html/gerapy_list/netease_rolling_news.html")
+    url = f"{web.base_url}/shared/html/gerapy_list/netease_rolling_news.html"
+    web.routes.pop(url, None)
+    config = write_config(tmp_path, f"""  - id: netease
+    kind: html
+    url: "{url}"
+    selectors: {{item: "ul.list_txt li", title: "a:not(.cBlue)", link: "a:not(.cBlue)@href", date: "span.cDGray"}}
+""", subject="特朗普")
+    r = run("--now", "2020-08-17T09:00:00+08:00", "collect", config=config)
+    assert r.exit_code == 0, r.output
+    stored = posts(tmp_path)
+    assert stored and all("特朗普" in p["title"] for p in stored)
+    first = next(p for p in stored if p["url"] == "http://dy.163.com/article/FK6DC69605503FCU.html")
+    assert first["published_at"] == "2020-08-16T13:58:28+00:00"
+    assert not any(m in p["title"] for p in stored for m in MOJIBAKE)
+
+
+def test_a_failing_source_is_a_blind_spot_and_the_others_carry_on(web, tmp_path, run):
+    shared("feeds/rss_parser/qq_news_china_gb2312.xml")
+    good = f"{web.base_url}/shared/feeds/rss_parser/qq_news_china_gb2312.xml"
+    bad = web.set("/down.xml", "oops", "text/plain", status=500)
+    html = web.set("/moved.xml", "<html><body>登录后查看</body></html>", "text/html")
+    config = write_config(tmp_path, f"""  - {{id: down, kind: rss, url: "{bad}"}}
+  - {{id: moved, kind: rss, url: "{html}"}}
+  - {{id: qq, kind: rss, url: "{good}"}}
+""", subject="最高法")
+    for _ in range(3):
+        r = run("collect", config=config)
+        assert r.exit_code == 0, r.output
+    assert len(posts(tmp_path)) == 1
+    alerts = json.loads(run("alerts", "--json", config=config).output)
+    broken = {s["id"]: s for s in alerts["sources"]}
+    assert set(broken) == {"down", "moved"}
+    assert broken["down"]["consecutive_failures"] == 3 and "http_500" in broken["down"]["last_error"]
+    assert "not_a_feed" in broken["moved"]["last_error"]
+    assert "异常来源" in run("alerts", config=config).output
+
+
+def test_a_source_that_recovers_leaves_the_blind_spot_list(web, tmp_path, run):
+    url = web.set("/flaky.xml", "oops", "text/plain", status=503)
+    config = write_config(tmp_path, f'  - {{id: flaky, kind: rss, url: "{url}"}}\n')
+    run("collect", config=config)
+    assert json.loads(run("alerts", "--json", config=config).output)["sources"]
+    web.set("/flaky.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>')
+    run("collect", config=config)
+    assert json.loads(run("alerts", "--json", config=config).output)["sources"] == []
+
+
+def test_reposted_content_joins_the_issue_of_its_original(web, tmp_path, run):
+    from conftest import rss
+    body = "青禾县审计局审计组被指在乡镇审计期间接受宴请"
+    url = web.set("/a.xml", rss([("网传青禾县审计局审计组接受宴请", "http://a.example.cn/1", "", body)]))
+    url2 = web.set("/b.xml", rss([("网传青禾县审计局审计组接受宴请", "http://b.example.cn/zz/9", "", body)]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n  - {{id: b, kind: rss, url: "{url2}"}}\n')
+    run("collect", config=config)
+    issues = json.loads(run("issues", "--json", config=config).output)
+    assert len(issues) == 1
+    assert (issues[0]["post_count"], issues[0]["repost_count"], issues[0]["source_count"]) == (2, 1, 2)
