@@ -77,7 +77,7 @@ def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
         link = e.get("link") or ""
         title = _clean(e.get("title", ""))
         summary = _clean(_html_text(e.get("summary", "") or _content(e)))
-        published = e.get("published") or e.get("updated") or e.get("dc_date")
+        published = dict.get(e, "published") or dict.get(e, "updated") or dict.get(e, "dc_date")
         items.append(RawItem(title, link, summary, published, e.get("id")))
     return items
 

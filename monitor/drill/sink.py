@@ -64,7 +64,8 @@ class SmtpSink:
         return self._controller.port
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller._thread is not None:
+            self._controller.stop()
 
     def take(self) -> list[Received]:
         with self.lock:

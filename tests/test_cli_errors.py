@@ -1,0 +1,46 @@
+"""Bad operator input: a one-line error and exit 2, never a traceback."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import rss, write_config
+
+
+@pytest.fixture
+def config_with_issue(web, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局被举报", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    return config
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["show", "99"], "没有编号为 99 的舆情"),
+    (["declare", "99", "--level", "II", "--by", "李娜"], "没有编号为 99 的舆情"),
+    (["declare", "1", "--level", "V", "--by", "李娜"], "级别应为 I / II / III / IV"),
+    (["--now", "tomorrow", "issues"], "不是有效的时间"),
+    (["respond", "1", "--kind", "release", "--url", "not-a-url", "--by", "李娜"], "需要一个 http(s) 网址"),
+    (["respond", "1", "--kind", "release", "--url", "https://x.cn/1", "--at", "2099-01-01T00:00+08:00",
+      "--by", "李娜"], "不能晚于当前时间"),
+    (["ack", "1", "--by", " "], "--by 需要填写操作人姓名"),
+    (["collect", "--source", "nope"], "未知的来源: nope"),
+])
+def test_bad_input_is_a_one_line_error_with_exit_2(config_with_issue, run, args, fragment):
+    r = run(*args, config=config_with_issue)
+    assert r.exit_code == 2
+    assert r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+
+
+def test_every_command_help_has_an_example(run):
+    from monitor.cli import cli
+    for name in cli.commands:
+        r = run(name, "--help")
+        assert r.exit_code == 0 and "Example:" in r.output, name
+
+
+def test_actions_are_audited_with_who_and_when(config_with_issue, run):
+    import json
+    run("--now", "2026-03-16T09:00+08:00", "ack", "1", "--by", "王强", config=config_with_issue)
+    actions = json.loads(run("show", "1", "--json", config=config_with_issue).output)["actions"]
+    assert actions[-1] | {"id": 0} == {"id": 0, "at": "2026-03-16T01:00:00+00:00", "by": "王强", "action": "ack",
+                                       "detail": {}}

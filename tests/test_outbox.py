@@ -1,0 +1,69 @@
+"""Delivery: a notice is recorded as sent only after the SMTP server accepted it, and goes out once."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import rss, write_config
+
+
+@pytest.fixture
+def declared(web, smtp, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "",
+                                  "青禾县审计局审计组被举报")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n', smtp.port)
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    r = run("--now", "2026-03-16T08:05+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
+    assert r.exit_code == 0, r.output
+    return config
+
+
+def statuses(tmp_path):
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    return [tuple(r) for r in con.execute("select key, status, attempts, late from notifications order by id")]
+
+
+def test_a_refused_message_stays_pending_and_is_retried_until_accepted(declared, smtp, tmp_path, run):
+    smtp.fail_next = 1
+    r = run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    assert "发送失败" in r.stderr and smtp.take() == []
+    assert statuses(tmp_path) == [("d1:remind:7200:duty", "pending", 1, 0)]
+    alerts = json.loads(run("--now", "2026-03-16T11:00+08:00", "alerts", "--json", config=declared).output)
+    assert [n["key"] for n in alerts["undelivered"]] == ["d1:remind:7200:duty"]
+
+    run("--now", "2026-03-16T11:00:30+08:00", "tick", config=declared)      # backoff: not yet retried
+    assert smtp.take() == []
+    run("--now", "2026-03-16T11:02+08:00", "tick", config=declared)
+    assert [m.to for m in smtp.take()] == [("duty@agency.example.cn",)]
+    run("--now", "2026-03-16T11:03+08:00", "tick", config=declared)
+    assert smtp.take() == []
+    assert statuses(tmp_path) == [("d1:remind:7200:duty", "sent", 2, 0)]
+
+
+def test_an_unreachable_server_loses_nothing(declared, smtp, tmp_path, run):
+    smtp.stop()
+    r = run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    assert r.exit_code == 0 and "发送失败" in r.stderr
+    assert statuses(tmp_path)[0][1] == "pending"
+
+
+def test_notices_due_while_the_daemon_was_down_go_out_once_marked_late(declared, smtp, tmp_path, run):
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)      # 2 h reminder on time
+    smtp.take()
+    # down from 11:00 to 12:40: the 1 h reminders (12:00) were missed
+    for _ in range(3):
+        run("--now", "2026-03-16T12:40+08:00", "tick", config=declared)
+    late = smtp.take()
+    assert sorted(m.to for m in late) == [("deputy@agency.example.cn",), ("duty@agency.example.cn",)]
+    assert all(m.subject.startswith("【补发】") and "因系统停机延迟" in m.body for m in late)
+    assert [s[3] for s in statuses(tmp_path)] == [0, 1, 1]
+
+
+def test_email_carries_chinese_subject_and_stable_message_id(declared, smtp, run):
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    (m,) = smtp.take()
+    assert "【舆情时限提醒】发布权威信息还剩2小时" in m.subject
+    assert "青禾县审计局审计组被举报接受宴请" in m.body and "monitor respond 1 --kind release" in m.body
+    assert m.message_id.endswith(".monitor@localhost>")
