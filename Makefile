@@ -20,4 +20,4 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) monitor-demo.db*
+	rm -rf $(VENV)

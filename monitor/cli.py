@@ -359,13 +359,14 @@ def close(app: App, issue_id, by, reason):
 def demo(app: App, speed):
     """The drill: a scripted crisis served locally, run through the whole pipeline in simulated time.
 
+    It (re)creates its database (default ./monitor.db) and refuses one that holds real sources.
+
     \b
     Example:
-      monitor --db monitor-demo.db demo
+      monitor demo && monitor issues --all
     """
     from .drill.run import run_drill
-    db_path = app.db_path if app.db_path != "monitor.db" else "monitor-demo.db"
-    run_drill(db_path, app.now_text, speed)
+    run_drill(app.db_path, app.now_text, speed)
 
 
 def main() -> None:

@@ -43,8 +43,9 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
             return
         try:
             report = tick(db, config, clock.now(), channel, renderer)
-            if report.delivered or report.failed:
-                log.info("tick delivered=%d failed=%d", len(report.delivered), len(report.failed))
+            level = logging.INFO if report.delivered or report.failed else logging.DEBUG
+            log.log(level, "tick done queued=%d delivered=%d failed=%d", len(report.queued),
+                    len(report.delivered), len(report.failed))
         except Exception:
             log.exception("tick job failed")
 

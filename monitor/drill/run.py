@@ -149,7 +149,8 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
         out("")
         _summary(db, issue_id, clock.now(), out)
         db.close()
-    out(f"\n演练结束。查看结果: monitor --db {db_path} issues --all   或   monitor --db {db_path} show {issue_id}")
+    db_opt = "" if db_path == "monitor.db" else f"--db {db_path} "
+    out(f"\n演练结束。查看结果: monitor {db_opt}issues --all   或   monitor {db_opt}show {issue_id}")
 
 
 def _crisis_issue(db) -> int:

@@ -1,0 +1,36 @@
+"""`monitor demo`: the scripted crisis runs end to end by itself and leaves its database."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import rss, write_config
+
+
+def monitor(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_drill_prints_the_timeline_and_leaves_a_database_monitor_issues_can_read(tmp_path):
+    r = monitor("--db", "drill.db", "demo", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for fragment in ["发现新舆情 #2", "确认舆情 #2 为 II 级", "邮件 → 值班员", "【舆情时限提醒】发布权威信息还剩2小时",
+                     "邮件 → 主要负责人", "【舆情超时】发布权威信息已超过时限", "「发布权威信息」时限停止 (超时)",
+                     "「举行新闻发布会」时限停止 (按时)", "(其中转载 1 条)"]:
+        assert fragment in out, fragment
+    issues = json.loads(monitor("--db", "drill.db", "issues", "--json", cwd=tmp_path).stdout)
+    crisis = next(i for i in issues if i["id"] == 2)
+    assert crisis["level"] == "II" and crisis["repost_count"] == 1
+    assert {d["kind"]: d["status"] for d in crisis["deadlines"]} == {"release": "met_late", "press_conference": "met"}
+    shown = json.loads(monitor("--db", "drill.db", "show", "2", "--json", cwd=tmp_path).stdout)
+    assert len([n for n in shown["notifications"] if n["status"] == "sent"]) == 5
+
+
+def test_drill_refuses_to_overwrite_a_database_with_real_sources(web, tmp_path, run):
+    url = web.set("/f.xml", rss([]))
+    run("collect", config=write_config(tmp_path, f'  - {{id: real, kind: rss, url: "{url}"}}\n'))
+    r = monitor("--db", "monitor.db", "demo", cwd=tmp_path)
+    assert r.returncode == 2 and "演练不会覆盖它" in r.stderr
