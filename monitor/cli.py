@@ -16,7 +16,7 @@ from . import service, views
 from .clock import FixedClock, SystemClock, local_str, parse_cli_time
 from .config import Config, load_config
 from .errors import ConfigError, MonitorError
-from .policy_defaults import LEVELS, ROLE_NAMES
+from .policy_defaults import ACTION_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES, SENTIMENT_NAMES
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -245,15 +245,17 @@ def show(app: App, issue_id, as_json):
     for d in i["deadlines"]:
         click.echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
     click.echo("\n信息:")
-    click.echo(tabulate([[p["id"], p["source_id"], p["sentiment_label"], local_str(_dt(p["seen_at"]), tz),
+    click.echo(tabulate([[p["id"], p["source_id"], SENTIMENT_NAMES.get(p["sentiment_label"], "-"),
+                          local_str(_dt(p["seen_at"]), tz),
                           p["matched_rule"], p["title"][:40]] for p in i["posts"]],
                         headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))
     click.echo("\n通知:")
     for n in i["notifications"]:
-        click.echo(f"  {local_str(_dt(n['fire_at']), tz)} [{ROLE_NAMES[n['role']]}] {n['status']} {n['subject']}")
+        click.echo(f"  {local_str(_dt(n['fire_at']), tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
     click.echo("\n操作记录:")
     for a in i["actions"]:
-        click.echo(f"  {local_str(_dt(a['at']), tz)} {a['by']} {a['action']} {json.dumps(a['detail'], ensure_ascii=False)}")
+        detail = " ".join(f"{k}={v}" for k, v in a["detail"].items())
+        click.echo(f"  {local_str(_dt(a['at']), tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
 
 
 @cli.command("alerts")
