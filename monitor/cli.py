@@ -189,7 +189,8 @@ def _deadline_brief(d: dict, tz) -> str:
         return f"{label}: 已取消"
     r = d["remaining_s"]
     h, m = divmod(abs(r) // 60, 60)
-    return f"{label}: {'剩' if r >= 0 else '已超时'}{h}小时{m}分 (截止 {local_str(_dt(d['due_at']), tz)})"
+    span = f"{h // 24}天{h % 24}小时" if h >= 48 else f"{h}小时{m}分"
+    return f"{label}: {'剩' if r >= 0 else '已超时'}{span} (截止 {local_str(_dt(d['due_at']), tz)})"
 
 
 def _dt(text):
@@ -278,6 +279,10 @@ def alerts_cmd(app: App, as_json):
     click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源正常")
     for s in a["sources"]:
         click.echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
+    if a["provisional"]:
+        click.echo("暂定的时限 (节假日安排未覆盖该年份, 仅按周末计算; 更新日历后将重新计算):")
+        for d in a["provisional"]:
+            click.echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
     if a["undelivered"]:
         click.echo("未送达的通知:")
         for n in a["undelivered"]:
@@ -337,6 +342,48 @@ def respond(app: App, issue_id, kind, url, at_text, by):
         click.echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
     else:
         click.echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
+
+
+@cli.command("intake")
+@click.option("--kind", required=True, help="message (网民留言: reply clock) | disclosure (信息公开申请)")
+@click.option("--title", required=True)
+@click.option("--received", "received_text", required=True, metavar="TIME", help="When it was received.")
+@click.option("--url", help="Where it can be seen.")
+@click.option("--from", "from_name", help="Who sent it.")
+@click.option("--by", "by", default="值班员", show_default=True, help="Who records it.")
+@pass_app
+def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
+    """Track an item that is not crawled; its clock counts working days on China's official calendar.
+
+    \b
+    Example:
+      monitor intake --kind disclosure --title "申请公开2025年度审计报告" --received 2026-12-28T10:00 --from 张三
+    """
+    from .intake import calendar_for, intake
+    config = app.config()
+    r = intake(app.db, config, calendar_for(config), kind, title, app.time(received_text), by, app.now(),
+               url, from_name)
+    click.echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
+               + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--by", "by", required=True)
+@click.option("--approver", required=True, help="Who approved the extension.")
+@click.option("--days", type=int, required=True, help="Working days to add (once, at most 20).")
+@pass_app
+def extend(app: App, issue_id, by, approver, days):
+    """Extend an information-disclosure deadline once, with the approver recorded.
+
+    \b
+    Example:
+      monitor extend 7 --by 李娜 --approver 王局长 --days 20
+    """
+    from .intake import calendar_for, extend as do_extend
+    config = app.config()
+    due, provisional = do_extend(app.db, config, calendar_for(config), issue_id, by, approver, days, app.now())
+    click.echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
 
 
 @cli.command()

@@ -85,6 +85,7 @@ class Config:
     people: dict[str, tuple[str, ...]]
     smtp: Smtp | None
     policies: dict[str, DeadlineRule] = field(default_factory=dict)
+    calendar_path: str | None = None          # holiday overrides file, relative paths resolved
 
     @property
     def tz(self) -> ZoneInfo:
@@ -177,7 +178,7 @@ class _Checker:
         v = self.value(node) if isinstance(node, ScalarNode) else None
         seconds = parse_duration_s(v)
         if seconds is None or seconds <= 0:
-            self.problem(node, where, f"不是有效的时长 {v!r} (例如 30s, 10m, 2h, 1d)")
+            self.problem(node, where, f"不是有效的时长 {v!r} (例如 30s, 10m, 2h, 1d; 工作日用 5wd)")
             return None
         return seconds
 
@@ -222,7 +223,7 @@ def load_config(path: str | os.PathLike) -> Config:
 
 
 def _read_root(c: _Checker, root: Node, name: str) -> Config | None:
-    top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies"),
+    top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -239,9 +240,14 @@ def _read_root(c: _Checker, root: Node, name: str) -> Config | None:
     people = _read_people(c, top["people"]) if "people" in top else {r: () for r in ROLES}
     smtp = _read_smtp(c, top["smtp"]) if "smtp" in top else None
     policies = _read_policies(c, top.get("policies"))
+    calendar_path = None
+    if "calendar" in top and (cal := c.text(top["calendar"], "calendar")):
+        calendar_path = str((Path(name).resolve().parent / cal))
+        if not Path(calendar_path).exists():
+            c.problem(top["calendar"], "calendar", f"找不到节假日调整文件 {cal!r}")
     if agency is None:
         return None
-    return Config(name, agency, tz, sources, people, smtp, policies)
+    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path)
 
 
 def _read_agency(c: _Checker, node: Node) -> Agency | None:
@@ -347,8 +353,12 @@ def _read_policies(c: _Checker, node: Node | None) -> dict[str, DeadlineRule]:
             continue
         base = rules[kind]
         changes: dict[str, Any] = {}
-        if "within" in r and (s := c.duration(r["within"], f"{where}.within")):
-            changes["within_s"] = s
+        if "within" in r:
+            wd = re.match(r"^\s*(\d+)\s*wd\s*$", str(c.value(r["within"])))
+            if wd and int(wd[1]) > 0:
+                changes["within_wd"], changes["within_s"] = int(wd[1]), 0
+            elif (s := c.duration(r["within"], f"{where}.within")):
+                changes["within_s"], changes["within_wd"] = s, None
         if "levels" in r:
             levels = c.texts(r["levels"], f"{where}.levels",
                              lambda v: None if v in LEVELS else f"级别应为 {'/'.join(LEVELS)}, 实际是 {v!r}")

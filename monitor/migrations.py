@@ -55,6 +55,20 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
     db["actions"].create_index(["issue_id"])
 
 
+def m0002_intake_and_working_days(db: sqlite_utils.Database) -> None:
+    """Items that are not crawled (netizen messages, disclosure requests) and working-day clocks."""
+    issues = db["issues"]
+    issues.add_column("kind", str, not_null_default="opinion")     # opinion | message | disclosure
+    issues.add_column("received_at", str)
+    issues.add_column("from_name", str)
+    issues.add_column("url", str)
+    deadlines = db["deadlines"]
+    deadlines.add_column("provisional", int, not_null_default=0)  # computed over a year the calendar lacks
+    deadlines.add_column("extended_wd", int, not_null_default=0)
+    deadlines.add_column("approver", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
+    ("0002_intake_and_working_days", m0002_intake_and_working_days),
 ]

@@ -60,7 +60,9 @@ class TickReport:
 
 
 def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, renderer: Renderer) -> TickReport:
+    from .intake import calendar_for, recompute_provisional
     report = TickReport()
+    recompute_provisional(db, config, calendar_for(config), now)
     queue_due(db, config, now, renderer, report)
     deliver(db, now, channel, report)
     return report

@@ -22,6 +22,9 @@ class DeadlineRule:
     repeat_s: int | None = 3600              # repeat to `escalate` roles while overdue
     max_repeats: int = 24
     enabled: bool = True
+    within_wd: int | None = None             # working days instead of within_s (reply, disclosure)
+    intake: str | None = None                # started by `monitor intake --kind` this, not by a level
+    max_extension_wd: int = 0                # `monitor extend` may add up to this, once
 
     def replace(self, **changes) -> "DeadlineRule":
         return dataclasses.replace(self, **changes)
@@ -37,11 +40,22 @@ DEFAULT_POLICIES: dict[str, DeadlineRule] = {
     "response": DeadlineRule(
         kind="response", label="回应政务舆情", basis="国办发〔2016〕61号",
         within_s=48 * 3600, levels=("III", "IV")),
+    "reply": DeadlineRule(
+        kind="reply", label="答复网民留言", basis="网民留言办理规定",
+        within_s=0, within_wd=5, levels=(), intake="message",
+        remind=(("duty", 24 * 3600), ("duty", 4 * 3600)), repeat_s=24 * 3600, max_repeats=10),
+    "disclosure": DeadlineRule(
+        kind="disclosure", label="答复政府信息公开申请", basis="《政府信息公开条例》第三十三条",
+        within_s=0, within_wd=20, levels=(), intake="disclosure", max_extension_wd=20,
+        remind=(("duty", 72 * 3600), ("duty", 24 * 3600), ("deputy_leader", 24 * 3600)),
+        repeat_s=24 * 3600, max_repeats=20),
 }
+INTAKE_KINDS = {r.intake: r.kind for r in DEFAULT_POLICIES.values() if r.intake}
 
 ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人"}
 KIND_LABELS = {k: r.label for k, r in DEFAULT_POLICIES.items()}
 SENTIMENT_NAMES = {"positive": "正面", "neutral": "中性", "negative": "负面"}
 ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop": "停止计时", "notify": "发送通知",
-                "respond": "登记回应", "ack": "确认收到", "close": "关闭"}
+                "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",
+                "extend": "延期", "clock_recomputed": "重新计算时限"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}

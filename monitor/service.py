@@ -15,7 +15,7 @@ from .policy import ClockStart, IssueTimes, clocks_for_level
 from .policy_defaults import LEVELS
 from .timeparse import Precision
 
-RESPONSE_KINDS = ("release", "press_conference", "response")
+RESPONSE_KINDS = ("release", "press_conference", "response", "reply", "disclosure")
 
 
 def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:

@@ -31,19 +31,21 @@ def _deadline(d: dict, now: datetime) -> dict:
         "started_at": d["started_at"], "start_basis": d["start_basis"], "due_at": d["due_at"],
         "status": status, "remaining_s": int((due - now).total_seconds()) if d["status"] == "open" else None,
         "met_at": d["met_at"], "evidence_url": d["evidence_url"], "basis": d["basis"],
+        "provisional": bool(d.get("provisional")), "extended_wd": d.get("extended_wd") or 0,
+        "approver": d.get("approver"),
     }
 
 
 def _issue_summary(row: dict, deadlines: list[dict], now: datetime) -> dict:
     return {
-        "id": row["id"], "title": row["title"], "level": row["level"],
+        "id": row["id"], "kind": row.get("kind") or "opinion", "title": row["title"], "level": row["level"],
         "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
         "status": row["status"], "heat": row["heat"], "negative_share": row["negative_share"],
         "rank_score": rank_score(row["heat"], row["negative_share"]),
         "post_count": row["post_count"], "source_count": row["source_count"], "repost_count": row["repost_count"],
         "first_published_at": row["first_published_at"], "first_seen_at": row["first_seen_at"],
         "last_post_at": row["last_post_at"], "declared_at": row["declared_at"],
-        "acked_at": row["acked_at"], "closed_at": row["closed_at"],
+        "acked_at": row["acked_at"], "closed_at": row["closed_at"], "received_at": row.get("received_at"),
         "deadlines": [_deadline(d, now) for d in deadlines],
     }
 
@@ -96,4 +98,8 @@ def alerts(db: sqlite_utils.Database, now: datetime) -> dict:
     undelivered = [
         {k: n[k] for k in ("id", "issue_id", "key", "role", "subject", "fire_at", "attempts", "last_error")}
         for n in db.query("select * from notifications where status in ('pending', 'sending') order by fire_at")]
-    return {"deadlines": due, "sources": sources, "undelivered": undelivered}
+    provisional = [
+        _deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"]}
+        for d in db.query("select d.*, i.title from deadlines d join issues i on i.id = d.issue_id "
+                          "where d.provisional = 1 and d.status = 'open' order by d.due_at")]
+    return {"deadlines": due, "sources": sources, "undelivered": undelivered, "provisional": provisional}

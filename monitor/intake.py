@@ -1,0 +1,111 @@
+"""Items that are not crawled: netizen messages (`reply` clock) and information-disclosure requests
+(`disclosure` clock), their extensions, and recomputing provisional working-day deadlines."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from . import store
+from .clock import from_iso, to_iso
+from .config import Config
+from .errors import InvalidInput
+from .policy_defaults import INTAKE_KINDS
+from .service import _require_by, get_issue
+from .workdays import WorkdayCalendar, add_working_days, load_overrides
+
+
+def calendar_for(config: Config) -> WorkdayCalendar:
+    return load_overrides(config.calendar_path) if config.calendar_path else WorkdayCalendar()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    issue_id: int
+    deadline_id: int
+    kind: str
+    due_at: datetime
+    provisional: bool
+
+
+def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind: str, title: str,
+           received_at: datetime, by: str, now: datetime, url: str | None = None,
+           from_name: str | None = None) -> IntakeResult:
+    if kind not in INTAKE_KINDS:
+        raise InvalidInput(f"--kind 应为 {' / '.join(INTAKE_KINDS)}, 实际是 {kind!r}")
+    if not title or not title.strip():
+        raise InvalidInput("--title 不能为空")
+    if received_at > now:
+        raise InvalidInput("--received 不能晚于当前时间")
+    if url and not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--url 应为 http(s) 网址, 实际是 {url!r}")
+    by = _require_by(by)
+    rule = config.policies[INTAKE_KINDS[kind]]
+    due = add_working_days(received_at, rule.within_wd or 0, config.tz, cal)
+    with db.atomic():
+        issue_id = db["issues"].insert({
+            "title": title.strip(), "signature": "{}", "status": "open", "kind": kind, "url": url,
+            "received_at": to_iso(received_at), "from_name": from_name,
+            "first_seen_at": to_iso(received_at), "last_post_at": to_iso(received_at),
+        }).last_pk
+        deadline_id = db["deadlines"].insert({
+            "issue_id": issue_id, "kind": rule.kind, "basis": rule.basis, "start_basis": "received",
+            "started_at": to_iso(received_at), "due_at": to_iso(due.due_at), "status": "open",
+            "created_at": to_iso(now), "provisional": int(due.provisional),
+        }).last_pk
+        store.record_action(db, now, by, issue_id, "intake", kind=kind, title=title.strip(), url=url,
+                            from_name=from_name, received_at=to_iso(received_at))
+        store.record_action(db, now, by, issue_id, "clock_start", kind=rule.kind, deadline_id=deadline_id,
+                            started_at=to_iso(received_at), due_at=to_iso(due.due_at),
+                            working_days=rule.within_wd, provisional=due.provisional)
+    return IntakeResult(issue_id, deadline_id, rule.kind, due.due_at, due.provisional)
+
+
+def extend(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, issue_id: int, by: str,
+           approver: str, days: int, now: datetime) -> tuple[datetime, bool]:
+    """Extend an open disclosure clock once, by at most the policy's limit, with the approver recorded."""
+    by = _require_by(by)
+    if not approver or not approver.strip():
+        raise InvalidInput("--approver 需要填写批准人")
+    get_issue(db, issue_id)
+    rows = [r for r in db.query("select * from deadlines where issue_id = ? and status = 'open'", [issue_id])
+            if config.policies.get(r["kind"]) and config.policies[r["kind"]].max_extension_wd]
+    if not rows:
+        raise InvalidInput(f"舆情 {issue_id} 没有可以延期的时限 (只有政府信息公开申请可以延期)")
+    d = rows[0]
+    limit = config.policies[d["kind"]].max_extension_wd
+    if d["extended_wd"]:
+        raise InvalidInput(f"该时限已经延期过一次 ({d['extended_wd']} 个工作日), 不能再次延期")
+    if not 0 < days <= limit:
+        raise InvalidInput(f"--days 应为 1 到 {limit} 个工作日, 实际是 {days}")
+    old_due = from_iso(d["due_at"])
+    new = add_working_days(old_due, days, config.tz, cal)
+    with db.atomic():
+        db["deadlines"].update(d["id"], {"due_at": to_iso(new.due_at), "extended_wd": days,
+                                         "approver": approver.strip(),
+                                         "provisional": int(bool(d["provisional"]) or new.provisional)})
+        store.record_action(db, now, by, issue_id, "extend", kind=d["kind"], deadline_id=d["id"], days=days,
+                            approver=approver.strip(), old_due_at=d["due_at"], due_at=to_iso(new.due_at))
+    return new.due_at, new.provisional
+
+
+def recompute_provisional(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar,
+                          now: datetime) -> list[int]:
+    """Deadlines counted over an uncovered year are recounted once the calendar covers it."""
+    changed = []
+    for d in list(db.query("select * from deadlines where provisional = 1 and status = 'open'")):
+        rule = config.policies.get(d["kind"])
+        if rule is None or not rule.within_wd:
+            continue
+        due = add_working_days(from_iso(d["started_at"]), rule.within_wd, config.tz, cal)
+        if d["extended_wd"]:
+            due = add_working_days(due.due_at, d["extended_wd"], config.tz, cal)
+        if due.provisional:
+            continue
+        with db.atomic():
+            db["deadlines"].update(d["id"], {"due_at": to_iso(due.due_at), "provisional": 0})
+            store.record_action(db, now, "system", d["issue_id"], "clock_recomputed", kind=d["kind"],
+                                deadline_id=d["id"], old_due_at=d["due_at"], due_at=to_iso(due.due_at))
+        changed.append(d["id"])
+    return changed
