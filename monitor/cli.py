@@ -403,6 +403,45 @@ def close(app: App, issue_id, by, reason):
 
 
 @cli.command()
+@click.option("--from", "from_date", required=True, metavar="DATE", help="First day (local), e.g. 2026-01-01.")
+@click.option("--to", "to_date", required=True, metavar="DATE", help="Last day (local), inclusive.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def stats(app: App, from_date, to_date, as_json):
+    """Timeliness figures for the annual report: issues by level, answers on time and late per kind.
+
+    Counts issues declared, and clocks started, between the two local dates (inclusive).
+
+    \b
+    Example:
+      monitor stats --from 2026-01-01 --to 2026-12-31
+    """
+    from datetime import date, datetime, time, timedelta
+    from .stats import compute
+    tz = app.tz
+    try:
+        start, end = date.fromisoformat(from_date), date.fromisoformat(to_date)
+    except ValueError:
+        raise MonitorError(f"日期应为 YYYY-MM-DD: {from_date!r} / {to_date!r}") from None
+    if end < start:
+        raise MonitorError("--to 不能早于 --from")
+    start_at = datetime.combine(start, time(0), tzinfo=tz)
+    end_at = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    s = compute(list(app.db.query("select * from issues")), list(app.db.query("select * from deadlines")),
+                start_at, end_at, app.now())
+    if as_json:
+        return _echo_json(s)
+    click.echo(f"{from_date} 至 {to_date}: 定级舆情 {s['issues_declared']} 件 ("
+               + ", ".join(f"{k} 级 {v}" for k, v in s["issues_by_level"].items()) + ")")
+    rows = [[k["label"], k["total"], k["on_time"], k["late"], k["overdue"], k["pending"], k["cancelled"],
+             "-" if k["on_time_rate"] is None else f"{k['on_time_rate']:.0%}",
+             "-" if k["median_hours_to_answer"] is None else k["median_hours_to_answer"], k["extended"]]
+            for k in s["kinds"]]
+    click.echo(tabulate(rows, headers=["时限", "总数", "按时", "超时完成", "超时未完成", "计时中", "已取消",
+                                       "按时率", "中位用时(小时)", "延期"]))
+
+
+@cli.command()
 @click.option("--speed", type=float, default=0.0, help="Seconds of real time per simulated 10 minutes (0: fast).")
 @pass_app
 def demo(app: App, speed):

@@ -27,6 +27,12 @@ def test_drill_prints_the_timeline_and_leaves_a_database_monitor_issues_can_read
     assert {d["kind"]: d["status"] for d in crisis["deadlines"]} == {"release": "met_late", "press_conference": "met"}
     shown = json.loads(monitor("--db", "drill.db", "show", "2", "--json", cwd=tmp_path).stdout)
     assert len([n for n in shown["notifications"] if n["status"] == "sent"]) == 5
+    stats = json.loads(monitor("--db", "drill.db", "--now", "2026-03-31T00:00+08:00", "stats", "--from", "2026-03-01",
+                               "--to", "2026-03-31", "--json", cwd=tmp_path).stdout)
+    kinds = {k["kind"]: k for k in stats["kinds"]}
+    assert stats["issues_by_level"]["II"] == 1
+    assert (kinds["release"]["late"], kinds["release"]["median_hours_to_answer"]) == (1, 6.0)
+    assert kinds["press_conference"]["on_time"] == 1
 
 
 def test_drill_refuses_to_overwrite_a_database_with_real_sources(web, tmp_path, run):

@@ -1,0 +1,34 @@
+"""`monitor stats`: timeliness per deadline kind over a period, for the annual report."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from monitor.stats import compute
+
+UTC = timezone.utc
+
+
+def d(kind, started, due, status="open", met=None, extended=0):
+    return {"kind": kind, "started_at": started, "due_at": due, "status": status, "met_at": met,
+            "extended_wd": extended}
+
+
+def test_counts_on_time_late_overdue_pending_and_median_per_kind():
+    rows = [
+        d("release", "2026-03-01T00:00:00+00:00", "2026-03-01T05:00:00+00:00", "met", "2026-03-01T04:00:00+00:00"),
+        d("release", "2026-03-02T00:00:00+00:00", "2026-03-02T05:00:00+00:00", "met", "2026-03-02T07:00:00+00:00"),
+        d("release", "2026-03-03T00:00:00+00:00", "2026-03-03T05:00:00+00:00"),                  # overdue
+        d("release", "2026-03-09T20:00:00+00:00", "2026-03-10T01:00:00+00:00"),                  # pending
+        d("release", "2026-02-01T00:00:00+00:00", "2026-02-01T05:00:00+00:00", "met", "2026-02-01T01:00:00+00:00"),
+        d("disclosure", "2026-03-04T00:00:00+00:00", "2026-04-30T15:59:59+00:00", "cancelled", None, 20),
+    ]
+    issues = [{"declared_at": "2026-03-01T01:00:00+00:00", "level": "II"},
+              {"declared_at": "2026-01-01T01:00:00+00:00", "level": "I"}]
+    s = compute(issues, rows, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC),
+                datetime(2026, 3, 10, tzinfo=UTC))
+    assert s["issues_declared"] == 1 and s["issues_by_level"]["II"] == 1 and s["issues_by_level"]["I"] == 0
+    release, disclosure = s["kinds"][1], s["kinds"][0]
+    assert {k: release[k] for k in ("total", "on_time", "late", "overdue", "pending")} == \
+        {"total": 4, "on_time": 1, "late": 1, "overdue": 1, "pending": 1}
+    assert release["median_hours_to_answer"] == 5.5 and release["on_time_rate"] == round(1 / 3, 3)
+    assert (disclosure["cancelled"], disclosure["extended"], disclosure["on_time_rate"]) == (1, 1, None)
