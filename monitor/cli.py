@@ -311,16 +311,35 @@ def declare(app: App, issue_id, level, by):
 @cli.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True, help="Who acknowledges.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(list(ROLE_NAMES)),
+              help="Stop repeats to this role only (repeatable; default: every role).")
 @pass_app
-def ack(app: App, issue_id, by):
-    """Acknowledge an issue: stops repeated overdue reminders (not the clocks).
+def ack(app: App, issue_id, by, roles):
+    """Acknowledge an issue: stops the repeated overdue notices (not the clocks).
 
     \b
     Example:
-      monitor ack 3 --by 张敏
+      monitor ack 3 --by 王局长 --role head
     """
-    service.ack(app.db, issue_id, by, app.now())
-    click.echo(f"舆情 {issue_id} 已确认收到")
+    service.ack(app.db, issue_id, by, app.now(), *([tuple(roles)] if roles else []))
+    who = "、".join(ROLE_NAMES[r] for r in roles) if roles else "所有角色"
+    click.echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--by", "by", required=True)
+@click.option("--reason", required=True)
+@pass_app
+def reopen(app: App, issue_id, by, reason):
+    """Re-open a closed issue; the clocks its close cancelled run again (nothing already sent is resent).
+
+    \b
+    Example:
+      monitor reopen 3 --by 张敏 --reason 出现新的爆料
+    """
+    n = service.reopen(app.db, issue_id, by, reason, app.now())
+    click.echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
 
 
 @cli.command()

@@ -74,6 +74,13 @@ def _humanize(seconds: float) -> str:
     return f"{h}小时{m}分钟" if h else f"{m}分钟"
 
 
+def acked_roles(db, issue_id: int) -> frozenset[str]:
+    roles: set[str] = set()
+    for a in db.query("select detail from actions where issue_id = ? and action = 'ack'", [issue_id]):
+        roles.update(json.loads(a["detail"] or "{}").get("roles", []))
+    return frozenset(roles)
+
+
 def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     rows = list(db.query(
         "select d.*, i.status as issue_status, i.acked_at, i.title, i.level, i.heat, i.negative_share, "
@@ -84,7 +91,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         if rule is None:
             continue
         state = DeadlineState(d["id"], d["issue_id"], d["kind"], from_iso(d["due_at"]), True, True,
-                              d["acked_at"] is not None)
+                              acked_roles(db, d["issue_id"]))
         sent = frozenset(r["key"] for r in db.query("select key from notifications where deadline_id = ?", [d["id"]]))
         for decision in decide_notices(state, rule, sent, config.people, now):
             if decision.reason == Reason.NO_RECIPIENTS:

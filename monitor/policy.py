@@ -74,7 +74,7 @@ class DeadlineState:
     due_at: datetime
     open: bool              # not met or cancelled
     issue_open: bool
-    acked: bool
+    acked_roles: frozenset[str] = frozenset()   # repeats to these roles stop
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.NOT_YET
         elif latest_due[n.role] is not n or (n.stage == "remind" and now >= d.due_at):
             reason = Reason.SUPERSEDED     # a later notice covers it; a reminder is moot once due has passed
-        elif n.stage == "overdue" and d.acked:
+        elif n.stage == "overdue" and n.role in d.acked_roles:
             reason = Reason.ACKED
         elif not recipients.get(n.role):
             reason = Reason.NO_RECIPIENTS

@@ -83,12 +83,34 @@ def _earlier_response(db, issue_id: int, kind: str) -> dict | None:
     return None
 
 
-def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime) -> None:
+def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime,
+        roles: tuple[str, ...] = ("duty", "deputy_leader", "head")) -> None:
+    """Stop the overdue repeats to `roles` (all by default); the clocks keep running."""
     by = _require_by(by)
     get_issue(db, issue_id)
     with db.atomic():
         db["issues"].update(issue_id, {"acked_at": to_iso(now), "acked_by": by})
-        store.record_action(db, now, by, issue_id, "ack")
+        store.record_action(db, now, by, issue_id, "ack", roles=list(roles))
+
+
+def reopen(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
+    """Re-open a closed issue; the clocks its close cancelled run again. Notices already sent for
+    them are not sent again (their outbox keys remain). Returns how many clocks were restored."""
+    by = _require_by(by)
+    if not reason or not reason.strip():
+        raise InvalidInput("--reason 需要填写重新打开的原因")
+    row = get_issue(db, issue_id)
+    if row["status"] != "closed":
+        raise InvalidInput(f"舆情 {issue_id} 没有关闭")
+    closes = list(db.query("select detail from actions where issue_id = ? and action = 'close' order by id desc "
+                           "limit 1", [issue_id]))
+    cancelled = json.loads(closes[0]["detail"]).get("cancelled_deadlines", []) if closes else []
+    with db.atomic():
+        db["issues"].update(issue_id, {"status": "open", "closed_at": None, "closed_by": None, "close_reason": None})
+        for d in cancelled:
+            db.execute("update deadlines set status = 'open' where id = ? and status = 'cancelled'", [d])
+        store.record_action(db, now, by, issue_id, "reopen", reason=reason, restored_deadlines=cancelled)
+    return len(cancelled)
 
 
 @dataclass(frozen=True)

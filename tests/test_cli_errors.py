@@ -43,4 +43,4 @@ def test_actions_are_audited_with_who_and_when(config_with_issue, run):
     run("--now", "2026-03-16T09:00+08:00", "ack", "1", "--by", "王强", config=config_with_issue)
     actions = json.loads(run("show", "1", "--json", config=config_with_issue).output)["actions"]
     assert actions[-1] | {"id": 0} == {"id": 0, "at": "2026-03-16T01:00:00+00:00", "by": "王强", "action": "ack",
-                                       "detail": {}}
+                                       "detail": {"roles": ["duty", "deputy_leader", "head"]}}

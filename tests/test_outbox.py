@@ -67,3 +67,29 @@ def test_email_carries_chinese_subject_and_stable_message_id(declared, smtp, run
     assert "【舆情时限提醒】发布权威信息还剩2小时" in m.subject
     assert "青禾县审计局审计组被举报接受宴请" in m.body and "monitor respond 1 --kind release" in m.body
     assert m.message_id.endswith(".monitor@localhost>")
+
+
+def test_ack_by_one_role_stops_only_its_repeats_and_the_clock_keeps_running(declared, smtp, run):
+    run("--now", "2026-03-16T13:00+08:00", "tick", config=declared)          # breach to both leaders
+    smtp.take()
+    r = run("--now", "2026-03-16T13:30+08:00", "ack", "1", "--by", "王局长", "--role", "head", config=declared)
+    assert r.exit_code == 0, r.output
+    run("--now", "2026-03-16T14:00+08:00", "tick", config=declared)
+    assert [m.to for m in smtp.take()] == [("deputy@agency.example.cn",)]
+    deadlines = json.loads(run("--now", "2026-03-16T14:00+08:00", "show", "1", "--json", config=declared).output)["deadlines"]
+    assert {d["kind"]: d["status"] for d in deadlines}["release"] == "overdue"
+
+
+def test_reopened_issue_does_not_resend_what_was_already_sent(declared, smtp, tmp_path, run):
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    assert len(smtp.take()) == 1
+    run("--now", "2026-03-16T11:10+08:00", "close", "1", "--by", "李娜", "--reason", "不实信息", config=declared)
+    run("--now", "2026-03-16T11:30+08:00", "tick", config=declared)
+    assert smtp.take() == []
+    r = run("--now", "2026-03-16T11:40+08:00", "reopen", "1", "--by", "李娜", "--reason", "出现新的爆料", config=declared)
+    assert r.exit_code == 0 and "恢复 2 个计时" in r.output
+    run("--now", "2026-03-16T11:45+08:00", "tick", config=declared)
+    assert smtp.take() == []                                                  # the 2 h reminder went out before
+    run("--now", "2026-03-16T12:00+08:00", "tick", config=declared)
+    assert sorted(m.to[0] for m in smtp.take()) == ["deputy@agency.example.cn", "duty@agency.example.cn"]
+    assert len(statuses(tmp_path)) == 3

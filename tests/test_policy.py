@@ -15,7 +15,7 @@ PEOPLE = {"duty": ("d@x.cn",), "deputy_leader": ("v@x.cn",), "head": ("h@x.cn",)
 
 
 def state(**kw) -> DeadlineState:
-    base = dict(id=7, issue_id=1, kind="release", due_at=DUE, open=True, issue_open=True, acked=False)
+    base = dict(id=7, issue_id=1, kind="release", due_at=DUE, open=True, issue_open=True)
     return DeadlineState(**(base | kw))
 
 
@@ -61,9 +61,13 @@ def test_stopped_clock_or_closed_issue_sends_nothing(kw, reason):
     assert {d.reason for d in decisions} == {reason}
 
 
-def test_ack_stops_repeats_but_not_the_breach_escalation():
-    assert sends(DUE, acked=True) != []
-    assert sends(DUE + 2 * H, acked=True, sent={"d7:breach:head", "d7:breach:deputy_leader"}) == []
+def test_ack_stops_repeats_to_that_role_only_and_not_the_breach_escalation():
+    both = frozenset({"head", "deputy_leader"})
+    assert sends(DUE, acked_roles=both) != []
+    sent = {"d7:breach:head", "d7:breach:deputy_leader"}
+    assert sends(DUE + 2 * H, acked_roles=both, sent=sent) == []
+    assert sends(DUE + 2 * H, acked_roles=frozenset({"head"}), sent=sent) == [
+        ("d7:overdue:2:deputy_leader", Reason.SEND)]
 
 
 def test_role_without_address_is_reported_not_sent():
