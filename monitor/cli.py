@@ -356,7 +356,7 @@ def respond(app: App, issue_id, kind, url, at_text, by):
     Example:
       monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
     """
-    r = service.respond(app.db, issue_id, kind, url, app.time(at_text), by, app.now())
+    r = service.respond(app.db, issue_id, kind, url, app.time(at_text), by, app.now(), app.optional_config())
     if r.deadline_id is None:
         click.echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
     else:

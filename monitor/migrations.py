@@ -68,7 +68,15 @@ def m0002_intake_and_working_days(db: sqlite_utils.Database) -> None:
     deadlines.add_column("approver", str)
 
 
+def m0003_repeating_clocks(db: sqlite_utils.Database) -> None:
+    """`update` clocks repeat: an issue may have several clocks of one kind, numbered by seq."""
+    db["deadlines"].add_column("seq", int, not_null_default=0)
+    db.execute("drop index if exists idx_deadlines_issue_id_kind")
+    db["deadlines"].create_index(["issue_id", "kind", "seq"], unique=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
+    ("0003_repeating_clocks", m0003_repeating_clocks),
 ]

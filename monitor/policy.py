@@ -36,11 +36,19 @@ def clocks_for_level(level: str, rules: dict[str, DeadlineRule], times: IssueTim
     """Clocks a declaration of `level` starts; kinds already running are left alone."""
     out = []
     for rule in rules.values():
-        if not rule.enabled or level not in rule.levels or rule.kind in existing_kinds:
+        if not rule.enabled or level not in rule.levels or rule.kind in existing_kinds or rule.follows:
             continue
         started_at, basis = clock_start(rule.start, times)
         out.append(ClockStart(rule.kind, started_at, started_at + timedelta(seconds=rule.within_s), basis))
     return out
+
+
+def follow_up(met_kind: str, met_at: datetime, level: str | None, rules: dict[str, DeadlineRule]) -> ClockStart | None:
+    """The clock a met clock starts next: after the release (and each update), the next update."""
+    for rule in rules.values():
+        if rule.enabled and met_kind in rule.follows and level in rule.levels:
+            return ClockStart(rule.kind, met_at, met_at + timedelta(seconds=rule.within_s), f"after {met_kind}")
+    return None
 
 
 def clock_start(start: str, t: IssueTimes) -> tuple[datetime, str]:

@@ -25,6 +25,7 @@ class DeadlineRule:
     within_wd: int | None = None             # working days instead of within_s (reply, disclosure)
     intake: str | None = None                # started by `monitor intake --kind` this, not by a level
     max_extension_wd: int = 0                # `monitor extend` may add up to this, once
+    follows: tuple[str, ...] = ()            # started when a clock of these kinds is met (update)
 
     def replace(self, **changes) -> "DeadlineRule":
         return dataclasses.replace(self, **changes)
@@ -40,6 +41,10 @@ DEFAULT_POLICIES: dict[str, DeadlineRule] = {
     "response": DeadlineRule(
         kind="response", label="回应政务舆情", basis="国办发〔2016〕61号",
         within_s=48 * 3600, levels=("III", "IV")),
+    "update": DeadlineRule(
+        kind="update", label="持续发布进展", basis="国办发〔2016〕80号",
+        within_s=24 * 3600, levels=("I", "II"), follows=("release", "update"),
+        remind=(("duty", 2 * 3600),), escalate=("deputy_leader",)),
     "reply": DeadlineRule(
         kind="reply", label="答复网民留言", basis="网民留言办理规定",
         within_s=0, within_wd=5, levels=(), intake="message",

@@ -11,11 +11,11 @@ from . import store
 from .clock import from_iso, to_iso
 from .config import Config
 from .errors import InvalidInput, NotFound
-from .policy import ClockStart, IssueTimes, clocks_for_level
+from .policy import ClockStart, IssueTimes, clocks_for_level, follow_up
 from .policy_defaults import LEVELS
 from .timeparse import Precision
 
-RESPONSE_KINDS = ("release", "press_conference", "response", "reply", "disclosure")
+RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure")
 
 
 def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:
@@ -122,7 +122,7 @@ class RespondResult:
 
 
 def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: datetime, by: str,
-            now: datetime) -> RespondResult:
+            now: datetime, config: Config | None = None) -> RespondResult:
     if kind not in RESPONSE_KINDS:
         raise InvalidInput(f"--kind 应为 {' / '.join(RESPONSE_KINDS)}, 实际是 {kind!r}")
     if not url.startswith(("http://", "https://")):
@@ -130,9 +130,9 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
     if at > now:
         raise InvalidInput("--at 不能晚于当前时间")
     by = _require_by(by)
-    get_issue(db, issue_id)
-    rows = list(db.query("select * from deadlines where issue_id = ? and kind = ? and status = 'open'",
-                         [issue_id, kind]))
+    issue = get_issue(db, issue_id)
+    rows = list(db.query("select * from deadlines where issue_id = ? and kind = ? and status = 'open' "
+                         "order by seq", [issue_id, kind]))
     with db.atomic():
         store.record_action(db, now, by, issue_id, "respond", kind=kind, url=url, published_at=to_iso(at))
         if not rows:
@@ -142,6 +142,17 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
         on_time = at <= from_iso(d["due_at"])
         store.record_action(db, now, by, issue_id, "clock_stop", kind=kind, deadline_id=d["id"],
                             met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
+        nxt = follow_up(kind, at, issue["level"], config.policies) if config else None
+        if nxt is not None and issue["status"] == "open":
+            seq = 1 + max([r["seq"] for r in db.query("select seq from deadlines where issue_id = ? and kind = ?",
+                                                       [issue_id, nxt.kind])] or [0])
+            new_id = db["deadlines"].insert({
+                "issue_id": issue_id, "kind": nxt.kind, "seq": seq, "basis": config.policies[nxt.kind].basis,
+                "start_basis": nxt.start_basis, "started_at": to_iso(nxt.started_at), "due_at": to_iso(nxt.due_at),
+                "status": "open", "created_at": to_iso(now)}).last_pk
+            store.record_action(db, now, by, issue_id, "clock_start", kind=nxt.kind, deadline_id=new_id, seq=seq,
+                                started_at=to_iso(nxt.started_at), due_at=to_iso(nxt.due_at),
+                                start_basis=nxt.start_basis)
     return RespondResult(issue_id, kind, d["id"], on_time)
 
 

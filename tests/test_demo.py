@@ -21,10 +21,12 @@ def test_drill_prints_the_timeline_and_leaves_a_database_monitor_issues_can_read
                      "邮件 → 主要负责人", "【舆情超时】发布权威信息已超过时限", "「发布权威信息」时限停止 (超时)",
                      "「举行新闻发布会」时限停止 (按时)", "(其中转载 1 条)"]:
         assert fragment in out, fragment
-    issues = json.loads(monitor("--db", "drill.db", "issues", "--json", cwd=tmp_path).stdout)
+    issues = json.loads(monitor("--db", "drill.db", "--now", "2026-03-17T09:00+08:00", "issues", "--json",
+                                cwd=tmp_path).stdout)
     crisis = next(i for i in issues if i["id"] == 2)
     assert crisis["level"] == "II" and crisis["repost_count"] == 1
-    assert {d["kind"]: d["status"] for d in crisis["deadlines"]} == {"release": "met_late", "press_conference": "met"}
+    assert {d["kind"]: d["status"] for d in crisis["deadlines"]} == {"release": "met_late", "press_conference": "met",
+                                                                      "update": "pending"}
     shown = json.loads(monitor("--db", "drill.db", "show", "2", "--json", cwd=tmp_path).stdout)
     assert len([n for n in shown["notifications"] if n["status"] == "sent"]) == 5
     stats = json.loads(monitor("--db", "drill.db", "--now", "2026-03-31T00:00+08:00", "stats", "--from", "2026-03-01",

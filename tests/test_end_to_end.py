@@ -119,3 +119,22 @@ def test_close_cancels_open_clocks_and_stops_notices(web, smtp, tmp_path, run):
     assert json.loads(run("--now", at("14:00"), "issues", "--json", config=config).output) == []
     closed = json.loads(run("--now", at("14:00"), "issues", "--json", "--all", config=config).output)
     assert closed[0]["status"] == "closed" and {d["status"] for d in closed[0]["deadlines"]} == {"cancelled"}
+
+
+def test_after_the_release_updates_fall_due_every_24h_until_closed(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    iid = str(issue["id"])
+    run("--now", at("08:30"), "declare", iid, "--level", "I", "--by", "李娜", config=config)
+    run("--now", at("12:00"), "respond", iid, "--kind", "release", "--url", "https://x.gov.cn/1", "--by", "李娜",
+        config=config)
+    run("--now", at("11:00", day=17), "respond", iid, "--kind", "update", "--url", "https://x.gov.cn/2",
+        "--by", "李娜", config=config)
+    shown = json.loads(run("--now", at("12:00", day=17), "show", iid, "--json", config=config).output)
+    updates = [d for d in shown["deadlines"] if d["kind"] == "update"]
+    assert [(d["due_at"], d["status"]) for d in updates] == [
+        ("2026-03-17T04:00:00+00:00", "met"), ("2026-03-18T03:00:00+00:00", "pending")]
+    _tick(run, config, at("09:00", day=18))                     # 2 h before the second update is due
+    assert [to for to, s in _mail(smtp) if "持续发布进展" in s] == [("duty@agency.example.cn",)]
+    run("--now", at("09:10", day=18), "close", iid, "--by", "李娜", "--reason", "处置完毕", config=config)
+    _tick(run, config, at("12:00", day=18))
+    assert _mail(smtp) == []

@@ -127,13 +127,14 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
                             f" 截止 {local_str(s.due_at, TZ)} ({config.policies[s.kind].basis})")
                 if issue_id and minute == sc.RELEASE_AT_MIN:
                     url = _own_post_url(db, "情况通报")
-                    r = service.respond(db, issue_id, "release", url, clock.now(), sc.DUTY_OFFICER, clock.now())
+                    r = service.respond(db, issue_id, "release", url, clock.now(), sc.DUTY_OFFICER, clock.now(), config)
                     say(f"本局网站发布情况通报, 值班员登记「发布权威信息」: {url}")
-                    say(f"  「发布权威信息」时限停止 ({'按时' if r.on_time else '超时'}); 新闻发布会时限继续计时")
+                    say(f"  「发布权威信息」时限停止 ({'按时' if r.on_time else '超时'}); 新闻发布会时限继续计时;"
+                        f" 开始计时「持续发布进展」(每 24 小时)")
                 if issue_id and minute == sc.PRESS_CONFERENCE_AT_MIN:
                     url = _own_post_url(db, "新闻发布会")
                     r = service.respond(db, issue_id, "press_conference", url, clock.now(), sc.DUTY_OFFICER,
-                                        clock.now())
+                                        clock.now(), config)
                     say(f"召开新闻发布会, 值班员登记: {url}")
                     say(f"  「举行新闻发布会」时限停止 ({'按时' if r.on_time else '超时'}); 舆情继续跟踪, 后续发布进展")
                 report = tick(db, config, clock.now(), channel, renderer)
