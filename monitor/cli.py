@@ -242,6 +242,8 @@ def show(app: App, issue_id, as_json):
                f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
     click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
                f"  首次发现 {local_str(_dt(i['first_seen_at']), tz)}")
+    for d in i["release_detected"]:
+        click.echo(f"  检测到本单位发布 (待确认): {d['title']} {d['url']}")
     click.echo("\n时限:")
     for d in i["deadlines"]:
         click.echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
@@ -279,6 +281,9 @@ def alerts_cmd(app: App, as_json):
     click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源正常")
     for s in a["sources"]:
         click.echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
+    for d in a["release_detected"]:
+        click.echo(f"检测到本单位发布, 待确认: [{d['issue_id']}] {d['title'][:30]} {d['url']}"
+                   f"  → monitor confirm {d['issue_id']} --post {d['post_id']} --by 姓名")
     if a["provisional"]:
         click.echo("暂定的时限 (节假日安排未覆盖该年份, 仅按周末计算; 更新日历后将重新计算):")
         for d in a["provisional"]:
@@ -403,6 +408,23 @@ def extend(app: App, issue_id, by, approver, days):
     config = app.config()
     due, provisional = do_extend(app.db, config, calendar_for(config), issue_id, by, approver, days, app.now())
     click.echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--post", "post_id", type=int, help="The detected post (default: the latest detected).")
+@click.option("--by", "by", required=True)
+@pass_app
+def confirm(app: App, issue_id, post_id, by):
+    """Confirm a detected own-channel post as the release/response; stops that clock with it as evidence.
+
+    \b
+    Example:
+      monitor confirm 2 --post 14 --by 李娜
+    """
+    r = service.confirm_detected(app.db, app.config(), issue_id, post_id, by, app.now())
+    click.echo(f"已确认, {r.kind} 时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
+               else f"已记录 {r.kind}")
 
 
 @cli.command()

@@ -64,6 +64,7 @@ def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, rend
     report = TickReport()
     recompute_provisional(db, config, calendar_for(config), now)
     queue_due(db, config, now, renderer, report)
+    queue_detected(db, config, now, renderer, report)
     deliver(db, now, channel, report)
     return report
 
@@ -119,12 +120,40 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
                 "status": "pending", "late": int(late),
                 "message_id": f"<{hashlib.sha1(n.key.encode()).hexdigest()[:20]}.monitor@localhost>",
             }
-            cur = db.execute(
-                f"insert or ignore into notifications ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-                list(row.values()))
-            if cur.rowcount:
-                report.queued.append(row)
-                log.info("notice queued key=%s role=%s late=%s", n.key, n.role, late)
+            _insert_notice(db, row, report)
+
+
+def _insert_notice(db, row: dict, report: TickReport) -> None:
+    cur = db.execute(
+        f"insert or ignore into notifications ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+        list(row.values()))
+    if cur.rowcount:
+        report.queued.append(row)
+        log.info("notice queued key=%s role=%s late=%s", row["key"], row["role"], bool(row["late"]))
+
+
+def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Ask the duty officer, once per detected post, to confirm an own-channel post as the answer."""
+    rows = db.query(
+        "select a.id as action_id, a.detail, a.at, i.* from actions a join issues i on i.id = a.issue_id "
+        "where a.action = 'release_detected' and i.status = 'open'")
+    for r in rows:
+        detail = json.loads(r["detail"])
+        key = f"i{r['id']}:detected:{detail['post_id']}"
+        if not config.people.get("duty") or list(db.query("select 1 from notifications where key = ?", [key])):
+            continue
+        post = next(iter(db.query("select * from posts where id = ?", [detail["post_id"]])))
+        rule = config.policies.get(detail["kind"])
+        subject, body = renderer.render(
+            "detected", agency=config.agency.name, issue=r, issue_id=r["id"], role_name=ROLE_NAMES["duty"],
+            source_id=post["source_id"], post_id=post["id"], post_title=post["title"], post_url=post["url"],
+            published_local=local_str(from_iso(post["published_at"] or post["seen_at"]), config.tz),
+            deadline_label=rule.label if rule else detail["kind"])
+        _insert_notice(db, {
+            "key": key, "issue_id": r["id"], "deadline_id": detail["deadline_id"], "stage": "detected",
+            "role": "duty", "recipients": json.dumps(list(config.people["duty"])), "subject": subject,
+            "body": body, "fire_at": r["at"], "created_at": to_iso(now), "status": "pending", "late": 0,
+            "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}, report)
 
 
 def deliver(db, now: datetime, channel, report: TickReport) -> None:

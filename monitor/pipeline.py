@@ -113,6 +113,8 @@ class Collector:
             reposts += judged.duplicate_of is not None
             if stored[1] is not None:
                 (new_issues if judged.new_issue else touched).append(stored[1])
+                if judged.own:
+                    store.note_own_post(self.db, stored[1], stored[0], now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None))
         log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), new_posts,

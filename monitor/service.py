@@ -156,6 +156,23 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
     return RespondResult(issue_id, kind, d["id"], on_time)
 
 
+def confirm_detected(db: sqlite_utils.Database, config: Config, issue_id: int, post_id: int | None, by: str,
+                     now: datetime) -> RespondResult:
+    """Confirm a detected own-channel post as the answer: stops its clock with the post as evidence."""
+    get_issue(db, issue_id)
+    detected = [json.loads(a["detail"]) for a in db.query(
+        "select detail from actions where issue_id = ? and action = 'release_detected' order by id desc", [issue_id])]
+    if post_id is not None:
+        detected = [d for d in detected if d["post_id"] == post_id]
+    if not detected:
+        raise InvalidInput(f"舆情 {issue_id} 没有检测到本单位发布的信息" + (f" (信息 {post_id})" if post_id else ""))
+    d = detected[0]
+    post = next(iter(db.query("select * from posts where id = ?", [d["post_id"]])))
+    at = from_iso(post["published_at"]) if post["published_at"] and post["published_precision"] != "day" \
+        else from_iso(post["seen_at"])
+    return respond(db, issue_id, d["kind"], post["url"], min(at, now), by, now, config)
+
+
 def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
     """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
     by = _require_by(by)

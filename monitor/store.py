@@ -116,6 +116,20 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
     return post_id, issue_id
 
 
+ANSWERED_BY_OWN_POST = ("release", "update", "response")
+
+
+def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime) -> int | None:
+    """An own-channel post joined an issue whose answer is due: record a detected release to confirm."""
+    rows = list(db.query(f"select id, kind from deadlines where issue_id = ? and status = 'open' and kind in "
+                         f"({', '.join('?' * len(ANSWERED_BY_OWN_POST))}) order by due_at limit 1",
+                         [issue_id, *ANSWERED_BY_OWN_POST]))
+    if not rows:
+        return None
+    return record_action(db, now, "system", issue_id, "release_detected", post_id=post_id,
+                         deadline_id=rows[0]["id"], kind=rows[0]["kind"])
+
+
 def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
     """Recompute one issue's figures from its members (only the touched issue: incremental)."""
     members = list(db.query(

@@ -50,6 +50,24 @@ def _issue_summary(row: dict, deadlines: list[dict], now: datetime) -> dict:
     }
 
 
+def detections(db, issue_id: int | None = None) -> dict[int, list[dict]]:
+    """Own-channel posts detected as a possible answer whose clock is still open (awaiting confirmation)."""
+    out: dict[int, list[dict]] = {}
+    rows = db.query("select a.issue_id, a.at, a.detail, d.status from actions a join deadlines d "
+                    "on d.id = json_extract(a.detail, '$.deadline_id') where a.action = 'release_detected'"
+                    + (" and a.issue_id = ?" if issue_id is not None else ""),
+                    [issue_id] if issue_id is not None else [])
+    for r in rows:
+        if r["status"] != "open":
+            continue
+        detail = json.loads(r["detail"])
+        post = next(iter(db.query("select url, title from posts where id = ?", [detail["post_id"]])))
+        out.setdefault(r["issue_id"], []).append({"post_id": detail["post_id"], "kind": detail["kind"],
+                                                  "url": post["url"], "title": post["title"],
+                                                  "detected_at": r["at"]})
+    return out
+
+
 def _deadlines_by_issue(db) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     for d in db.query("select * from deadlines order by due_at"):
@@ -60,7 +78,9 @@ def _deadlines_by_issue(db) -> dict[int, list[dict]]:
 def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
     where = "" if include_closed else "where status = 'open'"
     by_issue = _deadlines_by_issue(db)
-    issues = [_issue_summary(r, by_issue.get(r["id"], []), now) for r in db.query(f"select * from issues {where}")]
+    found = detections(db)
+    issues = [_issue_summary(r, by_issue.get(r["id"], []), now) | {"release_detected": found.get(r["id"], [])}
+              for r in db.query(f"select * from issues {where}")]
     issues.sort(key=lambda i: (i["status"] != "open", -i["rank_score"], i["first_seen_at"] or "", i["id"]))
     return issues
 
@@ -70,6 +90,7 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
     out = _issue_summary(row, list(db.query("select * from deadlines where issue_id = ? order by due_at",
                                             [issue_id])), now)
     out["close_reason"] = row["close_reason"]
+    out["release_detected"] = detections(db, issue_id).get(issue_id, [])
     out["posts"] = [
         {k: p[k] for k in ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label",
                            "sentiment_score", "matched_rule", "own", "duplicate_of")}
@@ -102,4 +123,6 @@ def alerts(db: sqlite_utils.Database, now: datetime) -> dict:
         _deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"]}
         for d in db.query("select d.*, i.title from deadlines d join issues i on i.id = d.issue_id "
                           "where d.provisional = 1 and d.status = 'open' order by d.due_at")]
-    return {"deadlines": due, "sources": sources, "undelivered": undelivered, "provisional": provisional}
+    awaiting = [d | {"issue_id": iid} for iid, ds in detections(db).items() for d in ds]
+    return {"deadlines": due, "sources": sources, "undelivered": undelivered, "provisional": provisional,
+            "release_detected": awaiting}

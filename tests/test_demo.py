@@ -18,7 +18,7 @@ def test_drill_prints_the_timeline_and_leaves_a_database_monitor_issues_can_read
     assert r.returncode == 0, r.stderr
     out = r.stdout
     for fragment in ["发现新舆情 #2", "确认舆情 #2 为 II 级", "邮件 → 值班员", "【舆情时限提醒】发布权威信息还剩2小时",
-                     "邮件 → 主要负责人", "【舆情超时】发布权威信息已超过时限", "「发布权威信息」时限停止 (超时)",
+                     "邮件 → 主要负责人", "【舆情超时】发布权威信息已超过时限", "【请确认】检测到本单位已发布回应", "「发布权威信息」时限停止 (超时",
                      "「举行新闻发布会」时限停止 (按时)", "(其中转载 1 条)"]:
         assert fragment in out, fragment
     issues = json.loads(monitor("--db", "drill.db", "--now", "2026-03-17T09:00+08:00", "issues", "--json",
@@ -28,7 +28,10 @@ def test_drill_prints_the_timeline_and_leaves_a_database_monitor_issues_can_read
     assert {d["kind"]: d["status"] for d in crisis["deadlines"]} == {"release": "met_late", "press_conference": "met",
                                                                       "update": "pending"}
     shown = json.loads(monitor("--db", "drill.db", "show", "2", "--json", cwd=tmp_path).stdout)
-    assert len([n for n in shown["notifications"] if n["status"] == "sent"]) == 5
+    sent = [n["stage"] for n in shown["notifications"] if n["status"] == "sent"]
+    # the 16:20 own post (press conference) is also proposed as the first 24 h update, awaiting confirmation
+    assert sorted(sent) == ["breach", "breach", "detected", "detected", "overdue", "overdue",
+                            "remind", "remind", "remind"]
     stats = json.loads(monitor("--db", "drill.db", "--now", "2026-03-31T00:00+08:00", "stats", "--from", "2026-03-01",
                                "--to", "2026-03-31", "--json", cwd=tmp_path).stdout)
     kinds = {k["kind"]: k for k in stats["kinds"]}

@@ -138,3 +138,28 @@ def test_after_the_release_updates_fall_due_every_24h_until_closed(web, smtp, tm
     run("--now", at("09:10", day=18), "close", iid, "--by", "李娜", "--reason", "处置完毕", config=config)
     _tick(run, config, at("12:00", day=18))
     assert _mail(smtp) == []
+
+
+def test_own_channel_post_is_detected_notified_once_and_confirmed_as_the_release(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    iid = str(issue["id"])
+    own = web.set("/own.xml", rss([]))
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "people:", f'  - {{id: own, kind: rss, url: "{own}", own: true}}\npeople:'), encoding="utf-8")
+    run("--now", at("08:30"), "declare", iid, "--level", "II", "--by", "李娜", config=config)
+    web.set("/own.xml", rss([("关于网传青禾县审计局审计组接受宴请的情况通报", "https://www.qinghe.gov.cn/tzgg/9.html",
+                              "Mon, 16 Mar 2026 12:40:00 +0800", "青禾县审计局审计组接受宴请一事，经核查……")]))
+    run("--now", at("12:50"), "collect", config=config)
+    alerts = json.loads(run("--now", at("12:50"), "alerts", "--json", config=config).output)
+    assert [d["url"] for d in alerts["release_detected"]] == ["https://www.qinghe.gov.cn/tzgg/9.html"]
+    for _ in range(2):
+        _tick(run, config, at("12:50"))
+    mails = _mail(smtp)
+    assert [s for _, s in mails if "请确认" in s] and len([s for _, s in mails if "请确认" in s]) == 1
+    r = run("--now", at("13:20"), "confirm", iid, "--by", "李娜", config=config)
+    assert r.exit_code == 0 and "按时" in r.output, r.output
+    shown = json.loads(run("--now", at("13:20"), "show", iid, "--json", config=config).output)
+    release = next(d for d in shown["deadlines"] if d["kind"] == "release")
+    assert (release["status"], release["met_at"], release["evidence_url"]) == (
+        "met", "2026-03-16T04:40:00+00:00", "https://www.qinghe.gov.cn/tzgg/9.html")
+    assert shown["release_detected"] == [] and issue["post_count"] == shown["post_count"]   # own posts add no heat

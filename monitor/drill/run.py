@@ -125,12 +125,11 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
                     for s in r.started:
                         out(f"             {config.policies[s.kind].label}: 起点 {local_str(s.started_at, TZ)},"
                             f" 截止 {local_str(s.due_at, TZ)} ({config.policies[s.kind].basis})")
-                if issue_id and minute == sc.RELEASE_AT_MIN:
-                    url = _own_post_url(db, "情况通报")
-                    r = service.respond(db, issue_id, "release", url, clock.now(), sc.DUTY_OFFICER, clock.now(), config)
-                    say(f"本局网站发布情况通报, 值班员登记「发布权威信息」: {url}")
-                    say(f"  「发布权威信息」时限停止 ({'按时' if r.on_time else '超时'}); 新闻发布会时限继续计时;"
-                        f" 开始计时「持续发布进展」(每 24 小时)")
+                if issue_id and minute == sc.RELEASE_AT_MIN + sc.STEP_MIN:
+                    r = service.confirm_detected(db, config, issue_id, None, sc.DUTY_OFFICER, clock.now())
+                    say(f"值班员 {sc.DUTY_OFFICER} 确认本局网站的情况通报为权威信息发布: {_own_post_url(db, '情况通报')}")
+                    say(f"  「发布权威信息」时限停止 ({'按时' if r.on_time else '超时'}, 以发布时间计);"
+                        f" 新闻发布会时限继续计时; 开始计时「持续发布进展」(每 24 小时)")
                 if issue_id and minute == sc.PRESS_CONFERENCE_AT_MIN:
                     url = _own_post_url(db, "新闻发布会")
                     r = service.respond(db, issue_id, "press_conference", url, clock.now(), sc.DUTY_OFFICER,
