@@ -21,6 +21,7 @@ class IssueTimes:
     first_published_at: datetime | None
     first_published_precision: Precision | None
     declared_at: datetime
+    explicit_at: datetime | None = None       # an officer's own start time (with a reason, audited)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def clocks_for_level(level: str, rules: dict[str, DeadlineRule], times: IssueTim
     for rule in rules.values():
         if not rule.enabled or level not in rule.levels or rule.kind in existing_kinds or rule.follows:
             continue
-        started_at, basis = clock_start(rule.start, times)
+        started_at, basis = (times.explicit_at, "explicit") if times.explicit_at else clock_start(rule.start, times)
         out.append(ClockStart(rule.kind, started_at, started_at + timedelta(seconds=rule.within_s), basis))
     return out
 

@@ -39,9 +39,13 @@ class DeclareResult:
 
 
 def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str, by: str,
-            now: datetime) -> DeclareResult:
+            now: datetime, start_at: datetime | None = None, start_reason: str | None = None) -> DeclareResult:
     if level not in LEVELS:
         raise InvalidInput(f"级别应为 {' / '.join(LEVELS)}, 实际是 {level!r}")
+    if start_at is not None and not (start_reason or "").strip():
+        raise InvalidInput("指定计时起点 (--start) 时必须用 --start-reason 说明原因")
+    if start_at is not None and start_at > now:
+        raise InvalidInput("--start 不能晚于当前时间")
     by = _require_by(by)
     row = get_issue(db, issue_id)
     if row["status"] != "open":
@@ -51,6 +55,7 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
         first_published_at=from_iso(row["first_published_at"]),
         first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
         declared_at=now,
+        explicit_at=start_at,
     )
     existing = frozenset(r["kind"] for r in db.query("select kind from deadlines where issue_id = ?", [issue_id]))
     starts = clocks_for_level(level, config.policies, times, existing)

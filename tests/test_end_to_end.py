@@ -163,3 +163,19 @@ def test_own_channel_post_is_detected_notified_once_and_confirmed_as_the_release
     assert (release["status"], release["met_at"], release["evidence_url"]) == (
         "met", "2026-03-16T04:40:00+00:00", "https://www.qinghe.gov.cn/tzgg/9.html")
     assert shown["release_detected"] == [] and issue["post_count"] == shown["post_count"]   # own posts add no heat
+
+
+def test_officer_may_start_the_clocks_at_an_explicit_time_with_a_reason(web, smtp, tmp_path, run):
+    config, issue = _setup(web, smtp, tmp_path, run)
+    iid = str(issue["id"])
+    bad = run("--now", at("08:30"), "declare", iid, "--level", "II", "--by", "李娜", "--start", at("07:30"), config=config)
+    assert bad.exit_code == 2 and "--start-reason" in bad.stderr
+    ok = run("--now", at("08:30"), "declare", iid, "--level", "II", "--by", "李娜", "--start", at("07:30"),
+             "--start-reason", "群众来电早于网络发帖", config=config)
+    assert ok.exit_code == 0, ok.output
+    shown = json.loads(run("--now", at("08:30"), "show", iid, "--json", config=config).output)
+    release = next(d for d in shown["deadlines"] if d["kind"] == "release")
+    assert (release["started_at"], release["due_at"], release["start_basis"]) == (
+        "2026-03-15T23:30:00+00:00", "2026-03-16T04:30:00+00:00", "explicit")
+    starts = [a["detail"] for a in shown["actions"] if a["action"] == "clock_start"]
+    assert {s["start_reason"] for s in starts} == {"群众来电早于网络发帖"}
