@@ -75,7 +75,8 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
             }).last_pk
             store.record_action(db, now, by, issue_id, "clock_start", kind=s.kind, deadline_id=deadline_id,
                                 started_at=to_iso(s.started_at), due_at=to_iso(s.due_at),
-                                start_basis=s.start_basis, already_met=bool(earlier))
+                                start_basis=s.start_basis, already_met=bool(earlier),
+                                **({"start_reason": start_reason.strip()} if start_at else {}))
     return DeclareResult(issue_id, level, tuple(starts))
 
 
