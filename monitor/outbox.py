@@ -65,6 +65,7 @@ def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, rend
     recompute_provisional(db, config, calendar_for(config), now)
     queue_due(db, config, now, renderer, report)
     queue_detected(db, config, now, renderer, report)
+    queue_provisional(db, config, now, renderer, report)
     deliver(db, now, channel, report)
     return report
 
@@ -113,14 +114,16 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             )
             if late:
                 subject = f"【补发】{subject}"
-            row = {
-                "key": n.key, "issue_id": d["issue_id"], "deadline_id": d["id"], "stage": n.stage,
-                "role": n.role, "recipients": json.dumps(list(config.people[n.role])),
-                "subject": subject, "body": body, "fire_at": to_iso(n.fire_at), "created_at": to_iso(now),
-                "status": "pending", "late": int(late),
-                "message_id": f"<{hashlib.sha1(n.key.encode()).hexdigest()[:20]}.monitor@localhost>",
-            }
-            _insert_notice(db, row, report)
+            _insert_notice(db, _notice(n.key, d["issue_id"], d["id"], n.stage, n.role, config.people[n.role],
+                                       subject, body, to_iso(n.fire_at), now, late), report)
+
+
+def _notice(key: str, issue_id: int, deadline_id: int | None, stage: str, role: str, recipients, subject: str,
+            body: str, fire_at: str, now: datetime, late: bool = False) -> dict:
+    return {"key": key, "issue_id": issue_id, "deadline_id": deadline_id, "stage": stage, "role": role,
+            "recipients": json.dumps(list(recipients)), "subject": subject, "body": body, "fire_at": fire_at,
+            "created_at": to_iso(now), "status": "pending", "late": int(late),
+            "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
 
 
 def _insert_notice(db, row: dict, report: TickReport) -> None:
@@ -149,11 +152,24 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
             source_id=post["source_id"], post_id=post["id"], post_title=post["title"], post_url=post["url"],
             published_local=local_str(from_iso(post["published_at"] or post["seen_at"]), config.tz),
             deadline_label=rule.label if rule else detail["kind"])
-        _insert_notice(db, {
-            "key": key, "issue_id": r["id"], "deadline_id": detail["deadline_id"], "stage": "detected",
-            "role": "duty", "recipients": json.dumps(list(config.people["duty"])), "subject": subject,
-            "body": body, "fire_at": r["at"], "created_at": to_iso(now), "status": "pending", "late": 0,
-            "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}, report)
+        _insert_notice(db, _notice(key, r["id"], detail["deadline_id"], "detected", "duty", config.people["duty"],
+                                   subject, body, r["at"], now), report)
+
+
+def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Tell the duty officer once that a deadline was counted over a year the calendar lacks."""
+    if not config.people.get("duty"):
+        return
+    rows = db.query("select d.*, i.title from deadlines d join issues i on i.id = d.issue_id "
+                    "where d.provisional = 1 and d.status = 'open' and i.status = 'open'")
+    for d in rows:
+        key = f"d{d['id']}:provisional"
+        rule = config.policies.get(d["kind"])
+        subject, body = renderer.render(
+            "provisional", agency=config.agency.name, issue=d, issue_id=d["issue_id"], role_name=ROLE_NAMES["duty"],
+            deadline_label=rule.label if rule else d["kind"], due_local=local_str(from_iso(d["due_at"]), config.tz))
+        _insert_notice(db, _notice(key, d["issue_id"], d["id"], "provisional", "duty", config.people["duty"],
+                                   subject, body, to_iso(now), now), report)
 
 
 def deliver(db, now: datetime, channel, report: TickReport) -> None:

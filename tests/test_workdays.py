@@ -102,6 +102,10 @@ def test_provisional_deadline_is_recomputed_once_the_calendar_covers_the_year(tm
         "2026-12-28T10:00+08:00", config=config)
     alerts = json.loads(run("--now", "2026-12-28T10:00+08:00", "alerts", "--json", config=config).output)
     assert [d["due_at"] for d in alerts["provisional"]] == ["2027-01-04T15:59:59+00:00"]
+    for minute in ("00", "05"):                                            # told once, however often tick runs
+        run("--now", f"2026-12-28T10:{minute}+08:00", "tick", config=config)
+    told = smtp.take()
+    assert [(m.to, "时限暂定" in m.subject) for m in told] == [(("duty@agency.example.cn",), True)]
     (tmp_path / "holidays.yaml").write_text("holidays: [2027-01-01]\nworkdays: []\n", encoding="utf-8")
     config = _config(tmp_path, smtp, "calendar: holidays.yaml\n")
     run("--now", "2026-12-29T10:00+08:00", "tick", config=config)
