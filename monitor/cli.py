@@ -373,7 +373,8 @@ def respond(app: App, issue_id, kind, url, at_text, by):
 
 
 @cli.command("intake")
-@click.option("--kind", required=True, help="message (网民留言: reply clock) | disclosure (信息公开申请)")
+@click.option("--kind", required=True,
+              help="message (网民留言: reply) | disclosure (信息公开申请) | repost (上级政务新媒体重要信息)")
 @click.option("--title", required=True)
 @click.option("--received", "received_text", required=True, metavar="TIME", help="When it was received.")
 @click.option("--url", help="Where it can be seen.")

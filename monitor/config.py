@@ -60,6 +60,7 @@ class Source:
     own: bool = False
     authority: float = 1.0
     selectors: Selectors | None = None
+    superior: bool = False    # the superior government's new media: each new post opens a `repost` clock
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     seen: set[str] = set()
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
-        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors"),
+        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -292,6 +293,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
             c.problem(m["url"], f"{where}.url", msg)
         interval_s = c.duration(m["interval"], f"{where}.interval") if "interval" in m else 600
         own = c.scalar(m["own"], f"{where}.own", (bool,), "true 或 false") if "own" in m else False
+        superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
         authority = 1.0
         if "authority" in m:
             a = c.scalar(m["authority"], f"{where}.authority", (int, float), "数字")
@@ -307,7 +309,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         elif kind == "html":
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
-            out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors))
+            out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior)))
     return tuple(out)
 
 

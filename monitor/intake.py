@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -13,7 +13,7 @@ from .config import Config
 from .errors import InvalidInput
 from .policy_defaults import INTAKE_KINDS
 from .service import _require_by, get_issue
-from .workdays import WorkdayCalendar, add_working_days, load_overrides
+from .workdays import WorkdayCalendar, WorkdayDue, add_working_days, load_overrides
 
 
 def calendar_for(config: Config) -> WorkdayCalendar:
@@ -42,7 +42,7 @@ def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind
         raise InvalidInput(f"--url 应为 http(s) 网址, 实际是 {url!r}")
     by = _require_by(by)
     rule = config.policies[INTAKE_KINDS[kind]]
-    due = add_working_days(received_at, rule.within_wd or 0, config.tz, cal)
+    due = _due(rule, received_at, config, cal)
     with db.atomic():
         issue_id = db["issues"].insert({
             "title": title.strip(), "signature": "{}", "status": "open", "kind": kind, "url": url,
@@ -60,6 +60,34 @@ def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind
                             started_at=to_iso(received_at), due_at=to_iso(due.due_at),
                             working_days=rule.within_wd, provisional=due.provisional)
     return IntakeResult(issue_id, deadline_id, rule.kind, due.due_at, due.provisional)
+
+
+def _due(rule, start_at: datetime, config: Config, cal: WorkdayCalendar) -> WorkdayDue:
+    if rule.within_wd:
+        return add_working_days(start_at, rule.within_wd, config.tz, cal)
+    return WorkdayDue(start_at + timedelta(seconds=rule.within_s), False)
+
+
+def start_tracked_clock(db: sqlite_utils.Database, config: Config, issue_id: int, kind: str,
+                        published_at: datetime | None, now: datetime) -> int | None:
+    """A crawled item that carries its own clock (a superior post to repost). A post whose window had
+    already closed when first seen (e.g. the first crawl of a long list) is kept without a clock."""
+    rule = config.policies[INTAKE_KINDS[kind]]
+    start_at = min(published_at or now, now)
+    due = _due(rule, start_at, config, calendar_for(config))
+    if due.due_at <= now:
+        store.record_action(db, now, "system", issue_id, "clock_skipped", kind=rule.kind, started_at=to_iso(start_at),
+                            due_at=to_iso(due.due_at), reason="first seen after its window closed")
+        return None
+    with db.atomic():
+        db["issues"].update(issue_id, {"received_at": to_iso(start_at)})
+        deadline_id = db["deadlines"].insert({
+            "issue_id": issue_id, "kind": rule.kind, "basis": rule.basis, "start_basis": "published",
+            "started_at": to_iso(start_at), "due_at": to_iso(due.due_at), "status": "open",
+            "created_at": to_iso(now), "provisional": int(due.provisional)}).last_pk
+        store.record_action(db, now, "system", issue_id, "clock_start", kind=rule.kind, deadline_id=deadline_id,
+                            started_at=to_iso(start_at), due_at=to_iso(due.due_at), start_basis="published")
+    return deadline_id
 
 
 def extend(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, issue_id: int, by: str,

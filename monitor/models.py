@@ -62,6 +62,7 @@ class Candidate:
     issue_id: int | None = None          # join this issue
     similarity: float = 0.0
     new_issue: bool = False              # open a new issue with this as its first post
+    tracked_kind: str | None = None      # opens a tracked item of this intake kind (superior source: "repost")
     signature: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -100,7 +100,8 @@ class Collector:
         dropped: Counter[str] = Counter()
         new_posts, reposts, new_issues, touched = 0, 0, [], []
         for raw in items:
-            c = Candidate(source.id, source.own, source.authority, raw, now)
+            c = Candidate(source.id, source.own, source.authority, raw, now,
+                          tracked_kind="repost" if source.superior else None)
             judged = judge(c, ctx)
             if isinstance(judged, Drop):
                 dropped[judged.value] += 1
@@ -115,6 +116,10 @@ class Collector:
                 (new_issues if judged.new_issue else touched).append(stored[1])
                 if judged.own:
                     store.note_own_post(self.db, stored[1], stored[0], now)
+                if judged.tracked_kind and judged.new_issue:
+                    from .intake import start_tracked_clock
+                    start_tracked_clock(self.db, self.config, stored[1], judged.tracked_kind,
+                                        judged.published_at if judged.published_precision != "day" else None, now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None))
         log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), new_posts,

@@ -45,6 +45,10 @@ DEFAULT_POLICIES: dict[str, DeadlineRule] = {
         kind="update", label="持续发布进展", basis="国办发〔2016〕80号",
         within_s=24 * 3600, levels=("I", "II"), follows=("release", "update"),
         remind=(("duty", 2 * 3600),), escalate=("deputy_leader",)),
+    "repost": DeadlineRule(
+        kind="repost", label="转发上级政务新媒体重要信息", basis="政务新媒体管理规定",
+        within_s=12 * 3600, levels=(), intake="repost",
+        remind=(("duty", 2 * 3600),), escalate=("deputy_leader",), repeat_s=None),
     "reply": DeadlineRule(
         kind="reply", label="答复网民留言", basis="网民留言办理规定",
         within_s=0, within_wd=5, levels=(), intake="message",
@@ -63,5 +67,6 @@ SENTIMENT_NAMES = {"positive": "正面", "neutral": "中性", "negative": "负�
 ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop": "停止计时", "notify": "发送通知",
                 "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",
                 "extend": "延期", "clock_recomputed": "重新计算时限",
-                "reopen": "重新打开", "release_detected": "检测到本单位发布"}
+                "reopen": "重新打开", "release_detected": "检测到本单位发布",
+                "clock_skipped": "未计时 (首次发现时已过期)"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}

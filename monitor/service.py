@@ -15,7 +15,7 @@ from .policy import ClockStart, IssueTimes, clocks_for_level, follow_up
 from .policy_defaults import LEVELS
 from .timeparse import Precision
 
-RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure")
+RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure", "repost")
 
 
 def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:

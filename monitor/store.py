@@ -74,9 +74,10 @@ class Lookups:
                                   "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
         return rows[0] if rows else None
 
-    def open_issue_signatures(self) -> list[tuple[int, dict[str, int]]]:
-        rows = self.db.query("select id, signature from issues where status = 'open' and last_post_at >= ?",
-                             [self.since])
+    def open_issue_signatures(self, kinds: tuple[str, ...] | None = None) -> list[tuple[int, dict[str, int]]]:
+        where = f" and kind in ({', '.join('?' * len(kinds))})" if kinds else ""
+        rows = self.db.query("select id, signature from issues where status = 'open' and last_post_at >= ?" + where,
+                             [self.since, *(kinds or ())])
         return [(r["id"], json.loads(r["signature"] or "{}")) for r in rows]
 
 
@@ -86,7 +87,7 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
         with db.atomic():
             if c.new_issue:
                 issue_id = db["issues"].insert({
-                    "title": c.title, "signature": "{}", "status": "open",
+                    "title": c.title, "signature": "{}", "status": "open", "kind": c.tracked_kind or "opinion",
                     "first_seen_at": to_iso(c.seen_at), "last_post_at": to_iso(c.seen_at),
                 }).last_pk
             else:
@@ -116,7 +117,7 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
     return post_id, issue_id
 
 
-ANSWERED_BY_OWN_POST = ("release", "update", "response")
+ANSWERED_BY_OWN_POST = ("release", "update", "response", "repost")
 
 
 def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime) -> int | None:

@@ -179,3 +179,31 @@ def test_officer_may_start_the_clocks_at_an_explicit_time_with_a_reason(web, smt
         "2026-03-15T23:30:00+00:00", "2026-03-16T04:30:00+00:00", "explicit")
     starts = [a["detail"] for a in shown["actions"] if a["action"] == "clock_start"]
     assert {s["start_reason"] for s in starts} == {"群众来电早于网络发帖"}
+
+
+def test_superior_posts_open_12h_repost_clocks_answered_by_an_own_repost(web, smtp, tmp_path, run):
+    superior = web.set("/district.xml", rss([
+        ("青禾区人民政府关于开展安全生产大检查的通告", "https://www.qinghequ.gov.cn/tz/88.html",
+         "Mon, 16 Mar 2026 08:00:00 +0800", "各单位要立即开展安全生产大检查，全面排查隐患。"),
+        ("青禾区召开春季植树造林动员会", "https://www.qinghequ.gov.cn/tz/70.html",
+         "Sun, 15 Mar 2026 09:00:00 +0800", "动员全区干部群众积极参加义务植树。"),
+    ]))
+    own = web.set("/own.xml", rss([]))
+    config = write_config(tmp_path, f"""  - {{id: district, kind: rss, url: "{superior}", superior: true}}
+  - {{id: own, kind: rss, url: "{own}", own: true}}
+""", smtp.port)
+    run("--now", at("09:00"), "collect", config=config)
+    items = json.loads(run("--now", at("09:00"), "issues", "--json", config=config).output)
+    clocks = {i["title"]: [(d["kind"], d["due_at"]) for d in i["deadlines"]] for i in items}
+    assert clocks == {"青禾区人民政府关于开展安全生产大检查的通告": [("repost", "2026-03-16T12:00:00+00:00")],
+                      "青禾区召开春季植树造林动员会": []}        # its 12 h had passed before we first saw it
+    assert {i["kind"] for i in items} == {"repost"}
+    web.set("/own.xml", rss([("【转发】青禾区人民政府关于开展安全生产大检查的通告", "https://www.qinghe.gov.cn/zf/5.html",
+                              "Mon, 16 Mar 2026 15:00:00 +0800", "各单位要立即开展安全生产大检查，全面排查隐患。")]))
+    run("--now", at("15:10"), "collect", config=config)
+    repost_item = next(i for i in items if i["deadlines"])
+    r = run("--now", at("15:20"), "confirm", str(repost_item["id"]), "--by", "李娜", config=config)
+    assert r.exit_code == 0 and "按时" in r.output, r.output + r.stderr
+    shown = json.loads(run("--now", at("15:20"), "show", str(repost_item["id"]), "--json", config=config).output)
+    assert (shown["deadlines"][0]["status"], shown["deadlines"][0]["evidence_url"]) == (
+        "met", "https://www.qinghe.gov.cn/zf/5.html")

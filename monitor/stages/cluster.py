@@ -55,6 +55,9 @@ def stage(c: Candidate, ctx) -> Candidate:
     if c.duplicate_of is not None:          # a repost joins its original's issue
         return c
     sig = signature(c.title, c.body, ctx.stopwords)
-    issue_id, sim = best_issue(sig, ctx.open_issue_signatures())
+    if c.tracked_kind:                      # a superior post is its own tracked item, never 舆情
+        return dataclasses.replace(c, signature=sig, new_issue=True)
+    # public posts cluster into 舆情 issues only; own posts may also answer a tracked item (a repost)
+    issue_id, sim = best_issue(sig, ctx.open_issue_signatures(None if c.own else ("opinion",)))
     return dataclasses.replace(c, signature=sig, issue_id=issue_id, similarity=round(sim, 3),
                                new_issue=issue_id is None and not c.own)   # our own voice is not 舆情

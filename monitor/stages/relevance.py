@@ -2,6 +2,7 @@
 
 relevant = (any 主体词  OR  (any 地域词 AND any 事件词))  AND  no 排除词, on title + body.
 The matched rule is recorded on the post, e.g. `主体词:平罗县审计局` or `地域词+事件词:平罗+通报`.
+Posts on the agency's own channels and the superior government's new media are always kept.
 """
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def match(keywords: Keywords, text: str) -> tuple[str | None, Drop | None]:
 
 
 def stage(c: Candidate, ctx) -> Candidate | Drop:
+    if c.tracked_kind:
+        return dataclasses.replace(c, matched_rule="上级政务新媒体")
+    if c.own:                               # everything on our own channels is ours
+        return dataclasses.replace(c, matched_rule="本单位渠道")
     rule, why = match(ctx.keywords, f"{c.title}\n{c.body}")
     if rule is None:
         return why
