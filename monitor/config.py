@@ -22,6 +22,7 @@ from .errors import ConfigError
 from .policy_defaults import DEFAULT_POLICIES, DeadlineRule, LEVELS, START_POINTS
 
 ROLES = ("duty", "deputy_leader", "head")
+BOARD_STATES = ("pending", "processing", "answered")     # 待回复 / 办理中 / 已办理
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -61,6 +62,7 @@ class Source:
     authority: float = 1.0
     selectors: Selectors | None = None
     superior: bool = False    # the superior government's new media: each new post opens a `repost` clock
+    board: str | None = None  # message board state this route lists: pending | processing | answered
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     seen: set[str] = set()
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
-        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior"),
+        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -294,6 +296,10 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         interval_s = c.duration(m["interval"], f"{where}.interval") if "interval" in m else 600
         own = c.scalar(m["own"], f"{where}.own", (bool,), "true 或 false") if "own" in m else False
         superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
+        board = c.text(m["board"], f"{where}.board") if "board" in m else None
+        if board is not None and board not in BOARD_STATES:
+            c.problem(m["board"], f"{where}.board", f"应为 {' / '.join(BOARD_STATES)}, 实际是 {board!r}")
+            board = None
         authority = 1.0
         if "authority" in m:
             a = c.scalar(m["authority"], f"{where}.authority", (int, float), "数字")
@@ -309,7 +315,8 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         elif kind == "html":
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
-            out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior)))
+            out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
+                              board))
     return tuple(out)
 
 

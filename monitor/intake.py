@@ -69,13 +69,13 @@ def _due(rule, start_at: datetime, config: Config, cal: WorkdayCalendar) -> Work
 
 
 def start_tracked_clock(db: sqlite_utils.Database, config: Config, issue_id: int, kind: str,
-                        published_at: datetime | None, now: datetime) -> int | None:
+                        published_at: datetime | None, now: datetime, even_if_expired: bool = False) -> int | None:
     """A crawled item that carries its own clock (a superior post to repost). A post whose window had
     already closed when first seen (e.g. the first crawl of a long list) is kept without a clock."""
     rule = config.policies[INTAKE_KINDS[kind]]
     start_at = min(published_at or now, now)
     due = _due(rule, start_at, config, calendar_for(config))
-    if due.due_at <= now:
+    if due.due_at <= now and not even_if_expired:
         store.record_action(db, now, "system", issue_id, "clock_skipped", kind=rule.kind, started_at=to_iso(start_at),
                             due_at=to_iso(due.due_at), reason="first seen after its window closed")
         return None

@@ -86,6 +86,30 @@ class Collector:
         sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
         return [self.collect_source(s) for s in sources]
 
+    def _answered(self, c: Candidate, ctx: PassContext) -> None:
+        """A message listed as 已办理: stop its reply clock (opening the item first if we never saw it pending)."""
+        from .intake import start_tracked_clock
+        from .service import respond
+        c = normalize.stage(c, ctx)
+        if isinstance(c, Drop):
+            return
+        rows = list(self.db.query("select issue_id from posts where canonical_url = ?", [c.canonical_url]))
+        if rows:
+            issue_id = rows[0]["issue_id"]
+        else:
+            judged = judge(c, ctx)
+            if isinstance(judged, Drop):
+                return
+            stored = store.store_candidate(self.db, judged)
+            if stored is None:
+                return
+            issue_id = stored[1]
+            start_tracked_clock(self.db, self.config, issue_id, "message", judged.published_at, c.seen_at,
+                                even_if_expired=True)
+        if issue_id is not None and list(self.db.query(
+                "select 1 from deadlines where issue_id = ? and kind = 'reply' and status = 'open'", [issue_id])):
+            respond(self.db, issue_id, "reply", c.raw.link, c.seen_at, "system", c.seen_at, self.config)
+
     def collect_source(self, source: Source) -> PassReport:
         now = self.clock.now()
         try:
@@ -101,7 +125,10 @@ class Collector:
         new_posts, reposts, new_issues, touched = 0, 0, [], []
         for raw in items:
             c = Candidate(source.id, source.own, source.authority, raw, now,
-                          tracked_kind="repost" if source.superior else None)
+                          tracked_kind="repost" if source.superior else "message" if source.board else None)
+            if source.board == "answered":
+                self._answered(c, ctx)
+                continue
             judged = judge(c, ctx)
             if isinstance(judged, Drop):
                 dropped[judged.value] += 1

@@ -207,3 +207,36 @@ def test_superior_posts_open_12h_repost_clocks_answered_by_an_own_repost(web, sm
     shown = json.loads(run("--now", at("15:20"), "show", str(repost_item["id"]), "--json", config=config).output)
     assert (shown["deadlines"][0]["status"], shown["deadlines"][0]["evidence_url"]) == (
         "met", "https://www.qinghe.gov.cn/zf/5.html")
+
+
+def test_message_board_pending_items_open_reply_clocks_and_answered_items_stop_them(web, smtp, tmp_path, run):
+    pending = web.set("/liuyan/539/2", rss([
+        ("青禾县审计局：村集体资金审计结果何时公开？", "http://liuyan.people.com.cn/threads/content?tid=1001",
+         "Fri, 13 Mar 2026 10:00:00 +0800", "请问青禾县审计局对我村集体资金的审计结果什么时候公开？"),
+        ("县城哪里可以办理居住证？", "http://liuyan.people.com.cn/threads/content?tid=1002",
+         "Fri, 13 Mar 2026 11:00:00 +0800", "与审计局无关的留言"),
+    ]))
+    answered = web.set("/liuyan/539/4", rss([]))
+    config = write_config(tmp_path, f"""  - {{id: board-pending, kind: rss, url: "{pending}", board: pending}}
+  - {{id: board-answered, kind: rss, url: "{answered}", board: answered}}
+""", smtp.port)
+    run("--now", at("09:00"), "collect", config=config)
+    items = json.loads(run("--now", at("09:00"), "issues", "--json", config=config).output)
+    assert [(i["kind"], i["title"][:6], [d["kind"] for d in i["deadlines"]]) for i in items] == [
+        ("message", "青禾县审计局", ["reply"])]
+    # received Friday 03-13: Monday 03-16 is day 1, day 5 is Friday 03-20
+    assert items[0]["deadlines"][0]["due_at"] == "2026-03-20T15:59:59+00:00"
+    web.set("/liuyan/539/4", rss([
+        ("青禾县审计局：村集体资金审计结果何时公开？", "http://liuyan.people.com.cn/threads/content?tid=1001",
+         "Fri, 13 Mar 2026 10:00:00 +0800", "请问青禾县审计局对我村集体资金的审计结果什么时候公开？"),
+        ("青禾县审计局：审计报告在哪里查询？", "http://liuyan.people.com.cn/threads/content?tid=1003",
+         "Mon, 16 Mar 2026 08:00:00 +0800", "青禾县审计局的审计报告在哪里可以查到？"),
+    ]))
+    run("--now", at("10:00", day=18), "collect", config=config)
+    items = json.loads(run("--now", at("10:00", day=18), "issues", "--json", config=config).output)
+    assert sorted((i["title"], d["status"], d["met_at"]) for i in items for d in i["deadlines"]) == [
+        ("青禾县审计局：审计报告在哪里查询？", "met", "2026-03-18T02:00:00+00:00"),   # answered before we saw it
+        ("青禾县审计局：村集体资金审计结果何时公开？", "met", "2026-03-18T02:00:00+00:00")]
+    run("--now", at("10:10", day=18), "collect", config=config)                   # seen again: nothing twice
+    shown = json.loads(run("show", str(items[0]["id"]), "--json", config=config).output)
+    assert [a["action"] for a in shown["actions"]].count("clock_stop") == 1

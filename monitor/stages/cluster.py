@@ -55,7 +55,7 @@ def stage(c: Candidate, ctx) -> Candidate:
     if c.duplicate_of is not None:          # a repost joins its original's issue
         return c
     sig = signature(c.title, c.body, ctx.stopwords)
-    if c.tracked_kind:                      # a superior post is its own tracked item, never 舆情
+    if c.tracked_kind:                      # a superior post or a board message is its own tracked item
         return dataclasses.replace(c, signature=sig, new_issue=True)
     # public posts cluster into 舆情 issues only; own posts may also answer a tracked item (a repost)
     issue_id, sim = best_issue(sig, ctx.open_issue_signatures(None if c.own else ("opinion",)))

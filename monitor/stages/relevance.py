@@ -26,7 +26,7 @@ def match(keywords: Keywords, text: str) -> tuple[str | None, Drop | None]:
 
 
 def stage(c: Candidate, ctx) -> Candidate | Drop:
-    if c.tracked_kind:
+    if c.tracked_kind == "repost":
         return dataclasses.replace(c, matched_rule="上级政务新媒体")
     if c.own:                               # everything on our own channels is ours
         return dataclasses.replace(c, matched_rule="本单位渠道")
