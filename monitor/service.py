@@ -144,7 +144,10 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
         if not rows:
             return RespondResult(issue_id, kind, None, None)
         d = rows[0]
-        db["deadlines"].update(d["id"], {"status": "met", "met_at": to_iso(at), "evidence_url": url})
+        stopped = db.execute("update deadlines set status = 'met', met_at = ?, evidence_url = ? "
+                             "where id = ? and status = 'open'", [to_iso(at), url, d["id"]]).rowcount
+        if not stopped:                      # closed or answered by another process meanwhile
+            return RespondResult(issue_id, kind, None, None)
         on_time = at <= from_iso(d["due_at"])
         store.record_action(db, now, by, issue_id, "clock_stop", kind=kind, deadline_id=d["id"],
                             met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
