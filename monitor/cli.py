@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -318,137 +316,6 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
 
 
 @cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True, help="Who acknowledges.")
-@click.option("--role", "roles", multiple=True, type=click.Choice(list(ROLE_NAMES)),
-              help="Stop repeats to this role only (repeatable; default: every role).")
-@pass_app
-def ack(app: App, issue_id, by, roles):
-    """Acknowledge an issue: stops the repeated overdue notices (not the clocks).
-
-    \b
-    Example:
-      monitor ack 3 --by 王局长 --role head
-    """
-    service.ack(app.db, issue_id, by, app.now(), *([tuple(roles)] if roles else []))
-    who = "、".join(ROLE_NAMES[r] for r in roles) if roles else "所有角色"
-    click.echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
-
-
-@cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True)
-@click.option("--reason", required=True)
-@pass_app
-def reopen(app: App, issue_id, by, reason):
-    """Re-open a closed issue; the clocks its close cancelled run again (nothing already sent is resent).
-
-    \b
-    Example:
-      monitor reopen 3 --by 张敏 --reason 出现新的爆料
-    """
-    n = service.reopen(app.db, issue_id, by, reason, app.now())
-    click.echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
-
-
-@cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--kind", required=True, type=click.Choice(service.RESPONSE_KINDS))
-@click.option("--url", required=True, help="Where it was published (evidence).")
-@click.option("--at", "at_text", metavar="TIME", help="When it was published (default: now).")
-@click.option("--by", "by", required=True, help="Who records it.")
-@pass_app
-def respond(app: App, issue_id, kind, url, at_text, by):
-    """Record a release / press conference / response with its evidence; stops that clock.
-
-    \b
-    Example:
-      monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
-    """
-    r = service.respond(app.db, issue_id, kind, url, app.time(at_text), by, app.now(), app.optional_config())
-    if r.deadline_id is None:
-        click.echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
-    else:
-        click.echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
-
-
-@cli.command("intake")
-@click.option("--kind", required=True,
-              help="message (网民留言: reply) | disclosure (信息公开申请) | repost (上级政务新媒体重要信息)")
-@click.option("--title", required=True)
-@click.option("--received", "received_text", required=True, metavar="TIME", help="When it was received.")
-@click.option("--url", help="Where it can be seen.")
-@click.option("--from", "from_name", help="Who sent it.")
-@click.option("--by", "by", default="值班员", show_default=True, help="Who records it.")
-@pass_app
-def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
-    """Track an item that is not crawled; its clock counts working days on China's official calendar.
-
-    \b
-    Example:
-      monitor intake --kind disclosure --title "申请公开2025年度审计报告" --received 2026-12-28T10:00 --from 张三
-    """
-    from .intake import calendar_for, intake
-    config = app.config()
-    r = intake(app.db, config, calendar_for(config), kind, title, app.time(received_text), by, app.now(),
-               url, from_name)
-    click.echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
-               + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
-
-
-@cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True)
-@click.option("--approver", required=True, help="Who approved the extension.")
-@click.option("--days", type=int, required=True, help="Working days to add (once, at most 20).")
-@pass_app
-def extend(app: App, issue_id, by, approver, days):
-    """Extend an information-disclosure deadline once, with the approver recorded.
-
-    \b
-    Example:
-      monitor extend 7 --by 李娜 --approver 王局长 --days 20
-    """
-    from .intake import calendar_for, extend as do_extend
-    config = app.config()
-    due, provisional = do_extend(app.db, config, calendar_for(config), issue_id, by, approver, days, app.now())
-    click.echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
-
-
-@cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--post", "post_id", type=int, help="The detected post (default: the latest detected).")
-@click.option("--by", "by", required=True)
-@pass_app
-def confirm(app: App, issue_id, post_id, by):
-    """Confirm a detected own-channel post as the release/response; stops that clock with it as evidence.
-
-    \b
-    Example:
-      monitor confirm 2 --post 14 --by 李娜
-    """
-    r = service.confirm_detected(app.db, app.config(), issue_id, post_id, by, app.now())
-    click.echo(f"已确认, {r.kind} 时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
-               else f"已记录 {r.kind}")
-
-
-@cli.command()
-@click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True)
-@click.option("--reason", required=True)
-@pass_app
-def close(app: App, issue_id, by, reason):
-    """Close an issue; its open clocks are cancelled.
-
-    \b
-    Example:
-      monitor close 3 --by 张敏 --reason 已处置完毕
-    """
-    n = service.close(app.db, issue_id, by, reason, app.now())
-    click.echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
-
-
-@cli.command()
 @click.option("--from", "from_date", required=True, metavar="DATE", help="First day (local), e.g. 2026-01-01.")
 @click.option("--to", "to_date", required=True, metavar="DATE", help="Last day (local), inclusive.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -503,9 +370,9 @@ def demo(app: App, speed):
     run_drill(app.db_path, app.now_text, speed)
 
 
+from . import cli_actions  # noqa: E402,F401  (registers the officer commands on `cli`)
+
+
 def main() -> None:
     cli(prog_name="monitor")
 
-
-if __name__ == "__main__":
-    main()

@@ -21,7 +21,7 @@ WAIT_S = 60   # upper bound for a condition to become true; never a wait for a d
 class Daemon:
     def __init__(self, config, db):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "-vv", "--config", str(config), "--db", str(db), "run"],
+            [sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db), "run"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

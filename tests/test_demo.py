@@ -9,7 +9,7 @@ from conftest import rss, write_config
 
 
 def monitor(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=300)
 
 

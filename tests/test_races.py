@@ -23,7 +23,7 @@ def declared(web, smtp, tmp_path, run):
 
 
 def spawn(config, db, *args):
-    return subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), *args],
+    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "--db", str(db), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -14,7 +14,7 @@ from ..models import Candidate, Drop
 
 def match(keywords: Keywords, text: str) -> tuple[str | None, Drop | None]:
     """(rule, None) when relevant, (None, why) when not."""
-    if excluded := next((w for w in keywords.exclude if w in text), None):
+    if any(w in text for w in keywords.exclude):
         return None, Drop.EXCLUDED
     if subject := next((w for w in keywords.subject if w in text), None):
         return f"主体词:{subject}", None

@@ -1,0 +1,4 @@
+"""`python -m monitor` is the `monitor` command."""
+from .cli import main
+
+main()
