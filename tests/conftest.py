@@ -133,6 +133,18 @@ def run(tmp_path):
     return _run
 
 
+@pytest.fixture
+def declared(web, smtp, tmp_path, run):
+    """One crawled issue, declared Level II at 08:05 on 2026-03-16, with SMTP configured."""
+    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "",
+                                  "青禾县审计局审计组被举报")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n', smtp.port)
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    r = run("--now", "2026-03-16T08:05+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
+    assert r.exit_code == 0, r.output
+    return config
+
+
 def rss(items: list[tuple[str, str, str, str]], encoding: str = "utf-8") -> bytes:
     """items: (title, link, pubDate, description)."""
     body = "".join(f"<item><title>{t}</title><link>{l}</link><pubDate>{p}</pubDate>"

@@ -4,20 +4,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
-
-from conftest import rss, write_config
-
-
-@pytest.fixture
-def declared(web, smtp, tmp_path, run):
-    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "",
-                                  "青禾县审计局审计组被举报")]))
-    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n', smtp.port)
-    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
-    r = run("--now", "2026-03-16T08:05+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
-    assert r.exit_code == 0, r.output
-    return config
 
 
 def statuses(tmp_path):

@@ -7,19 +7,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
-
-from conftest import rss, write_config
-
-
-@pytest.fixture
-def declared(web, smtp, tmp_path, run):
-    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "",
-                                  "青禾县审计局审计组被举报")]))
-    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n', smtp.port)
-    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
-    run("--now", "2026-03-16T08:05+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
-    return config
 
 
 def spawn(config, db, *args):
