@@ -315,6 +315,44 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
         click.echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")
 
 
+@cli.command("train-sentiment")
+@click.option("--data", "data_path", default=None, metavar="CSV",
+              help="BDCI 2019 news CSV (id,title,content,label); default ../shared/data/sentiment/…")
+@click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model.")
+def train_sentiment(data_path, out_path):
+    """Rebuild the news sentiment model from labelled data (writes the model and its provenance JSON).
+
+    \b
+    Example:
+      monitor train-sentiment --data ../shared/data/sentiment/bdci2019_news_dev/bdci2019_news_dev.csv
+    """
+    from .sentiment_model import MODEL_PATH
+    from .sentiment_train import DEFAULT_DATA, build
+    meta = build(Path(data_path) if data_path else DEFAULT_DATA, Path(out_path) if out_path else MODEL_PATH)
+    click.echo(f"已训练: {meta['rows']} 条 ({meta['rows_per_label']}), 词表 {meta['vocabulary']} → "
+               f"{out_path or MODEL_PATH}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def sentiment(as_json):
+    """Score lines of text from stdin: label (positive|neutral|negative) and score (0 negative … 1 positive).
+
+    \b
+    Example:
+      echo "网传某县审计局工作人员接受宴请" | monitor sentiment --json
+    """
+    from .sentiment_model import NewsSentiment
+    model = NewsSentiment.load()
+    for line in click.get_text_stream("stdin"):
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        j = model.judge(text)
+        click.echo(json.dumps({"label": j.label, "score": j.score, "text": text}, ensure_ascii=False)
+                   if as_json else f"{j.label}\t{j.score:.4f}\t{text}")
+
+
 @cli.command()
 @click.option("--from", "from_date", required=True, metavar="DATE", help="First day (local), e.g. 2026-01-01.")
 @click.option("--to", "to_date", required=True, metavar="DATE", help="Last day (local), inclusive.")

@@ -73,7 +73,7 @@ class Collector:
     def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock,
                  scorer: object | None = None, client: httpx.Client | None = None):
         self.db, self.config, self.clock = db, config, clock
-        self.scorer = scorer or sentiment.SnowNLPScorer()
+        self.scorer = scorer or sentiment.ModelScorer()
         self.client = client or make_client()
         k = config.agency.keywords
         self.stopwords = tuple(k.subject) + tuple(k.region) + (config.agency.name,)

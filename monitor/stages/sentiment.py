@@ -1,4 +1,5 @@
-"""Three-class sentiment (positive / neutral / negative) with a score in [0, 1] (1 = positive)."""
+"""Three-class sentiment (positive / neutral / negative) with a score in [0, 1] (1 = positive),
+from the committed news model (monitor/models/, built by `monitor train-sentiment`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,36 +7,26 @@ import threading
 
 from ..models import Candidate
 
-NEGATIVE_BELOW = 0.25
-POSITIVE_ABOVE = 0.75
 
+class ModelScorer:
+    """The news model, loaded on first use."""
 
-def label_for(score: float) -> str:
-    if score < NEGATIVE_BELOW:
-        return "negative"
-    if score > POSITIVE_ABOVE:
-        return "positive"
-    return "neutral"
-
-
-class SnowNLPScorer:
-    """SnowNLP's Bayes classifier, loaded on first use (it takes seconds)."""
-
-    def __init__(self):
+    def __init__(self, path=None):
+        self._path = path
         self._lock = threading.Lock()
-        self._classify = None
+        self._model = None
 
-    def score(self, text: str) -> float:
-        if self._classify is None:
+    def judge(self, title: str, body: str = ""):
+        if self._model is None:
             with self._lock:
-                if self._classify is None:
-                    from snownlp import sentiment
-                    self._classify = sentiment.classify
-        return float(self._classify(text)) if text.strip() else 0.5
+                if self._model is None:
+                    from ..sentiment_model import MODEL_PATH, NewsSentiment
+                    self._model = NewsSentiment.load(self._path or MODEL_PATH)
+        return self._model.judge(title, body)
 
 
 def stage(c: Candidate, ctx) -> Candidate:
     if c.duplicate_of is not None:          # a repost carries its original's score
         return c
-    score = ctx.scorer.score(f"{c.title} {c.body}"[:500])
-    return dataclasses.replace(c, sentiment_score=round(score, 4), sentiment_label=label_for(score))
+    j = ctx.scorer.judge(c.title, c.body[:200])
+    return dataclasses.replace(c, sentiment_score=j.score, sentiment_label=j.label)
