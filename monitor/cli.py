@@ -334,8 +334,9 @@ def train_sentiment(data_path, out_path):
 
 
 @cli.command()
+@click.argument("lines", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def sentiment(as_json):
+def sentiment(lines, as_json):
     """Score lines of text from stdin: label (positive|neutral|negative) and score (0 negative … 1 positive).
 
     \b
@@ -344,7 +345,7 @@ def sentiment(as_json):
     """
     from .sentiment_model import NewsSentiment
     model = NewsSentiment.load()
-    for line in click.get_text_stream("stdin"):
+    for line in lines:
         text = line.rstrip("\n")
         if not text.strip():
             continue
