@@ -41,8 +41,9 @@ class PassContext:
     stopwords: tuple[str, ...]
     scorer: object
     lookups: store.Lookups
+    issue_index: object             # stages.cluster.IssueIndex of open issues, kept current during the pass
 
-    def __getattr__(self, name):        # known_url, known_hash, open_issue_signatures
+    def __getattr__(self, name):        # known_url, post_with_hash
         return getattr(self.lookups, name)
 
 
@@ -100,7 +101,7 @@ class Collector:
             judged = judge(c, ctx)
             if isinstance(judged, Drop):
                 return
-            stored = store.store_candidate(self.db, judged)
+            stored = store.store_candidate(self.db, judged, ctx.issue_index)
             if stored is None:
                 return
             issue_id = stored[1]
@@ -119,8 +120,9 @@ class Collector:
             if before.get("last_error") != str(e):      # log a repeated failure only when it changes
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
+        lookups = store.Lookups(self.db, now)
         ctx = PassContext(self.config.tz, self.config.agency.keywords, self.stopwords, self.scorer,
-                          store.Lookups(self.db, now))
+                          lookups, lookups.issue_index())
         dropped: Counter[str] = Counter()
         new_posts, reposts, new_issues, touched = 0, 0, [], []
         for raw in items:
@@ -133,7 +135,7 @@ class Collector:
             if isinstance(judged, Drop):
                 dropped[judged.value] += 1
                 continue
-            stored = store.store_candidate(self.db, judged)
+            stored = store.store_candidate(self.db, judged, ctx.issue_index)
             if stored is None:
                 dropped[Drop.DUPLICATE_URL.value] += 1
                 continue

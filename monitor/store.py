@@ -12,7 +12,7 @@ from .clock import from_iso, to_iso
 from .config import Config
 from .models import Candidate
 from .scoring import MemberPost, score_issue
-from .stages.cluster import merge
+from .stages.cluster import IssueIndex, merge
 
 
 def record_action(db: sqlite_utils.Database, at: datetime, by: str, issue_id: int | None,
@@ -74,14 +74,17 @@ class Lookups:
                                   "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
         return rows[0] if rows else None
 
-    def open_issue_signatures(self, kinds: tuple[str, ...] | None = None) -> list[tuple[int, dict[str, int]]]:
-        where = f" and kind in ({', '.join('?' * len(kinds))})" if kinds else ""
-        rows = self.db.query("select id, signature from issues where status = 'open' and last_post_at >= ?" + where,
-                             [self.since, *(kinds or ())])
-        return [(r["id"], json.loads(r["signature"] or "{}")) for r in rows]
+    def issue_index(self) -> IssueIndex:
+        """Open issues with a post in the window, indexed for clustering."""
+        index = IssueIndex()
+        for r in self.db.query("select id, kind, signature from issues where status = 'open' and last_post_at >= ?",
+                               [self.since]):
+            index.put(r["id"], json.loads(r["signature"] or "{}"), r["kind"] or "opinion")
+        return index
 
 
-def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int | None] | None:
+def store_candidate(db: sqlite_utils.Database, c: Candidate,
+                    index: IssueIndex | None = None) -> tuple[int, int | None] | None:
     """Insert the post and its issue membership atomically. None if another writer got there first."""
     try:
         with db.atomic():
@@ -107,10 +110,10 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
                                       "added_at": to_iso(c.seen_at), "similarity": c.similarity})
             if c.signature:
                 row = db["issues"].get(issue_id)
-                db["issues"].update(issue_id, {
-                    "signature": json.dumps(merge(json.loads(row["signature"] or "{}"), c.signature),
-                                            ensure_ascii=False),
-                })
+                merged = merge(json.loads(row["signature"] or "{}"), c.signature)
+                db["issues"].update(issue_id, {"signature": json.dumps(merged, ensure_ascii=False)})
+                if index is not None:
+                    index.put(issue_id, merged, row["kind"] or "opinion")
             refresh_issue(db, issue_id)
     except sqlite3.IntegrityError:
         return None

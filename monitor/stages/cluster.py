@@ -2,7 +2,8 @@
 
 Signature: character-bigram counts of title + lead, with the agency's own keywords
 removed (every post names the agency; that must not make them alike). Similarity is
-cosine against the issue's accumulated signature.
+cosine against the issue's accumulated signature, found through an inverted index
+(`IssueIndex`), so a post is compared only with issues that share a bigram with it.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections import Counter
 from ..models import Candidate
 
 JOIN_AT = 0.22
+SIGNATURE_SIZE = 200
 _NON_CJK_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
 
@@ -36,19 +38,52 @@ def cosine(a: dict[str, int], b: dict[str, int]) -> float:
     return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
 
 
-def best_issue(sig: dict[str, int], issues: list[tuple[int, dict[str, int]]]) -> tuple[int | None, float]:
-    best_id, best_sim = None, 0.0
-    for issue_id, issue_sig in issues:
-        sim = cosine(sig, issue_sig)
-        if sim > best_sim:
-            best_id, best_sim = issue_id, sim
-    return (best_id, best_sim) if best_sim >= JOIN_AT else (None, best_sim)
-
-
 def merge(issue_sig: dict[str, int], post_sig: dict[str, int]) -> dict[str, int]:
     merged = Counter(issue_sig)
     merged.update(post_sig)
-    return dict(merged.most_common(200))
+    return dict(merged.most_common(SIGNATURE_SIZE))
+
+
+class IssueIndex:
+    """Open issues' signatures with an inverted index from bigram to issues. Pure, in memory."""
+
+    def __init__(self):
+        self.sigs: dict[int, dict[str, int]] = {}
+        self.kinds: dict[int, str] = {}
+        self.norms: dict[int, float] = {}
+        self.postings: dict[str, set[int]] = {}
+
+    def put(self, issue_id: int, sig: dict[str, int], kind: str = "opinion") -> None:
+        for gram in self.sigs.get(issue_id, ()):
+            self.postings[gram].discard(issue_id)
+        self.sigs[issue_id], self.kinds[issue_id] = sig, kind
+        self.norms[issue_id] = math.sqrt(sum(v * v for v in sig.values())) or 1.0
+        for gram in sig:
+            self.postings.setdefault(gram, set()).add(issue_id)
+
+    def remove(self, issue_id: int) -> None:
+        for gram in self.sigs.pop(issue_id, ()):
+            self.postings[gram].discard(issue_id)
+        self.kinds.pop(issue_id, None)
+        self.norms.pop(issue_id, None)
+
+    def best(self, sig: dict[str, int], kinds: tuple[str, ...] | None = None) -> tuple[int | None, float]:
+        """The most similar issue at or above JOIN_AT, and the best similarity seen."""
+        if not sig:
+            return None, 0.0
+        dots: Counter[int] = Counter()
+        for gram, v in sig.items():
+            for issue_id in self.postings.get(gram, ()):
+                dots[issue_id] += v * self.sigs[issue_id][gram]
+        norm = math.sqrt(sum(v * v for v in sig.values()))
+        best_id, best_sim = None, 0.0
+        for issue_id, dot in dots.items():
+            if kinds and self.kinds[issue_id] not in kinds:
+                continue
+            sim = dot / (norm * self.norms[issue_id])
+            if sim > best_sim:
+                best_id, best_sim = issue_id, sim
+        return (best_id, best_sim) if best_sim >= JOIN_AT else (None, best_sim)
 
 
 def stage(c: Candidate, ctx) -> Candidate:
@@ -58,6 +93,6 @@ def stage(c: Candidate, ctx) -> Candidate:
     if c.tracked_kind:                      # a superior post or a board message is its own tracked item
         return dataclasses.replace(c, signature=sig, new_issue=True)
     # public posts cluster into 舆情 issues only; own posts may also answer a tracked item (a repost)
-    issue_id, sim = best_issue(sig, ctx.open_issue_signatures(None if c.own else ("opinion",)))
+    issue_id, sim = ctx.issue_index.best(sig, None if c.own else ("opinion",))
     return dataclasses.replace(c, signature=sig, issue_id=issue_id, similarity=round(sim, 3),
                                new_issue=issue_id is None and not c.own)   # our own voice is not 舆情
