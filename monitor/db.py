@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
 from datetime import datetime
 
 import sqlite_utils
@@ -23,6 +25,25 @@ def open_db(path: str) -> sqlite_utils.Database:
     return db
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE), so two processes
+    wait for each other (busy_timeout) instead of one failing with "database is locked" when a
+    deferred transaction that has read tries to write. Nested, it is a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     if "migrations" not in db.table_names():
         db["migrations"].create({"name": str, "applied_at": str}, pk="name")
@@ -31,7 +52,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
+        with transaction(db):
             fn(db)
             # the applied time is bookkeeping about the file, not product time
             db["migrations"].insert({"name": name, "applied_at": to_iso(datetime.now(UTC))})

@@ -14,6 +14,7 @@ from .errors import InvalidInput
 from .policy_defaults import INTAKE_KINDS
 from .service import _require_by, get_issue
 from .workdays import WorkdayCalendar, WorkdayDue, add_working_days, load_overrides
+from .db import transaction
 
 
 def calendar_for(config: Config) -> WorkdayCalendar:
@@ -43,7 +44,7 @@ def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind
     by = _require_by(by)
     rule = config.policies[INTAKE_KINDS[kind]]
     due = _due(rule, received_at, config, cal)
-    with db.atomic():
+    with transaction(db):
         issue_id = db["issues"].insert({
             "title": title.strip(), "signature": "{}", "status": "open", "kind": kind, "url": url,
             "received_at": to_iso(received_at), "from_name": from_name,
@@ -79,7 +80,7 @@ def start_tracked_clock(db: sqlite_utils.Database, config: Config, issue_id: int
         store.record_action(db, now, "system", issue_id, "clock_skipped", kind=rule.kind, started_at=to_iso(start_at),
                             due_at=to_iso(due.due_at), reason="first seen after its window closed")
         return None
-    with db.atomic():
+    with transaction(db):
         db["issues"].update(issue_id, {"received_at": to_iso(start_at)})
         deadline_id = db["deadlines"].insert({
             "issue_id": issue_id, "kind": rule.kind, "basis": rule.basis, "start_basis": "published",
@@ -109,7 +110,7 @@ def extend(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, issu
         raise InvalidInput(f"--days 应为 1 到 {limit} 个工作日, 实际是 {days}")
     old_due = from_iso(d["due_at"])
     new = add_working_days(old_due, days, config.tz, cal)
-    with db.atomic():
+    with transaction(db):
         db["deadlines"].update(d["id"], {"due_at": to_iso(new.due_at), "extended_wd": days,
                                          "approver": approver.strip(),
                                          "provisional": int(bool(d["provisional"]) or new.provisional)})
@@ -131,7 +132,7 @@ def recompute_provisional(db: sqlite_utils.Database, config: Config, cal: Workda
             due = add_working_days(due.due_at, d["extended_wd"], config.tz, cal)
         if due.provisional:
             continue
-        with db.atomic():
+        with transaction(db):
             db["deadlines"].update(d["id"], {"due_at": to_iso(due.due_at), "provisional": 0})
             store.record_action(db, now, "system", d["issue_id"], "clock_recomputed", kind=d["kind"],
                                 deadline_id=d["id"], old_due_at=d["due_at"], due_at=to_iso(due.due_at))

@@ -75,8 +75,20 @@ def m0003_repeating_clocks(db: sqlite_utils.Database) -> None:
     db["deadlines"].create_index(["issue_id", "kind", "seq"], unique=True)
 
 
+def m0004_near_duplicates_and_overrides(db: sqlite_utils.Database) -> None:
+    """SimHash fingerprints (as six indexed bands) and the duty officer's sentiment override."""
+    posts = db["posts"]
+    posts.add_column("simhash", int)
+    for i in range(6):
+        posts.add_column(f"sh{i}", int)
+        posts.create_index([f"sh{i}"])
+    posts.add_column("near_duplicate", int, not_null_default=0)
+    posts.add_column("sentiment_override", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
     ("0003_repeating_clocks", m0003_repeating_clocks),
+    ("0004_near_duplicates_and_overrides", m0004_near_duplicates_and_overrides),
 ]

@@ -59,6 +59,8 @@ class Candidate:
     sentiment_label: str = ""
     sentiment_score: float | None = None
     duplicate_of: int | None = None      # same content as this stored post (转载): joins its issue
+    near_duplicate: bool = False         # duplicate_of found by SimHash, not by identical content
+    simhash: int | None = None
     issue_id: int | None = None          # join this issue
     similarity: float = 0.0
     new_issue: bool = False              # open a new issue with this as its first post

@@ -22,6 +22,7 @@ from .config import Config
 from .errors import DeliveryError, MonitorError
 from .policy import Decision, DeadlineState, Reason, decide_notices
 from .policy_defaults import LEVEL_NAMES, ROLE_NAMES
+from .db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
                 log.warning("notice failed key=%s error=%s", n["key"], e)
             report.failed.append({**n, "last_error": str(e)})
             continue
-        with db.atomic():
+        with transaction(db):
             db.execute("update notifications set status = 'sent', sent_at = ?, attempts = ?, last_error = null "
                        "where id = ?", [to_iso(now), attempts, n["id"]])
             store.record_action(db, now, "system", n["issue_id"], "notify", key=n["key"], stage=n["stage"],

@@ -77,6 +77,7 @@ class Collector:
         self.scorer = scorer or sentiment.ModelScorer()
         self.client = client or make_client()
         k = config.agency.keywords
+        # naming us says nothing about which event a post is (event words may: they stay)
         self.stopwords = tuple(k.subject) + tuple(k.region) + (config.agency.name,)
         store.sync_sources(db, config)
 

@@ -14,6 +14,7 @@ from .errors import InvalidInput, NotFound
 from .policy import ClockStart, IssueTimes, clocks_for_level, follow_up
 from .policy_defaults import LEVELS
 from .timeparse import Precision
+from .db import transaction
 
 RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure", "repost")
 
@@ -59,7 +60,7 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
     )
     existing = frozenset(r["kind"] for r in db.query("select kind from deadlines where issue_id = ?", [issue_id]))
     starts = clocks_for_level(level, config.policies, times, existing)
-    with db.atomic():
+    with transaction(db):
         db["issues"].update(issue_id, {"level": level, "declared_at": to_iso(now), "declared_by": by})
         store.record_action(db, now, by, issue_id, "declare", level=level, previous=row["level"],
                             suggested=row["suggested_level"])
@@ -94,7 +95,7 @@ def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime,
     """Stop the overdue repeats to `roles` (all by default); the clocks keep running."""
     by = _require_by(by)
     get_issue(db, issue_id)
-    with db.atomic():
+    with transaction(db):
         db["issues"].update(issue_id, {"acked_at": to_iso(now), "acked_by": by})
         store.record_action(db, now, by, issue_id, "ack", roles=list(roles))
 
@@ -111,7 +112,7 @@ def reopen(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: 
     closes = list(db.query("select detail from actions where issue_id = ? and action = 'close' order by id desc "
                            "limit 1", [issue_id]))
     cancelled = json.loads(closes[0]["detail"]).get("cancelled_deadlines", []) if closes else []
-    with db.atomic():
+    with transaction(db):
         db["issues"].update(issue_id, {"status": "open", "closed_at": None, "closed_by": None, "close_reason": None})
         for d in cancelled:
             db.execute("update deadlines set status = 'open' where id = ? and status = 'cancelled'", [d])
@@ -139,7 +140,7 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
     issue = get_issue(db, issue_id)
     rows = list(db.query("select * from deadlines where issue_id = ? and kind = ? and status = 'open' "
                          "order by seq", [issue_id, kind]))
-    with db.atomic():
+    with transaction(db):
         store.record_action(db, now, by, issue_id, "respond", kind=kind, url=url, published_at=to_iso(at))
         if not rows:
             return RespondResult(issue_id, kind, None, None)
@@ -190,7 +191,7 @@ def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: d
     row = get_issue(db, issue_id)
     if row["status"] == "closed":
         raise InvalidInput(f"舆情 {issue_id} 已经关闭")
-    with db.atomic():
+    with transaction(db):
         db["issues"].update(issue_id, {"status": "closed", "closed_at": to_iso(now), "closed_by": by,
                                        "close_reason": reason})
         open_ids = [r["id"] for r in db.query(

@@ -12,7 +12,9 @@ from .clock import from_iso, to_iso
 from .config import Config
 from .models import Candidate
 from .scoring import MemberPost, score_issue
+from .simhash import NEAR_BITS, bands, distance, from_signed, to_signed
 from .stages.cluster import IssueIndex, merge
+from .db import transaction
 
 
 def record_action(db: sqlite_utils.Database, at: datetime, by: str, issue_id: int | None,
@@ -24,7 +26,7 @@ def record_action(db: sqlite_utils.Database, at: datetime, by: str, issue_id: in
 
 
 def sync_sources(db: sqlite_utils.Database, config: Config) -> None:
-    with db.atomic():
+    with transaction(db):
         for s in config.sources:
             db["sources"].upsert({"id": s.id, "kind": s.kind, "url": s.url, "own": int(s.own)}, pk="id")
 
@@ -74,6 +76,16 @@ class Lookups:
                                   "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
         return rows[0] if rows else None
 
+    def near_duplicate(self, fp: int) -> dict | None:
+        """The closest stored original within NEAR_BITS, found through the four indexed bands."""
+        b = bands(fp)
+        rows = self.db.query("select id, issue_id, sentiment_label, sentiment_score, simhash from posts "
+                             f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null",
+                             list(b))
+        best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in rows if r["simhash"] is not None),
+                   default=None, key=lambda x: (x[0], x[1]))
+        return best[2] if best and best[0] <= NEAR_BITS else None
+
     def issue_index(self) -> IssueIndex:
         """Open issues with a post in the window, indexed for clustering."""
         index = IssueIndex()
@@ -87,7 +99,7 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate,
                     index: IssueIndex | None = None) -> tuple[int, int | None] | None:
     """Insert the post and its issue membership atomically. None if another writer got there first."""
     try:
-        with db.atomic():
+        with transaction(db):
             if c.new_issue:
                 issue_id = db["issues"].insert({
                     "title": c.title, "signature": "{}", "status": "open", "kind": c.tracked_kind or "opinion",
@@ -103,6 +115,9 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate,
                 "seen_at": to_iso(c.seen_at), "sentiment_label": c.sentiment_label,
                 "sentiment_score": c.sentiment_score, "matched_rule": c.matched_rule,
                 "own": int(c.own), "authority": c.authority, "issue_id": issue_id, "duplicate_of": c.duplicate_of,
+                "near_duplicate": int(c.near_duplicate),
+                "simhash": to_signed(c.simhash) if c.simhash is not None else None,
+                **({f"sh{i}": v for i, v in enumerate(bands(c.simhash))} if c.simhash is not None else {}),
             }).last_pk
             if issue_id is None:            # an own-channel post about no open issue
                 return post_id, None

@@ -93,3 +93,33 @@ def test_reposted_content_joins_the_issue_of_its_original(web, tmp_path, run):
     issues = json.loads(run("issues", "--json", config=config).output)
     assert len(issues) == 1
     assert (issues[0]["post_count"], issues[0]["repost_count"], issues[0]["source_count"]) == (2, 1, 2)
+
+
+def test_a_lightly_edited_repost_is_a_near_duplicate_in_the_same_issue(web, tmp_path, run):
+    from conftest import rss
+    body = ("3月15日中午，有网友在东坪镇一家农家乐看到青禾县审计局审计组几名工作人员与镇里干部一起吃饭喝酒，"
+            "门口停着公车。审计的人吃被审计单位的饭，审计结果还能信吗？希望有关部门查一查。")
+    edited = body.replace("3月15日中午，", "近日，").replace("希望有关部门查一查。", "希望有关部门认真调查。")
+    other = "青禾县审计局组织干部职工到城郊开展春季义务植树活动，共栽下树苗三百余株。"
+    a = web.set("/a.xml", rss([("青禾县审计局审计组被指接受宴请", "http://a.example.cn/1", "", body)]))
+    b = web.set("/b.xml", rss([("转载：青禾县审计局审计组被指接受宴请", "http://b.example.cn/zz/2", "", edited),
+                               ("青禾县审计局开展义务植树活动", "http://b.example.cn/3", "", other)]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{a}"}}\n  - {{id: b, kind: rss, url: "{b}"}}\n')
+    run("collect", "--source", "a", config=config)
+    run("collect", "--source", "b", config=config)
+    stored = {p["url"]: p for p in posts(tmp_path)}
+    near = stored["http://b.example.cn/zz/2"]
+    assert near["duplicate_of"] == stored["http://a.example.cn/1"]["id"] and near["near_duplicate"] == 1
+    assert stored["http://b.example.cn/3"]["duplicate_of"] is None
+    issues = json.loads(run("issues", "--json", config=config).output)
+    crisis = next(i for i in issues if i["id"] == stored["http://a.example.cn/1"]["issue_id"])
+    assert (crisis["post_count"], crisis["repost_count"]) == (2, 1)
+
+
+def test_simhash_separates_near_duplicates_from_different_news():
+    from monitor.simhash import distance, simhash
+    a = simhash("青禾县审计局审计组被指在东坪镇开展审计期间接受被审计单位宴请，县纪委监委已介入调查")
+    b = simhash("青禾县审计局审计组被指在东坪镇开展审计期间接受被审计单位宴请，县纪委已介入调查")
+    c = simhash("青禾县审计局召开全县审计工作会议，部署今年的重点审计项目和整改工作")
+    assert distance(a, b) <= 5 < 10 <= distance(a, c)
+    assert simhash("太短") is None

@@ -1,6 +1,6 @@
 """Incremental clustering: a post joins the most similar open issue, or opens a new one.
 
-Signature: character-bigram counts of title + lead, with the agency's own keywords
+Signature: character-bigram counts of title + lead, with the agency's names (主体词, 地域词)
 removed (every post names the agency; that must not make them alike). Similarity is
 cosine against the issue's accumulated signature, found through an inverted index
 (`IssueIndex`), so a post is compared only with issues that share a bigram with it.

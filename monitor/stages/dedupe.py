@@ -1,17 +1,25 @@
-"""Exact duplicates. The same canonical URL is dropped (already stored); the same content under
-another URL (转载) is kept as a repost of the stored post: it joins that post's issue and adds to its spread."""
+"""Duplicates. The same canonical URL is dropped (already stored). The same content under another
+URL, or nearly the same (SimHash within 5 bits: 转载 with small edits), is kept as a repost of the
+stored post: it joins that post's issue, adds to its spread, and never opens a new issue."""
 from __future__ import annotations
 
 import dataclasses
 
 from ..models import Candidate, Drop
+from ..simhash import simhash
 
 
 def stage(c: Candidate, ctx) -> Candidate | Drop:
     if ctx.known_url(c.canonical_url):
         return Drop.DUPLICATE_URL
-    if original := ctx.post_with_hash(c.content_hash):
-        return dataclasses.replace(c, duplicate_of=original["id"], issue_id=original["issue_id"],
-                                   sentiment_label=original["sentiment_label"],
-                                   sentiment_score=original["sentiment_score"], similarity=1.0)
-    return c
+    fp = simhash(f"{c.title} {c.body[:300]}")
+    c = dataclasses.replace(c, simhash=fp)
+    original = ctx.post_with_hash(c.content_hash)
+    near = False
+    if original is None and fp is not None:
+        original, near = ctx.near_duplicate(fp), True
+    if original is None:
+        return c
+    return dataclasses.replace(c, duplicate_of=original["id"], issue_id=original["issue_id"], near_duplicate=near,
+                               sentiment_label=original["sentiment_label"],
+                               sentiment_score=original["sentiment_score"], similarity=1.0)
