@@ -239,14 +239,19 @@ def show(app: App, issue_id, as_json):
     click.echo(f"  状态 {'处置中' if i['status'] == 'open' else '已关闭'}  级别 {i['level'] or '未定级'}"
                f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
     click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
-               f"  首次发现 {local_str(_dt(i['first_seen_at']), tz)}")
+               f"  首次发现 {local_str(_dt(i['first_seen_at']), tz)}"
+               + (f"  爆发于 {local_str(_dt(i['burst_at']), tz)}" if i["burst_at"] else ""))
+    names = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长", "engagement": "互动"}
+    click.echo("  热度构成: " + ", ".join(f"{names[k]} {v:g}" for k, v in i["heat_components"].items()))
     for d in i["release_detected"]:
         click.echo(f"  检测到本单位发布 (待确认): {d['title']} {d['url']}")
     click.echo("\n时限:")
     for d in i["deadlines"]:
         click.echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
     click.echo("\n信息:")
-    click.echo(tabulate([[p["id"], p["source_id"], SENTIMENT_NAMES.get(p["sentiment_label"], "-"),
+    click.echo(tabulate([[p["id"], p["source_id"],
+                          SENTIMENT_NAMES.get(p["sentiment_override"] or p["sentiment_label"], "-")
+                          + ("(人工)" if p["sentiment_override"] else ""),
                           local_str(_dt(p["seen_at"]), tz),
                           p["matched_rule"], p["title"][:40]] for p in i["posts"]],
                         headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))

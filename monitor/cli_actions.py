@@ -139,3 +139,19 @@ def close(app: App, issue_id, by, reason):
     """
     n = service.close(app.db, issue_id, by, reason, app.now())
     click.echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
+
+
+@cli.command()
+@click.argument("post_id", type=int)
+@click.option("--as", "label", required=True, type=click.Choice(service.SENTIMENT_LABELS))
+@click.option("--by", "by", required=True)
+@pass_app
+def label(app: App, post_id, label, by):
+    """Correct a post's sentiment; kept in the audit trail and used for heat and ranking from then on.
+
+    \b
+    Example:
+      monitor label 14 --as neutral --by 李娜
+    """
+    issue_id = service.override_label(app.db, post_id, label, by, app.now())
+    click.echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))

@@ -86,9 +86,17 @@ def m0004_near_duplicates_and_overrides(db: sqlite_utils.Database) -> None:
     posts.add_column("sentiment_override", str)
 
 
+def m0005_heat_components(db: sqlite_utils.Database) -> None:
+    """Explainable heat: its components, when the issue first burst, engagement per post."""
+    db["issues"].add_column("heat_components", str)
+    db["issues"].add_column("burst_at", str)
+    db["posts"].add_column("engagement", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
     ("0003_repeating_clocks", m0003_repeating_clocks),
     ("0004_near_duplicates_and_overrides", m0004_near_duplicates_and_overrides),
+    ("0005_heat_components", m0005_heat_components),
 ]

@@ -1,6 +1,15 @@
-"""Heat and suggested severity of an issue: pure functions, documented in README.
+"""Heat, burst and suggested severity of an issue: pure functions of its member posts and a time.
 
-heat = Σ over posts of (source authority × 2 if negative else × 1) + 2 × (distinct sources − 1)
+heat = volume + negativity + spread + growth + engagement, each shown (`heat_components`):
+  volume      Σ authority(source) over the posts
+  negativity  Σ authority(source) over the negative posts (a negative post counts double)
+  spread      2 × (distinct sources − 1)
+  growth      2 × max(0, posts in the last 6 h − the issue's own mean per 6 h over the 24 h before)
+  engagement  2 × log2(1 + reposts + comments + likes), where a source reports them
+The agency's own posts are not members here: they answer the issue, they do not heat it.
+
+Burst: at least 5 posts in the last hour and at least 3 × the issue's mean hourly rate over
+the 24 h before that hour.
 
 Suggested level (the duty officer confirms with `monitor declare`):
   I   heat ≥ 80 and negative share ≥ 0.6
@@ -10,9 +19,15 @@ Suggested level (the duty officer confirms with `monitor declare`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 THRESHOLDS = (("I", 80.0, 0.6), ("II", 20.0, 0.5), ("III", 8.0, 0.4))
+RECENT = timedelta(hours=6)
+BASELINE = timedelta(hours=24)
+BURST_MIN_POSTS = 5
+BURST_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,8 @@ class MemberPost:
     source_id: str
     authority: float
     negative: bool
+    seen_at: datetime | None = None
+    engagement: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,16 +47,37 @@ class IssueScore:
     source_count: int
     suggested_level: str
     suggested_reason: str
+    components: dict[str, float] = field(default_factory=dict)
+    burst: bool = False
 
 
-def score_issue(posts: list[MemberPost]) -> IssueScore:
+def _count(posts: list[MemberPost], start: datetime, end: datetime) -> int:
+    return sum(1 for p in posts if p.seen_at is not None and start < p.seen_at <= end)
+
+
+def score_issue(posts: list[MemberPost], now: datetime | None = None) -> IssueScore:
     n = len(posts)
     sources = len({p.source_id for p in posts})
     negative = sum(p.negative for p in posts)
-    heat = sum(p.authority * (2 if p.negative else 1) for p in posts) + 2 * max(sources - 1, 0)
+    growth = burst = 0
+    if now is not None:
+        recent = _count(posts, now - RECENT, now)
+        baseline = _count(posts, now - RECENT - BASELINE, now - RECENT) * RECENT / BASELINE
+        growth = 2 * max(0.0, recent - baseline)
+        last_hour = _count(posts, now - timedelta(hours=1), now)
+        hourly = _count(posts, now - timedelta(hours=1) - BASELINE, now - timedelta(hours=1)) / 24
+        burst = last_hour >= BURST_MIN_POSTS and last_hour >= BURST_FACTOR * hourly
+    components = {
+        "volume": round(sum(p.authority for p in posts), 2),
+        "negativity": round(sum(p.authority for p in posts if p.negative), 2),
+        "spread": 2.0 * max(sources - 1, 0),
+        "growth": round(growth, 2),
+        "engagement": round(2 * math.log2(1 + sum(p.engagement for p in posts)), 2),
+    }
+    heat = round(sum(components.values()), 2)
     share = negative / n if n else 0.0
     level, reason = suggest_level(heat, share)
-    return IssueScore(round(heat, 2), round(share, 3), n, sources, level, reason)
+    return IssueScore(heat, round(share, 3), n, sources, level, reason, components, bool(burst))
 
 
 def suggest_level(heat: float, negative_share: float) -> tuple[str, str]:

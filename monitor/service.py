@@ -183,6 +183,27 @@ def confirm_detected(db: sqlite_utils.Database, config: Config, issue_id: int, p
     return respond(db, issue_id, d["kind"], post["url"], min(at, now), by, now, config)
 
 
+SENTIMENT_LABELS = ("positive", "neutral", "negative")
+
+
+def override_label(db: sqlite_utils.Database, post_id: int, label: str, by: str, now: datetime) -> int | None:
+    """The duty officer corrects a post's sentiment; the issue's figures follow. Returns the issue id."""
+    if label not in SENTIMENT_LABELS:
+        raise InvalidInput(f"--as 应为 {' / '.join(SENTIMENT_LABELS)}, 实际是 {label!r}")
+    by = _require_by(by)
+    rows = list(db.query("select id, issue_id, sentiment_label, sentiment_override from posts where id = ?", [post_id]))
+    if not rows:
+        raise NotFound(f"没有编号为 {post_id} 的信息")
+    p = rows[0]
+    with transaction(db):
+        db.execute("update posts set sentiment_override = ? where id = ?", [label, post_id])
+        store.record_action(db, now, by, p["issue_id"], "label", post_id=post_id, label=label,
+                            model_label=p["sentiment_label"], previous_override=p["sentiment_override"])
+        if p["issue_id"] is not None:
+            store.refresh_issue(db, p["issue_id"])
+    return p["issue_id"]
+
+
 def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
     """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
     by = _require_by(by)

@@ -152,11 +152,17 @@ def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: d
 def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
     """Recompute one issue's figures from its members (only the touched issue: incremental)."""
     members = list(db.query(
-        "select source_id, authority, sentiment_label, published_at, published_precision, seen_at, duplicate_of, own "
-        "from posts where issue_id = ?", [issue_id]))
+        "select source_id, authority, sentiment_label, sentiment_override, published_at, published_precision, "
+        "seen_at, duplicate_of, own, engagement from posts where issue_id = ?", [issue_id]))
+    if not members:
+        return
+    now = max(from_iso(m["seen_at"]) for m in members)
     # the agency's own posts are evidence of a response, not public opinion: they do not add heat
-    score = score_issue([MemberPost(m["source_id"], m["authority"] or 1.0, m["sentiment_label"] == "negative")
-                         for m in members if not m["own"]])
+    score = score_issue([MemberPost(m["source_id"], m["authority"] or 1.0,
+                                    (m["sentiment_override"] or m["sentiment_label"]) == "negative",
+                                    from_iso(m["seen_at"]), m["engagement"] or 0)
+                         for m in members if not m["own"]], now)
+    row = issue_row(db, issue_id) or {}
     precise = [m for m in members if m["published_at"] and m["published_precision"] != "day"]
     first_pub = min(precise, key=lambda m: m["published_at"]) if precise else None
     db["issues"].update(issue_id, {
@@ -168,6 +174,8 @@ def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
         "first_published_precision": first_pub["published_precision"] if first_pub else None,
         "first_seen_at": min(m["seen_at"] for m in members),
         "last_post_at": max(m["seen_at"] for m in members),
+        "heat_components": json.dumps(score.components),
+        "burst_at": row.get("burst_at") or (to_iso(now) if score.burst else None),
     })
 
 

@@ -42,6 +42,7 @@ def _issue_summary(row: dict, deadlines: list[dict], now: datetime) -> dict:
         "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
         "status": row["status"], "heat": row["heat"], "negative_share": row["negative_share"],
         "rank_score": rank_score(row["heat"], row["negative_share"]),
+        "heat_components": json.loads(row.get("heat_components") or "{}"), "burst_at": row.get("burst_at"),
         "post_count": row["post_count"], "source_count": row["source_count"], "repost_count": row["repost_count"],
         "first_published_at": row["first_published_at"], "first_seen_at": row["first_seen_at"],
         "last_post_at": row["last_post_at"], "declared_at": row["declared_at"],
@@ -93,7 +94,8 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
     out["release_detected"] = detections(db, issue_id).get(issue_id, [])
     out["posts"] = [
         {k: p[k] for k in ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label",
-                           "sentiment_score", "matched_rule", "own", "duplicate_of")}
+                           "sentiment_score", "sentiment_override", "matched_rule", "own", "duplicate_of",
+                           "near_duplicate")}
         for p in db.query("select * from posts where issue_id = ? order by seen_at, id", [issue_id])]
     out["notifications"] = [
         {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",

@@ -1,0 +1,54 @@
+"""Heat is explainable (its components add up), growth is measured against the issue's own past,
+a burst is flagged, and the duty officer's sentiment correction changes the ranking."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from conftest import rss, write_config
+from monitor.scoring import MemberPost, score_issue
+
+NOW = datetime(2026, 3, 16, 12, tzinfo=timezone.utc)
+
+
+def posts(n: int, hours_ago: float, negative=True, source="a", authority=1.0):
+    return [MemberPost(source, authority, negative, NOW - timedelta(hours=hours_ago, minutes=i)) for i in range(n)]
+
+
+def test_heat_is_the_sum_of_its_shown_components():
+    # 3 negative news posts 20 h ago (authority 3), 2 other posts in the last hour:
+    # baseline 3 per 24 h = 0.75 per 6 h, so growth = 2 × (2 − 0.75)
+    s = score_issue(posts(3, 20, source="news", authority=3.0) + posts(2, 1, negative=False), NOW)
+    assert s.components == {"volume": 11.0, "negativity": 9.0, "spread": 2.0, "growth": 2.5, "engagement": 0.0}
+    assert s.heat == sum(s.components.values()) == 24.5
+
+
+def test_growth_is_measured_against_the_issues_own_recent_baseline():
+    steady = score_issue(posts(4, 8) + posts(4, 14) + posts(4, 20) + posts(4, 26) + posts(4, 2), NOW)
+    rising = score_issue(posts(1, 20) + posts(12, 2), NOW)
+    assert steady.components["growth"] == 0 and rising.components["growth"] > 20
+
+
+def test_a_jump_in_the_hourly_rate_is_a_burst_and_a_steady_rate_is_not():
+    assert score_issue(posts(2, 10) + posts(6, 0.5), NOW).burst
+    assert not score_issue([p for h in range(1, 25) for p in posts(6, h)] + posts(6, 0.5), NOW).burst
+    assert not score_issue(posts(3, 0.5), NOW).burst
+
+
+def test_officer_correction_of_sentiment_is_audited_and_reorders_issues(web, tmp_path, run):
+    url = web.set("/f.xml", rss([
+        ("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "", "青禾县审计局审计组被举报接受宴请，群众气愤"),
+        ("青禾县审计局开展义务植树活动", "http://a.example.cn/2", "", "青禾县审计局组织干部职工开展春季义务植树活动"),
+    ]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    before = json.loads(run("issues", "--json", config=config).output)
+    top = before[0]
+    assert top["title"].startswith("青禾县审计局审计组被举报") and top["negative_share"] == 1.0
+    post_id = json.loads(run("show", str(top["id"]), "--json", config=config).output)["posts"][0]["id"]
+    r = run("--now", "2026-03-16T09:00+08:00", "label", str(post_id), "--as", "neutral", "--by", "李娜", config=config)
+    assert r.exit_code == 0, r.output
+    shown = json.loads(run("show", str(top["id"]), "--json", config=config).output)
+    assert shown["negative_share"] == 0.0 and shown["heat"] < top["heat"]
+    assert shown["posts"][0]["sentiment_override"] == "neutral"
+    assert shown["actions"][-1]["action"] == "label" and shown["actions"][-1]["by"] == "李娜"
