@@ -155,3 +155,42 @@ def label(app: App, post_id, label, by):
     """
     issue_id = service.override_label(app.db, post_id, label, by, app.now())
     click.echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
+
+
+@cli.command("merge")
+@click.argument("target_id", type=int)
+@click.argument("source_ids", type=int, nargs=-1, required=True)
+@click.option("--by", "by", required=True)
+@pass_app
+def merge_cmd(app: App, target_id, source_ids, by):
+    """Merge issues into TARGET: their posts move there, they close (their open clocks are cancelled).
+
+    \b
+    Example:
+      monitor merge 2 5 7 --by 李娜
+    """
+    from .curation import merge
+    n = merge(app.db, app.optional_config(), target_id, list(source_ids), by, app.now())
+    click.echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
+
+
+@cli.command("split")
+@click.argument("issue_id", type=int)
+@click.option("--posts", "post_ids", required=True, help="Comma-separated post ids to move out, e.g. 8,9.")
+@click.option("--by", "by", required=True)
+@pass_app
+def split_cmd(app: App, issue_id, post_ids, by):
+    """Split posts (and their reposts) off ISSUE into a new issue.
+
+    \b
+    Example:
+      monitor split 2 --posts 8,9 --by 李娜
+    """
+    from .curation import split
+    from .errors import InvalidInput
+    try:
+        ids = [int(x) for x in post_ids.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInput(f"--posts 应为逗号分隔的信息编号, 实际是 {post_ids!r}") from None
+    new_id = split(app.db, app.optional_config(), issue_id, ids, by, app.now())
+    click.echo(f"已拆分: 新舆情 {new_id}")

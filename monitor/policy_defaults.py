@@ -68,5 +68,6 @@ ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop"
                 "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",
                 "extend": "延期", "clock_recomputed": "重新计算时限",
                 "reopen": "重新打开", "release_detected": "检测到本单位发布",
-                "clock_skipped": "未计时 (首次发现时已过期)", "label": "人工修正情感"}
+                "clock_skipped": "未计时 (首次发现时已过期)", "label": "人工修正情感",
+                "merge": "合并", "merged_into": "被合并", "split": "拆分", "split_from": "拆分自"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}

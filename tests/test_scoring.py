@@ -52,3 +52,31 @@ def test_officer_correction_of_sentiment_is_audited_and_reorders_issues(web, tmp
     assert shown["negative_share"] == 0.0 and shown["heat"] < top["heat"]
     assert shown["posts"][0]["sentiment_override"] == "neutral"
     assert shown["actions"][-1]["action"] == "label" and shown["actions"][-1]["by"] == "李娜"
+
+
+def test_officers_merge_and_split_issues_with_an_audit_trail(web, tmp_path, run):
+    url = web.set("/f.xml", rss([
+        ("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "", "审计组在东坪镇接受宴请"),
+        ("青禾县审计局开展义务植树活动", "http://a.example.cn/2", "", "干部职工开展春季义务植树活动"),
+        ("青禾县审计局公车私用被曝光", "http://a.example.cn/3", "", "审计局公车周末出现在景区停车场"),
+    ]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    ids = {i["title"][6:10]: i["id"] for i in json.loads(run("issues", "--json", config=config).output)}
+    assert len(ids) == 3
+    r = run("--now", "2026-03-16T09:00+08:00", "merge", str(ids["审计组被"]), str(ids["公车私用"]), "--by", "李娜",
+            config=config)
+    assert r.exit_code == 0 and "移入 1 条" in r.output, r.output
+    merged = json.loads(run("show", str(ids["审计组被"]), "--json", config=config).output)
+    assert merged["post_count"] == 2 and merged["actions"][-1]["action"] == "merge"
+    gone = json.loads(run("issues", "--json", "--all", config=config).output)
+    assert next(i for i in gone if i["id"] == ids["公车私用"])["status"] == "closed"
+    post = next(p["id"] for p in merged["posts"] if "公车" in p["title"])
+    r = run("--now", "2026-03-16T09:10+08:00", "split", str(ids["审计组被"]), "--posts", str(post), "--by", "李娜",
+            config=config)
+    assert r.exit_code == 0, r.output
+    new_id = int(r.output.split("新舆情")[1])
+    split_off = json.loads(run("show", str(new_id), "--json", config=config).output)
+    assert [p["id"] for p in split_off["posts"]] == [post] and split_off["actions"][0]["action"] == "split_from"
+    bad = run("split", str(new_id), "--posts", str(post), "--by", "李娜", config=config)
+    assert bad.exit_code == 2 and "至少一条" in bad.stderr
