@@ -38,9 +38,20 @@ class Keywords:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A named relevance rule. Terms are plain text, or a regular expression written `re:…`."""
+    name: str
+    all: tuple[str, ...] = ()     # AND: every term must match
+    any: tuple[str, ...] = ()     # OR: at least one term must match (when given)
+    none: tuple[str, ...] = ()    # NOT: no term may match
+    cap: int | None = None        # at most this many posts a day kept by this rule
+
+
+@dataclass(frozen=True)
 class Agency:
     name: str
     keywords: Keywords
+    rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,8 +264,44 @@ def _read_root(c: _Checker, root: Node, name: str) -> Config | None:
     return Config(name, agency, tz, sources, people, smtp, policies, calendar_path)
 
 
+def _check_term(term: str) -> str | None:
+    if term.startswith("re:"):
+        try:
+            re.compile(term[3:])
+        except re.error as e:
+            return f"正则表达式有误 {term[3:]!r}: {e}"
+    return None
+
+
+def _read_rules(c: _Checker, node: Node) -> tuple[Rule, ...]:
+    if not isinstance(node, SequenceNode):
+        c.problem(node, "agency.rules", "应为规则列表")
+        return ()
+    out, names = [], set()
+    for i, item in enumerate(node.value):
+        where = f"agency.rules[{i}]"
+        m = c.mapping(item, where, ("name", "all", "any", "none", "cap"), required=("name",))
+        if m is None or "name" not in m:
+            continue
+        name = c.text(m["name"], f"{where}.name")
+        if name in names:
+            c.problem(m["name"], f"{where}.name", f"重复的规则名 {name!r}")
+        names.add(name)
+        terms = {k: c.texts(m[k], f"{where}.{k}", _check_term) if k in m else () for k in ("all", "any", "none")}
+        if not terms["all"] and not terms["any"]:
+            c.problem(item, where, "规则需要 all 或 any 中至少一个词")
+        cap = None
+        if "cap" in m:
+            cap = c.scalar(m["cap"], f"{where}.cap", (int,), "正整数")
+            if cap is not None and cap <= 0:
+                c.problem(m["cap"], f"{where}.cap", "应为正整数")
+        if name:
+            out.append(Rule(name, terms["all"], terms["any"], terms["none"], cap))
+    return tuple(out)
+
+
 def _read_agency(c: _Checker, node: Node) -> Agency | None:
-    m = c.mapping(node, "agency", ("name", "keywords"), required=("name", "keywords"))
+    m = c.mapping(node, "agency", ("name", "keywords", "rules"), required=("name", "keywords"))
     if m is None or "name" not in m or "keywords" not in m:
         return None
     name = c.text(m["name"], "agency.name")
@@ -262,11 +309,12 @@ def _read_agency(c: _Checker, node: Node) -> Agency | None:
                   required=("subject",))
     if k is None:
         return None
-    lists = {key: c.texts(k[key], f"agency.keywords.{key}") if key in k else ()
+    lists = {key: c.texts(k[key], f"agency.keywords.{key}", _check_term) if key in k else ()
              for key in ("subject", "region", "event", "exclude")}
     if "subject" in k and not lists["subject"]:
         c.problem(k["subject"], "agency.keywords.subject", "主体词至少需要一个")
-    return Agency(name or "", Keywords(**lists))
+    rules = _read_rules(c, m["rules"]) if "rules" in m else ()
+    return Agency(name or "", Keywords(**lists), rules)
 
 
 def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:

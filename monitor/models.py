@@ -39,6 +39,7 @@ class Drop(str, Enum):
     NOT_RELEVANT = "not_relevant"
     EXCLUDED = "excluded"
     DUPLICATE_URL = "duplicate_url"
+    RULE_CAPPED = "rule_capped"          # a named rule already kept its daily cap
 
 
 @dataclass(frozen=True)

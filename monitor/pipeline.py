@@ -38,12 +38,13 @@ class PassContext:
     """What stages may read: config values, the scorer, and storage lookups."""
     tz: ZoneInfo
     keywords: Keywords
+    rules: tuple
     stopwords: tuple[str, ...]
     scorer: object
     lookups: store.Lookups
     issue_index: object             # stages.cluster.IssueIndex of open issues, kept current during the pass
 
-    def __getattr__(self, name):        # known_url, post_with_hash
+    def __getattr__(self, name):        # known_url, post_with_hash, near_duplicate, kept_today
         return getattr(self.lookups, name)
 
 
@@ -121,9 +122,9 @@ class Collector:
             if before.get("last_error") != str(e):      # log a repeated failure only when it changes
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
-        lookups = store.Lookups(self.db, now)
-        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.stopwords, self.scorer,
-                          lookups, lookups.issue_index())
+        lookups = store.Lookups(self.db, now, tz=self.config.tz)
+        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
+                          self.scorer, lookups, lookups.issue_index())
         dropped: Counter[str] = Counter()
         new_posts, reposts, new_issues, touched = 0, 0, [], []
         for raw in items:

@@ -64,8 +64,9 @@ def record_fetch_failure(db, source_id: str, at: datetime, reason: str) -> dict:
 class Lookups:
     """Read-only questions the stages ask of storage during a pass."""
 
-    def __init__(self, db: sqlite_utils.Database, now: datetime, window_days: int = 7):
+    def __init__(self, db: sqlite_utils.Database, now: datetime, window_days: int = 7, tz=None):
         self.db = db
+        self.tz = tz
         self.since = to_iso(now - timedelta(days=window_days))
 
     def known_url(self, url: str) -> bool:
@@ -75,6 +76,14 @@ class Lookups:
         rows = list(self.db.query("select id, issue_id, sentiment_label, sentiment_score from posts "
                                   "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
         return rows[0] if rows else None
+
+    def kept_today(self, matched_rule: str, at: datetime) -> int:
+        """Posts a rule kept on `at`'s local day (for rule caps)."""
+        local = at.astimezone(self.tz)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return next(iter(self.db.query("select count(*) as n from posts where matched_rule = ? and seen_at >= ? "
+                                       "and seen_at < ?", [matched_rule, to_iso(start),
+                                                            to_iso(start + timedelta(days=1))])))["n"]
 
     def near_duplicate(self, fp: int) -> dict | None:
         """The closest stored original within NEAR_BITS, found through the four indexed bands."""
