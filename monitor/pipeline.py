@@ -5,6 +5,7 @@ The order of judgement is written here once. A new stage is one module in
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import sqlite_utils
 from . import store
 from .clock import Clock
 from .config import Config, Keywords, Source
+from .db import transaction
 from .errors import FetchError
 from .fetch import fetch, make_client
 from .models import Candidate, Drop, PassReport, RawItem
@@ -69,6 +71,15 @@ def read_items(client: httpx.Client, db: sqlite_utils.Database, source: Source) 
     return items, len(result.body), result
 
 
+@dataclass
+class _Tally:
+    new_posts: int = 0
+    reposts: int = 0
+    dropped: Counter = dataclasses.field(default_factory=Counter)
+    new_issues: list = dataclasses.field(default_factory=list)
+    touched: list = dataclasses.field(default_factory=list)
+
+
 class Collector:
     """Runs passes for sources; holds the HTTP client and the (lazily loaded) sentiment scorer."""
 
@@ -113,6 +124,47 @@ class Collector:
                 "select 1 from deadlines where issue_id = ? and kind = 'reply' and status = 'open'", [issue_id])):
             respond(self.db, issue_id, "reply", c.raw.link, c.seen_at, "system", c.seen_at, self.config)
 
+    def judge_items(self, source: Source, items: list[RawItem], now) -> PassReport:
+        """Judge and store one source's items, seen at `now` (the loop of a pass, without the fetch).
+        One commit per pass, each item a savepoint inside it: a crash mid-pass loses only items
+        that were not committed, and the next pass fetches them again."""
+        lookups = store.Lookups(self.db, now, tz=self.config.tz)
+        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
+                          self.scorer, lookups, lookups.issue_index())
+        tally = _Tally()
+        with transaction(self.db):
+            for raw in items:
+                self._judge_one(source, raw, now, ctx, tally)
+        return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
+                          tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
+
+    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally") -> None:
+        c = Candidate(source.id, source.own, source.authority, raw, now,
+                      tracked_kind="repost" if source.superior else "message" if source.board else None)
+        if source.board == "answered":
+            self._answered(c, ctx)
+            return
+        judged = judge(c, ctx)
+        if isinstance(judged, Drop):
+            tally.dropped[judged.value] += 1
+            return
+        stored = store.store_candidate(self.db, judged, ctx.issue_index)
+        if stored is None:
+            tally.dropped[Drop.DUPLICATE_URL.value] += 1
+            return
+        tally.new_posts += 1
+        tally.reposts += judged.duplicate_of is not None
+        post_id, issue_id = stored
+        if issue_id is None:
+            return
+        (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
+        if judged.own:
+            store.note_own_post(self.db, issue_id, post_id, now)
+        if judged.tracked_kind and judged.new_issue:
+            from .intake import start_tracked_clock
+            start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
+                                judged.published_at if judged.published_precision != "day" else None, now)
+
     def collect_source(self, source: Source) -> PassReport:
         now = self.clock.now()
         try:
@@ -122,38 +174,10 @@ class Collector:
             if before.get("last_error") != str(e):      # log a repeated failure only when it changes
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
-        lookups = store.Lookups(self.db, now, tz=self.config.tz)
-        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
-                          self.scorer, lookups, lookups.issue_index())
-        dropped: Counter[str] = Counter()
-        new_posts, reposts, new_issues, touched = 0, 0, [], []
-        for raw in items:
-            c = Candidate(source.id, source.own, source.authority, raw, now,
-                          tracked_kind="repost" if source.superior else "message" if source.board else None)
-            if source.board == "answered":
-                self._answered(c, ctx)
-                continue
-            judged = judge(c, ctx)
-            if isinstance(judged, Drop):
-                dropped[judged.value] += 1
-                continue
-            stored = store.store_candidate(self.db, judged, ctx.issue_index)
-            if stored is None:
-                dropped[Drop.DUPLICATE_URL.value] += 1
-                continue
-            new_posts += 1
-            reposts += judged.duplicate_of is not None
-            if stored[1] is not None:
-                (new_issues if judged.new_issue else touched).append(stored[1])
-                if judged.own:
-                    store.note_own_post(self.db, stored[1], stored[0], now)
-                if judged.tracked_kind and judged.new_issue:
-                    from .intake import start_tracked_clock
-                    start_tracked_clock(self.db, self.config, stored[1], judged.tracked_kind,
-                                        judged.published_at if judged.published_precision != "day" else None, now)
+        outcome = self.judge_items(source, items, now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None))
-        log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), new_posts,
-                 dict(dropped))
-        return PassReport(source.id, True, len(items), new_posts, reposts, dict(dropped), tuple(new_issues),
-                          tuple(dict.fromkeys(touched)), nbytes, None, getattr(result, "not_modified", False))
+        log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
+                 outcome.dropped)
+        return dataclasses.replace(outcome, fetched=len(items), bytes=nbytes,
+                                   not_modified=getattr(result, "not_modified", False))

@@ -40,6 +40,34 @@ class MemberPost:
 
 
 @dataclass(frozen=True)
+class IssueStats:
+    """What heat needs, aggregated over an issue's member posts (storage computes it in SQL)."""
+    posts: int
+    sources: int
+    negative: int
+    authority: float              # Σ authority
+    negative_authority: float     # Σ authority over negative posts
+    engagement: int
+    recent: int = 0               # posts in the last 6 h
+    before_recent: int = 0        # posts in the 24 h before those 6 h
+    last_hour: int = 0
+    before_last_hour: int = 0     # posts in the 24 h before the last hour
+
+    @classmethod
+    def of(cls, posts: list[MemberPost], now: datetime | None) -> "IssueStats":
+        def count(start, end):
+            return sum(1 for p in posts if p.seen_at is not None and start < p.seen_at <= end)
+        windows = (0, 0, 0, 0)
+        if now is not None:
+            hour = timedelta(hours=1)
+            windows = (count(now - RECENT, now), count(now - RECENT - BASELINE, now - RECENT),
+                       count(now - hour, now), count(now - hour - BASELINE, now - hour))
+        return cls(len(posts), len({p.source_id for p in posts}), sum(p.negative for p in posts),
+                   sum(p.authority for p in posts), sum(p.authority for p in posts if p.negative),
+                   sum(p.engagement for p in posts), *windows)
+
+
+@dataclass(frozen=True)
 class IssueScore:
     heat: float
     negative_share: float
@@ -51,33 +79,24 @@ class IssueScore:
     burst: bool = False
 
 
-def _count(posts: list[MemberPost], start: datetime, end: datetime) -> int:
-    return sum(1 for p in posts if p.seen_at is not None and start < p.seen_at <= end)
-
-
 def score_issue(posts: list[MemberPost], now: datetime | None = None) -> IssueScore:
-    n = len(posts)
-    sources = len({p.source_id for p in posts})
-    negative = sum(p.negative for p in posts)
-    growth = burst = 0
-    if now is not None:
-        recent = _count(posts, now - RECENT, now)
-        baseline = _count(posts, now - RECENT - BASELINE, now - RECENT) * RECENT / BASELINE
-        growth = 2 * max(0.0, recent - baseline)
-        last_hour = _count(posts, now - timedelta(hours=1), now)
-        hourly = _count(posts, now - timedelta(hours=1) - BASELINE, now - timedelta(hours=1)) / 24
-        burst = last_hour >= BURST_MIN_POSTS and last_hour >= BURST_FACTOR * hourly
+    return score_stats(IssueStats.of(posts, now))
+
+
+def score_stats(s: IssueStats) -> IssueScore:
+    growth = 2 * max(0.0, s.recent - s.before_recent * RECENT / BASELINE)
+    burst = s.last_hour >= BURST_MIN_POSTS and s.last_hour >= BURST_FACTOR * s.before_last_hour / 24
     components = {
-        "volume": round(sum(p.authority for p in posts), 2),
-        "negativity": round(sum(p.authority for p in posts if p.negative), 2),
-        "spread": 2.0 * max(sources - 1, 0),
+        "volume": round(s.authority, 2),
+        "negativity": round(s.negative_authority, 2),
+        "spread": 2.0 * max(s.sources - 1, 0),
         "growth": round(growth, 2),
-        "engagement": round(2 * math.log2(1 + sum(p.engagement for p in posts)), 2),
+        "engagement": round(2 * math.log2(1 + s.engagement), 2),
     }
     heat = round(sum(components.values()), 2)
-    share = negative / n if n else 0.0
+    share = s.negative / s.posts if s.posts else 0.0
     level, reason = suggest_level(heat, share)
-    return IssueScore(heat, round(share, 3), n, sources, level, reason, components, bool(burst))
+    return IssueScore(heat, round(share, 3), s.posts, s.sources, level, reason, components, bool(burst))
 
 
 def suggest_level(heat: float, negative_share: float) -> tuple[str, str]:

@@ -20,12 +20,13 @@ def simhash(text: str) -> int | None:
     s = "".join(_KEEP.findall(text))
     if len(s) < 12:                       # too short to call anything a near-duplicate
         return None
-    weights = [0] * 64
-    for i in range(len(s) - 2):
-        h = int.from_bytes(hashlib.blake2b(s[i:i + 3].encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    bits = [format(int.from_bytes(hashlib.blake2b(s[i:i + 3].encode("utf-8"), digest_size=8).digest(), "big"),
+                   "064b") for i in range(len(s) - 2)]
+    half = len(bits) / 2
+    fp = 0
+    for column in zip(*bits):                 # column 0 is the most significant bit
+        fp = fp << 1 | (column.count("1") > half)
+    return fp
 
 
 def bands(fp: int) -> tuple[int, ...]:

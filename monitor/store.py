@@ -11,7 +11,7 @@ import sqlite_utils
 from .clock import from_iso, to_iso
 from .config import Config
 from .models import Candidate
-from .scoring import MemberPost, score_issue
+from .scoring import BASELINE, RECENT, IssueStats, score_stats
 from .simhash import NEAR_BITS, bands, distance, from_signed, to_signed
 from .stages.cluster import IssueIndex, merge
 from .db import transaction
@@ -104,19 +104,29 @@ class Lookups:
         return index
 
 
+def _insert(db, table: str, row: dict) -> int:
+    """Plain INSERT: the hot path skips sqlite-utils' per-call table introspection."""
+    cur = db.execute(f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
+    return cur.lastrowid
+
+
+def _update(db, table: str, row_id, changes: dict) -> None:
+    db.execute(f"update {table} set {', '.join(f'{k} = ?' for k in changes)} where id = ?", [*changes.values(), row_id])
+
+
 def store_candidate(db: sqlite_utils.Database, c: Candidate,
                     index: IssueIndex | None = None) -> tuple[int, int | None] | None:
     """Insert the post and its issue membership atomically. None if another writer got there first."""
     try:
         with transaction(db):
             if c.new_issue:
-                issue_id = db["issues"].insert({
+                issue_id = _insert(db, "issues", {
                     "title": c.title, "signature": "{}", "status": "open", "kind": c.tracked_kind or "opinion",
                     "first_seen_at": to_iso(c.seen_at), "last_post_at": to_iso(c.seen_at),
-                }).last_pk
+                })
             else:
                 issue_id = c.issue_id
-            post_id = db["posts"].insert({
+            post_id = _insert(db, "posts", {
                 "source_id": c.source_id, "url": c.raw.link, "canonical_url": c.canonical_url,
                 "guid": c.raw.guid, "content_hash": c.content_hash, "title": c.title, "body": c.body,
                 "published_at": to_iso(c.published_at),
@@ -127,17 +137,21 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate,
                 "near_duplicate": int(c.near_duplicate),
                 "simhash": to_signed(c.simhash) if c.simhash is not None else None,
                 **({f"sh{i}": v for i, v in enumerate(bands(c.simhash))} if c.simhash is not None else {}),
-            }).last_pk
+            })
             if issue_id is None:            # an own-channel post about no open issue
                 return post_id, None
-            db["issue_posts"].insert({"post_id": post_id, "issue_id": issue_id,
-                                      "added_at": to_iso(c.seen_at), "similarity": c.similarity})
+            _insert(db, "issue_posts", {"post_id": post_id, "issue_id": issue_id,
+                                        "added_at": to_iso(c.seen_at), "similarity": c.similarity})
             if c.signature:
-                row = db["issues"].get(issue_id)
-                merged = merge(json.loads(row["signature"] or "{}"), c.signature)
-                db["issues"].update(issue_id, {"signature": json.dumps(merged, ensure_ascii=False)})
+                if index is not None and issue_id in index.sigs:
+                    base, kind = index.sigs[issue_id], index.kinds[issue_id]
+                else:
+                    row = issue_row(db, issue_id)
+                    base, kind = json.loads(row["signature"] or "{}"), row["kind"] or "opinion"
+                merged = merge(base, c.signature)
+                _update(db, "issues", issue_id, {"signature": json.dumps(merged, ensure_ascii=False)})
                 if index is not None:
-                    index.put(issue_id, merged, row["kind"] or "opinion")
+                    index.put(issue_id, merged, kind)
             refresh_issue(db, issue_id)
     except sqlite3.IntegrityError:
         return None
@@ -160,31 +174,43 @@ def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: d
 
 def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
     """Recompute one issue's figures from its members (only the touched issue: incremental)."""
-    members = list(db.query(
-        "select source_id, authority, sentiment_label, sentiment_override, published_at, published_precision, "
-        "seen_at, duplicate_of, own, engagement from posts where issue_id = ?", [issue_id]))
-    if not members:
+    span = next(iter(db.query(
+        "select count(*) as n, min(seen_at) as first_seen, max(seen_at) as last_seen, "
+        "sum(duplicate_of is not null) as reposts from posts where issue_id = ?", [issue_id])))
+    if not span["n"]:
         return
-    now = max(from_iso(m["seen_at"]) for m in members)
+    now = from_iso(span["last_seen"])
+    hour = timedelta(hours=1)
+    bounds = [to_iso(t) for t in (now, now - RECENT, now - RECENT - BASELINE, now - hour, now - hour - BASELINE)]
+    negative = "coalesce(sentiment_override, sentiment_label) = 'negative'"
     # the agency's own posts are evidence of a response, not public opinion: they do not add heat
-    score = score_issue([MemberPost(m["source_id"], m["authority"] or 1.0,
-                                    (m["sentiment_override"] or m["sentiment_label"]) == "negative",
-                                    from_iso(m["seen_at"]), m["engagement"] or 0)
-                         for m in members if not m["own"]], now)
-    row = issue_row(db, issue_id) or {}
-    precise = [m for m in members if m["published_at"] and m["published_precision"] != "day"]
-    first_pub = min(precise, key=lambda m: m["published_at"]) if precise else None
-    db["issues"].update(issue_id, {
+    a = next(iter(db.query(
+        f"select count(*) as posts, count(distinct source_id) as sources, coalesce(sum({negative}), 0) as negative, "
+        f"coalesce(sum(coalesce(authority, 1.0)), 0) as authority, "
+        f"coalesce(sum(case when {negative} then coalesce(authority, 1.0) else 0 end), 0) as negative_authority, "
+        f"coalesce(sum(engagement), 0) as engagement, "
+        f"coalesce(sum(seen_at > :r and seen_at <= :now), 0) as recent, "
+        f"coalesce(sum(seen_at > :b and seen_at <= :r), 0) as before_recent, "
+        f"coalesce(sum(seen_at > :h and seen_at <= :now), 0) as last_hour, "
+        f"coalesce(sum(seen_at > :hb and seen_at <= :h), 0) as before_last_hour "
+        f"from posts where issue_id = :issue and own = 0",
+        {"issue": issue_id, "now": bounds[0], "r": bounds[1], "b": bounds[2], "h": bounds[3], "hb": bounds[4]})))
+    score = score_stats(IssueStats(**a))
+    first_pub = next(iter(db.query(
+        "select published_at, published_precision from posts where issue_id = ? and published_at is not null "
+        "and published_precision != 'day' order by published_at limit 1", [issue_id])), None)
+    burst_at = next(iter(db.query("select burst_at from issues where id = ?", [issue_id])))["burst_at"]
+    _update(db, "issues", issue_id, {
         "heat": score.heat, "negative_share": score.negative_share, "post_count": score.post_count,
         "source_count": score.source_count, "suggested_level": score.suggested_level,
-        "repost_count": sum(1 for m in members if m["duplicate_of"] is not None),
+        "repost_count": span["reposts"],
         "suggested_reason": score.suggested_reason,
         "first_published_at": first_pub["published_at"] if first_pub else None,
         "first_published_precision": first_pub["published_precision"] if first_pub else None,
-        "first_seen_at": min(m["seen_at"] for m in members),
-        "last_post_at": max(m["seen_at"] for m in members),
+        "first_seen_at": span["first_seen"],
+        "last_post_at": span["last_seen"],
         "heat_components": json.dumps(score.components),
-        "burst_at": row.get("burst_at") or (to_iso(now) if score.burst else None),
+        "burst_at": burst_at or (to_iso(now) if score.burst else None),
     })
 
 

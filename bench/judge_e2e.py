@@ -1,0 +1,99 @@
+"""End-to-end judgement throughput: relevance + dedupe + sentiment + clustering + store on real posts.
+
+    .venv/bin/python bench/judge_e2e.py [--posts 50000] [--batch 500]
+
+Posts are real texts: CED Weibo source posts and their reposts (shown as `comment//original`),
+BDCI news headlines with leads, and SMP2020 Weibo posts, in that order of cascades interleaved
+by batch. They go through `Collector.judge_items` (the pipeline's loop, without HTTP) into a real
+SQLite file, `--batch` posts per pass, one simulated minute apart. The relevance rule keeps every
+post (`re:.`), so every stage runs on every post. Reported: posts/s, the same texts through bare
+sentiment scoring, their ratio (goal ≥ 0.5), and peak memory (max RSS).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import resource
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from monitor.clock import SimClock
+from monitor.config import load_config
+from monitor.db import open_db
+from monitor.models import RawItem
+from monitor.pipeline import Collector
+from monitor.sentiment_model import NewsSentiment
+
+DATA = Path("../shared/data")
+
+
+def real_posts(n: int) -> list[RawItem]:
+    out: list[RawItem] = []
+    ced = DATA / "timeline/ced_weibo_rumor"
+    for folder in ("rumor-repost", "non-rumor-repost"):
+        for f in sorted((ced / folder).glob("*.json")):
+            original = json.loads((ced / "original-microblog" / f.name).read_text(encoding="utf-8"))["text"]
+            out.append(RawItem(original[:40], f"https://weibo.example/{f.stem}", original, None))
+            for r in json.loads(f.read_text(encoding="utf-8")):
+                text = f"{r['text'].strip() or '转发微博'}//{original}"
+                out.append(RawItem(text[:40], f"https://weibo.example/{f.stem}/{r['mid']}", text, None))
+    with open(DATA / "sentiment/bdci2019_news_dev/bdci2019_news_dev.csv", encoding="utf-8") as fh:
+        out += [RawItem(r["title"], f"https://news.example/{r['id']}", r["content"], None) for r in csv.DictReader(fh)]
+    for name in ("usual_test_labeled.txt", "virus_train.txt", "virus_test_labeled.txt"):
+        for x in json.loads((DATA / "sentiment/smp2020_ewect" / name).read_text(encoding="utf-8")):
+            out.append(RawItem(x["content"][:40], f"https://weibo.example/smp/{name}/{x['id']}", x["content"], None))
+    return out[:n]
+
+
+CONFIG = """agency:
+  name: 基准测试
+  keywords: {subject: ["re:."]}
+sources:
+  - {id: bench, kind: rss, url: "http://127.0.0.1:9/bench.xml"}
+people: {duty: [duty@example.cn]}
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--posts", type=int, default=50000)
+    ap.add_argument("--batch", type=int, default=500)
+    args = ap.parse_args()
+    items = real_posts(args.posts)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp) / "sources.yaml"
+        cfg.write_text(CONFIG, encoding="utf-8")
+        config = load_config(cfg)
+        db = open_db(str(Path(tmp) / "bench.db"))
+        clock = SimClock(datetime(2026, 3, 16, tzinfo=timezone.utc))
+        collector = Collector(db, config, clock)
+        source = config.sources[0]
+        collector.scorer.judge("预热", "")                      # load the model outside the timing
+        started = time.perf_counter()
+        kept = 0
+        for i in range(0, len(items), args.batch):
+            report = collector.judge_items(source, items[i:i + args.batch], clock.now())
+            kept += report.new_posts
+            clock.advance(timedelta(minutes=1))
+        e2e = len(items) / (time.perf_counter() - started)
+        issues = next(iter(db.query("select count(*) as n from issues")))["n"]
+        reposts = next(iter(db.query("select count(*) as n from posts where duplicate_of is not null")))["n"]
+        collector.close()
+    model = NewsSentiment.load()
+    started = time.perf_counter()
+    for it in items:
+        model.judge(it.title, it.summary[:200])
+    bare = len(items) / (time.perf_counter() - started)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"machine: {platform.machine()} CPython {platform.python_version()}, {datetime.now().date()}")
+    print(f"posts {len(items)}, kept {kept}, issues {issues}, reposts/near-duplicates {reposts}")
+    print(f"end-to-end judgement: {e2e:,.0f} posts/s; bare sentiment: {bare:,.0f} posts/s; ratio {e2e / bare:.2f}")
+    print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
