@@ -135,6 +135,8 @@ class Collector:
         with transaction(self.db):
             for raw in items:
                 self._judge_one(source, raw, now, ctx, tally)
+            for issue_id in dict.fromkeys(tally.new_issues + tally.touched):
+                store.refresh_issue(self.db, issue_id)      # once per touched issue, not once per post
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
@@ -148,7 +150,7 @@ class Collector:
         if isinstance(judged, Drop):
             tally.dropped[judged.value] += 1
             return
-        stored = store.store_candidate(self.db, judged, ctx.issue_index)
+        stored = store.store_candidate(self.db, judged, ctx.issue_index, refresh=False)
         if stored is None:
             tally.dropped[Drop.DUPLICATE_URL.value] += 1
             return

@@ -70,27 +70,25 @@ class Lookups:
         self.since = to_iso(now - timedelta(days=window_days))
 
     def known_url(self, url: str) -> bool:
-        return bool(list(self.db.query("select 1 from posts where canonical_url = ? limit 1", [url])))
+        return bool(_rows(self.db, "select 1 from posts where canonical_url = ? limit 1", [url]))
 
     def post_with_hash(self, h: str) -> dict | None:
-        rows = list(self.db.query("select id, issue_id, sentiment_label, sentiment_score from posts "
-                                  "where content_hash = ? and duplicate_of is null order by id limit 1", [h]))
+        rows = _rows(self.db, "select id, issue_id, sentiment_label, sentiment_score from posts "
+                              "where content_hash = ? and duplicate_of is null order by id limit 1", [h])
         return rows[0] if rows else None
 
     def kept_today(self, matched_rule: str, at: datetime) -> int:
         """Posts a rule kept on `at`'s local day (for rule caps)."""
         local = at.astimezone(self.tz)
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return next(iter(self.db.query("select count(*) as n from posts where matched_rule = ? and seen_at >= ? "
-                                       "and seen_at < ?", [matched_rule, to_iso(start),
-                                                            to_iso(start + timedelta(days=1))])))["n"]
+        return _rows(self.db, "select count(*) as n from posts where matched_rule = ? and seen_at >= ? "
+                     "and seen_at < ?", [matched_rule, to_iso(start), to_iso(start + timedelta(days=1))])[0]["n"]
 
     def near_duplicate(self, fp: int) -> dict | None:
         """The closest stored original within NEAR_BITS, found through the four indexed bands."""
         b = bands(fp)
-        rows = self.db.query("select id, issue_id, sentiment_label, sentiment_score, simhash from posts "
-                             f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null",
-                             list(b))
+        rows = _rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, simhash from posts "
+                     f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null", list(b))
         best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in rows if r["simhash"] is not None),
                    default=None, key=lambda x: (x[0], x[1]))
         return best[2] if best and best[0] <= NEAR_BITS else None
@@ -104,6 +102,13 @@ class Lookups:
         return index
 
 
+def _rows(db, sql: str, params=()) -> list[dict]:
+    """Plain SELECT for the hot path (sqlite-utils' query() wraps each read in a savepoint)."""
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def _insert(db, table: str, row: dict) -> int:
     """Plain INSERT: the hot path skips sqlite-utils' per-call table introspection."""
     cur = db.execute(f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
@@ -114,9 +119,10 @@ def _update(db, table: str, row_id, changes: dict) -> None:
     db.execute(f"update {table} set {', '.join(f'{k} = ?' for k in changes)} where id = ?", [*changes.values(), row_id])
 
 
-def store_candidate(db: sqlite_utils.Database, c: Candidate,
-                    index: IssueIndex | None = None) -> tuple[int, int | None] | None:
-    """Insert the post and its issue membership atomically. None if another writer got there first."""
+def store_candidate(db: sqlite_utils.Database, c: Candidate, index: IssueIndex | None = None,
+                    refresh: bool = True) -> tuple[int, int | None] | None:
+    """Insert the post and its issue membership atomically. None if another writer got there first.
+    With refresh=False the caller refreshes the issue's figures itself (once per pass)."""
     try:
         with transaction(db):
             if c.new_issue:
@@ -152,7 +158,8 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate,
                 _update(db, "issues", issue_id, {"signature": json.dumps(merged, ensure_ascii=False)})
                 if index is not None:
                     index.put(issue_id, merged, kind)
-            refresh_issue(db, issue_id)
+            if refresh:
+                refresh_issue(db, issue_id)
     except sqlite3.IntegrityError:
         return None
     return post_id, issue_id
@@ -174,9 +181,8 @@ def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: d
 
 def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
     """Recompute one issue's figures from its members (only the touched issue: incremental)."""
-    span = next(iter(db.query(
-        "select count(*) as n, min(seen_at) as first_seen, max(seen_at) as last_seen, "
-        "sum(duplicate_of is not null) as reposts from posts where issue_id = ?", [issue_id])))
+    span = _rows(db, "select count(*) as n, min(seen_at) as first_seen, max(seen_at) as last_seen, "
+                 "sum(duplicate_of is not null) as reposts from posts where issue_id = ?", [issue_id])[0]
     if not span["n"]:
         return
     now = from_iso(span["last_seen"])
@@ -184,7 +190,7 @@ def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
     bounds = [to_iso(t) for t in (now, now - RECENT, now - RECENT - BASELINE, now - hour, now - hour - BASELINE)]
     negative = "coalesce(sentiment_override, sentiment_label) = 'negative'"
     # the agency's own posts are evidence of a response, not public opinion: they do not add heat
-    a = next(iter(db.query(
+    a = _rows(db,
         f"select count(*) as posts, count(distinct source_id) as sources, coalesce(sum({negative}), 0) as negative, "
         f"coalesce(sum(coalesce(authority, 1.0)), 0) as authority, "
         f"coalesce(sum(case when {negative} then coalesce(authority, 1.0) else 0 end), 0) as negative_authority, "
@@ -194,12 +200,12 @@ def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
         f"coalesce(sum(seen_at > :h and seen_at <= :now), 0) as last_hour, "
         f"coalesce(sum(seen_at > :hb and seen_at <= :h), 0) as before_last_hour "
         f"from posts where issue_id = :issue and own = 0",
-        {"issue": issue_id, "now": bounds[0], "r": bounds[1], "b": bounds[2], "h": bounds[3], "hb": bounds[4]})))
+        {"issue": issue_id, "now": bounds[0], "r": bounds[1], "b": bounds[2], "h": bounds[3], "hb": bounds[4]})[0]
     score = score_stats(IssueStats(**a))
-    first_pub = next(iter(db.query(
-        "select published_at, published_precision from posts where issue_id = ? and published_at is not null "
+    first_pub = next(iter(_rows(
+        db, "select published_at, published_precision from posts where issue_id = ? and published_at is not null "
         "and published_precision != 'day' order by published_at limit 1", [issue_id])), None)
-    burst_at = next(iter(db.query("select burst_at from issues where id = ?", [issue_id])))["burst_at"]
+    burst_at = _rows(db, "select burst_at from issues where id = ?", [issue_id])[0]["burst_at"]
     _update(db, "issues", issue_id, {
         "heat": score.heat, "negative_share": score.negative_share, "post_count": score.post_count,
         "source_count": score.source_count, "suggested_level": score.suggested_level,

@@ -12,14 +12,13 @@ from ..simhash import simhash
 def stage(c: Candidate, ctx) -> Candidate | Drop:
     if ctx.known_url(c.canonical_url):
         return Drop.DUPLICATE_URL
-    fp = simhash(f"{c.title} {c.body[:300]}")
-    c = dataclasses.replace(c, simhash=fp)
     original = ctx.post_with_hash(c.content_hash)
     near = False
-    if original is None and fp is not None:
-        original, near = ctx.near_duplicate(fp), True
-    if original is None:
-        return c
+    if original is None:                    # only originals keep a fingerprint: only they are looked up
+        fp = simhash(f"{c.title} {c.body[:300]}")
+        original, near = (ctx.near_duplicate(fp), True) if fp is not None else (None, False)
+        if original is None:
+            return dataclasses.replace(c, simhash=fp)
     return dataclasses.replace(c, duplicate_of=original["id"], issue_id=original["issue_id"], near_duplicate=near,
                                sentiment_label=original["sentiment_label"],
                                sentiment_score=original["sentiment_score"], similarity=1.0)
