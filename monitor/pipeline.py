@@ -88,6 +88,7 @@ class Collector:
         self.db, self.config, self.clock = db, config, clock
         self.scorer = scorer or sentiment.ModelScorer()
         self.client = client or make_client()
+        self.index_sync = store.IndexSync()     # open issues for clustering, kept across passes
         k = config.agency.keywords
         # naming us says nothing about which event a post is (event words may: they stay)
         self.stopwords = tuple(k.subject) + tuple(k.region) + (config.agency.name,)
@@ -130,7 +131,7 @@ class Collector:
         that were not committed, and the next pass fetches them again."""
         lookups = store.Lookups(self.db, now, tz=self.config.tz)
         ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
-                          self.scorer, lookups, lookups.issue_index())
+                          self.scorer, lookups, self.index_sync.sync(self.db, lookups.since))
         tally = _Tally()
         with transaction(self.db):
             for raw in items:

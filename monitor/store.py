@@ -93,13 +93,45 @@ class Lookups:
                    default=None, key=lambda x: (x[0], x[1]))
         return best[2] if best and best[0] <= NEAR_BITS else None
 
-    def issue_index(self) -> IssueIndex:
-        """Open issues with a post in the window, indexed for clustering."""
-        index = IssueIndex()
-        for r in self.db.query("select id, kind, signature from issues where status = 'open' and last_post_at >= ?",
-                               [self.since]):
-            index.put(r["id"], json.loads(r["signature"] or "{}"), r["kind"] or "opinion")
-        return index
+
+class IndexSync:
+    """Keeps an IssueIndex of open, recently active issues in step with the database across passes:
+    new issues by id, and issues another process closed, merged, split or reopened by audit-trail id."""
+
+    CHANGES = ("close", "merged_into", "merge", "split", "split_from", "reopen")
+
+    def __init__(self):
+        self.index = IssueIndex()
+        self.max_issue_id = 0
+        self.max_action_id = 0
+        self.loaded = False
+
+    def sync(self, db: sqlite_utils.Database, since_iso: str) -> IssueIndex:
+        if not self.loaded:
+            self.max_action_id = _rows(db, "select coalesce(max(id), 0) as m from actions")[0]["m"]
+            self._load(db, "status = 'open' and last_post_at >= ?", [since_iso])
+            self.loaded = True
+            return self.index
+        changed = _rows(db, f"select id, issue_id from actions where id > ? and action in "
+                            f"({', '.join('?' * len(self.CHANGES))})", [self.max_action_id, *self.CHANGES])
+        self.max_action_id = max([self.max_action_id, *(r["id"] for r in changed)])
+        for issue_id in {r["issue_id"] for r in changed}:
+            self.index.remove(issue_id)
+            self._load(db, "id = ? and status = 'open'", [issue_id])
+        fresh = [r["id"] for r in _rows(db, "select id from issues where id > ? and status = 'open'",
+                                         [self.max_issue_id]) if r["id"] not in self.index.sigs]
+        for chunk in range(0, len(fresh), 500):             # issues other processes opened
+            ids = fresh[chunk:chunk + 500]
+            self._load(db, f"id in ({', '.join('?' * len(ids))})", ids)
+        self.max_issue_id = max([self.max_issue_id, *self.index.sigs])
+        for r in _rows(db, "select id from issues where status = 'open' and last_post_at < ?", [since_iso]):
+            self.index.remove(r["id"])                      # quiet for longer than the window
+        return self.index
+
+    def _load(self, db, where: str, params: list) -> None:
+        for r in _rows(db, f"select id, kind, signature from issues where {where}", params):
+            self.index.put(r["id"], json.loads(r["signature"] or "{}"), r["kind"] or "opinion")
+            self.max_issue_id = max(self.max_issue_id, r["id"])
 
 
 def _rows(db, sql: str, params=()) -> list[dict]:

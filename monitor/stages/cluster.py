@@ -16,6 +16,8 @@ from ..models import Candidate
 
 JOIN_AT = 0.22
 SIGNATURE_SIZE = 200
+STOP_GRAM_SHARE = 0.05      # a bigram in more than 5% of the open issues (and more than 50) is not compared
+STOP_GRAM_MIN = 50
 _NON_CJK_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
 
@@ -72,8 +74,12 @@ class IssueIndex:
         if not sig:
             return None, 0.0
         dots: Counter[int] = Counter()
+        common = max(STOP_GRAM_MIN, STOP_GRAM_SHARE * len(self.sigs))
         for gram, v in sig.items():
-            for issue_id in self.postings.get(gram, ()):
+            posting = self.postings.get(gram, ())
+            if len(posting) > common:           # in too many issues to tell events apart
+                continue
+            for issue_id in posting:
                 dots[issue_id] += v * self.sigs[issue_id][gram]
         norm = math.sqrt(sum(v * v for v in sig.values()))
         best_id, best_sim = None, 0.0
