@@ -16,8 +16,9 @@ from ..models import Candidate
 
 JOIN_AT = 0.22
 SIGNATURE_SIZE = 200
-STOP_GRAM_SHARE = 0.05      # a bigram in more than 5% of the open issues (and more than 50) is not compared
+STOP_GRAM_SHARE = 0.01      # a bigram in more than 1% of the open issues (and more than 50) is not compared
 STOP_GRAM_MIN = 50
+CANDIDATE_GRAMS = 16        # candidate issues are those sharing one of the post's 16 rarest bigrams
 _NON_CJK_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
 
@@ -73,19 +74,24 @@ class IssueIndex:
         """The most similar issue at or above JOIN_AT, and the best similarity seen."""
         if not sig:
             return None, 0.0
-        dots: Counter[int] = Counter()
         common = max(STOP_GRAM_MIN, STOP_GRAM_SHARE * len(self.sigs))
-        for gram, v in sig.items():
-            posting = self.postings.get(gram, ())
-            if len(posting) > common:           # in too many issues to tell events apart
-                continue
-            for issue_id in posting:
-                dots[issue_id] += v * self.sigs[issue_id][gram]
+        # grams in too many issues cannot tell events apart: they are not compared
+        usable = [(g, v, self.postings[g]) for g, v in sig.items() if 0 < len(self.postings.get(g, ())) <= common]
+        # candidates come from the rarest grams, the ones that name an event
+        usable.sort(key=lambda x: len(x[2]))
+        shared: Counter[int] = Counter()
+        for _, _, posting in usable[:CANDIDATE_GRAMS]:
+            shared.update(posting)
+        # one shared bigram is coincidence; an issue worth comparing shares at least two
+        need = 2 if len(usable) >= 4 else 1
+        candidates = [issue_id for issue_id, n in shared.items() if n >= need]
         norm = math.sqrt(sum(v * v for v in sig.values()))
         best_id, best_sim = None, 0.0
-        for issue_id, dot in dots.items():
+        for issue_id in candidates:
             if kinds and self.kinds[issue_id] not in kinds:
                 continue
+            issue_sig = self.sigs[issue_id]
+            dot = sum(v * issue_sig.get(g, 0) for g, v, _ in usable)
             sim = dot / (norm * self.norms[issue_id])
             if sim > best_sim:
                 best_id, best_sim = issue_id, sim
