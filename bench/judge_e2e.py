@@ -73,12 +73,18 @@ def main() -> None:
         collector = Collector(db, config, clock)
         source = config.sources[0]
         collector.scorer.judge("预热", "")                      # load the model outside the timing
-        started = time.perf_counter()
-        kept = 0
+        started = segment_at = time.perf_counter()
+        kept, segments = 0, []
         for i in range(0, len(items), args.batch):
             report = collector.judge_items(source, items[i:i + args.batch], clock.now())
             kept += report.new_posts
             clock.advance(timedelta(minutes=1))
+            done = i + args.batch
+            if done % 10000 == 0 or done >= len(items):
+                now = time.perf_counter()
+                segments.append((done, (done - (segments[-1][0] if segments else 0)) / (now - segment_at),
+                                 len(collector.index_sync.index.sigs)))
+                segment_at = now
         e2e = len(items) / (time.perf_counter() - started)
         issues = next(iter(db.query("select count(*) as n from issues")))["n"]
         reposts = next(iter(db.query("select count(*) as n from posts where duplicate_of is not null")))["n"]
@@ -93,6 +99,8 @@ def main() -> None:
     print(f"posts {len(items)}, kept {kept}, issues {issues}, reposts/near-duplicates {reposts}")
     print(f"end-to-end judgement: {e2e:,.0f} posts/s; bare sentiment: {bare:,.0f} posts/s; ratio {e2e / bare:.2f}")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+    for done, rate, open_issues in segments:
+        print(f"  up to post {done:>6,}: {rate:,.0f} posts/s with {open_issues:,} open issues in the index")
 
 
 if __name__ == "__main__":
