@@ -47,6 +47,11 @@ class App:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def agency_names(self) -> tuple[str, ...]:
+        """Words that name the agency: left out of issue keywords."""
+        c = self.optional_config()
+        return (c.agency.name, *c.agency.keywords.subject, *c.agency.keywords.region) if c else ()
+
     @property
     def db(self):
         if self._db is None:
@@ -207,7 +212,7 @@ def issues_cmd(app: App, as_json, include_closed):
     Example:
       monitor issues --json --all
     """
-    items = views.list_issues(app.db, app.now(), include_closed)
+    items = views.list_issues(app.db, app.now(), include_closed, app.agency_names())
     if as_json:
         return _echo_json(items)
     if not items:
@@ -231,11 +236,13 @@ def show(app: App, issue_id, as_json):
     Example:
       monitor show 3
     """
-    i = views.show_issue(app.db, issue_id, app.now())
+    i = views.show_issue(app.db, issue_id, app.now(), app.agency_names())
     if as_json:
         return _echo_json(i)
     tz = app.tz
     click.echo(f"舆情 {i['id']}: {i['title']}")
+    if i["keywords"]:
+        click.echo(f"  关键词: {' '.join(i['keywords'])}")
     click.echo(f"  状态 {'处置中' if i['status'] == 'open' else '已关闭'}  级别 {i['level'] or '未定级'}"
                f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
     click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"

@@ -69,6 +69,23 @@ def detections(db, issue_id: int | None = None) -> dict[int, list[dict]]:
     return out
 
 
+def keywords(titles: list[str], exclude: tuple[str, ...] = (), k: int = 5) -> list[str]:
+    """An issue's keywords: TF-IDF over its titles (jieba's own IDF table), minus the agency's names."""
+    import jieba
+    import jieba.analyse
+    jieba.setLogLevel(60)
+    text = " ".join(titles)
+    for word in sorted(exclude, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return jieba.analyse.extract_tags(text, topK=k)
+
+
+def _keywords_of(db, issue_id: int, exclude: tuple[str, ...]) -> list[str]:
+    titles = [r["title"] for r in db.query("select title from posts where issue_id = ? and duplicate_of is null "
+                                           "and own = 0 order by id limit 30", [issue_id])]
+    return keywords(titles, exclude) if titles else []
+
+
 def _deadlines_by_issue(db) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     for d in db.query("select * from deadlines order by due_at"):
@@ -76,21 +93,24 @@ def _deadlines_by_issue(db) -> dict[int, list[dict]]:
     return out
 
 
-def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False,
+                exclude: tuple[str, ...] = ()) -> list[dict]:
     where = "" if include_closed else "where status = 'open'"
     by_issue = _deadlines_by_issue(db)
     found = detections(db)
-    issues = [_issue_summary(r, by_issue.get(r["id"], []), now) | {"release_detected": found.get(r["id"], [])}
+    issues = [_issue_summary(r, by_issue.get(r["id"], []), now) | {"release_detected": found.get(r["id"], []),
+                                                                   "keywords": _keywords_of(db, r["id"], exclude)}
               for r in db.query(f"select * from issues {where}")]
     issues.sort(key=lambda i: (i["status"] != "open", -i["rank_score"], i["first_seen_at"] or "", i["id"]))
     return issues
 
 
-def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
+def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime, exclude: tuple[str, ...] = ()) -> dict:
     row = get_issue(db, issue_id)
     out = _issue_summary(row, list(db.query("select * from deadlines where issue_id = ? order by due_at",
                                             [issue_id])), now)
     out["close_reason"] = row["close_reason"]
+    out["keywords"] = _keywords_of(db, issue_id, exclude)
     out["release_detected"] = detections(db, issue_id).get(issue_id, [])
     out["posts"] = [
         {k: p[k] for k in ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label",

@@ -46,6 +46,7 @@ def _mail(smtp):
 def test_level_ii_issue_gets_5h_and_24h_clocks_with_reminders_and_escalation_exactly_once(web, smtp, tmp_path, run):
     config, issue = _setup(web, smtp, tmp_path, run)
     assert issue["post_count"] == 2          # the 招聘 post is excluded, the weather post is not about us
+    assert "宴请" in issue["keywords"] and not {"青禾县审计局", "青禾"} & set(issue["keywords"])
     assert issue["first_seen_at"] == "2026-03-16T00:00:00+00:00"
 
     r = run("--now", at("08:30"), "declare", str(issue["id"]), "--level", "II", "--by", "李娜", config=config)
