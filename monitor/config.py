@@ -6,6 +6,7 @@ All problems are collected; ConfigError carries them all.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ConfigError
+from .fetch import FetchPolicy
 from .policy_defaults import DEFAULT_POLICIES, DeadlineRule, LEVELS, START_POINTS
 
 ROLES = ("duty", "deputy_leader", "head")
@@ -74,6 +76,7 @@ class Source:
     selectors: Selectors | None = None
     superior: bool = False    # the superior government's new media: each new post opens a `repost` clock
     board: str | None = None  # message board state this route lists: pending | processing | answered
+    robots: bool = True       # honour robots.txt (the agency's own site may opt out)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Config:
     smtp: Smtp | None
     policies: dict[str, DeadlineRule] = field(default_factory=dict)
     calendar_path: str | None = None          # holiday overrides file, relative paths resolved
+    fetch: FetchPolicy = FetchPolicy()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -237,7 +241,8 @@ def load_config(path: str | os.PathLike) -> Config:
 
 
 def _read_root(c: _Checker, root: Node, name: str) -> Config | None:
-    top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar"),
+    top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
+                                     "fetch"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -259,9 +264,32 @@ def _read_root(c: _Checker, root: Node, name: str) -> Config | None:
         calendar_path = str((Path(name).resolve().parent / cal))
         if not Path(calendar_path).exists():
             c.problem(top["calendar"], "calendar", f"找不到节假日调整文件 {cal!r}")
+    fetch = _read_fetch(c, top["fetch"]) if "fetch" in top else FetchPolicy()
     if agency is None:
         return None
-    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path)
+    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch)
+
+
+def _read_fetch(c: _Checker, node: Node) -> FetchPolicy:
+    """`fetch: {timeout: 20s, retries: 2, host_delay: 1s, max_mb: 10}`"""
+    m = c.mapping(node, "fetch", ("timeout", "retries", "host_delay", "max_mb")) or {}
+    changes: dict[str, Any] = {}
+    if "timeout" in m and (s := c.duration(m["timeout"], "fetch.timeout")):
+        changes["timeout_s"] = float(s)
+    if "host_delay" in m:
+        v = c.value(m["host_delay"])
+        if v in (0, "0", "0s"):
+            changes["host_delay_s"] = 0.0
+        elif (s := c.duration(m["host_delay"], "fetch.host_delay")):
+            changes["host_delay_s"] = float(s)
+    for key, field_name in (("retries", "retries"), ("max_mb", "max_bytes")):
+        if key in m:
+            v = c.scalar(m[key], f"fetch.{key}", (int,), "整数")
+            if v is not None and v < 0:
+                c.problem(m[key], f"fetch.{key}", "不能为负数")
+            elif v is not None:
+                changes[field_name] = v * 1024 * 1024 if key == "max_mb" else v
+    return dataclasses.replace(FetchPolicy(), **changes)
 
 
 def _check_term(term: str) -> str | None:
@@ -325,7 +353,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     seen: set[str] = set()
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
-        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board"),
+        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -345,6 +373,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         own = c.scalar(m["own"], f"{where}.own", (bool,), "true 或 false") if "own" in m else False
         superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
         board = c.text(m["board"], f"{where}.board") if "board" in m else None
+        robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
         if board is not None and board not in BOARD_STATES:
             c.problem(m["board"], f"{where}.board", f"应为 {' / '.join(BOARD_STATES)}, 实际是 {board!r}")
             board = None
@@ -364,7 +393,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board))
+                              board, robots is not False))
     return tuple(out)
 
 

@@ -49,11 +49,23 @@ def decode_bytes(body: bytes, declared: list[str | None]) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+_BLOCKED = re.compile(r"验证码|安全验证|访问验证|人机验证|captcha|请先登录|登录后(查看|访问)|访问过于频繁|access denied",
+                      re.I)
+
+
+def blocked(text: str) -> str | None:
+    """A login, captcha or rate-limit page served instead of content: what it says, else None."""
+    m = _BLOCKED.search(text[:20000])
+    return m.group(0) if m else None
+
+
 def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
     if not body.strip():
         raise FetchError("empty_body", "源返回了空内容")
     head = body[:2048]
     if re.search(rb"<html[\s>]", head, re.I) and not re.search(rb"<(rss|feed|rdf:RDF)[\s>]", head, re.I):
+        if why := blocked(decode_html(body, content_type)):
+            raise FetchError("blocked", f"返回的是登录/验证码页面 (“{why}”), 不是订阅内容")
         raise FetchError("not_a_feed", "期望 RSS/Atom, 实际返回的是 HTML 页面")
     decl = _XML_DECL.match(body)
     declared = normalise_charset(decl[1].decode("ascii")) if decl else None
@@ -119,7 +131,8 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
     """Items of a list page. Selector `a@href` means: attribute href of the element `a`."""
     if not body.strip():
         raise FetchError("empty_body", "页面为空")
-    soup = BeautifulSoup(decode_html(body, content_type), "lxml")
+    text = decode_html(body, content_type)
+    soup = BeautifulSoup(text, "lxml")
     items = []
     for node in soup.select(selectors.item):
         title = _select(node, selectors.title)
@@ -130,6 +143,8 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
         summary = _select(node, selectors.summary) if selectors.summary else ""
         items.append(RawItem(_clean(title), urljoin(base_url, link.strip()), _clean(summary or ""), date, None))
     if not items:
+        if why := blocked(text):
+            raise FetchError("blocked", f"返回的是登录/验证码页面 (“{why}”), 不是列表内容")
         raise FetchError("no_items", f"选择器 {selectors.item!r} 在页面中没有匹配到条目")
     return items
 

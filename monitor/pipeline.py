@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import httpx
 import sqlite_utils
 
 from . import store
@@ -19,12 +19,14 @@ from .clock import Clock
 from .config import Config, Keywords, Source
 from .db import transaction
 from .errors import FetchError
-from .fetch import fetch, make_client
+from .fetch import Fetcher
 from .models import Candidate, Drop, PassReport, RawItem
 from .parse import parse_feed, parse_html_list
 from .stages import cluster, dedupe, normalize, relevance, sentiment
 
 log = logging.getLogger(__name__)
+
+MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
 
 STAGES = [
     normalize.stage,    # canonical URL, content hash, publication time
@@ -59,16 +61,12 @@ def judge(c: Candidate, ctx: PassContext) -> Candidate | Drop:
     return c
 
 
-def read_items(client: httpx.Client, db: sqlite_utils.Database, source: Source) -> tuple[list[RawItem], int, object]:
-    row = store.source_row(db, source.id) or {}
-    result = fetch(client, source.id, source.url, row.get("etag"), row.get("last_modified"))
+def parse_items(source: Source, result) -> list[RawItem]:
     if result.not_modified:
-        return [], 0, result
+        return []
     if source.kind == "rss":
-        items = parse_feed(result.body, result.content_type)
-    else:
-        items = parse_html_list(result.body, source.selectors, result.url, result.content_type)
-    return items, len(result.body), result
+        return parse_feed(result.body, result.content_type)
+    return parse_html_list(result.body, source.selectors, result.url, result.content_type)
 
 
 @dataclass
@@ -84,10 +82,10 @@ class Collector:
     """Runs passes for sources; holds the HTTP client and the (lazily loaded) sentiment scorer."""
 
     def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock,
-                 scorer: object | None = None, client: httpx.Client | None = None):
+                 scorer: object | None = None, fetcher: Fetcher | None = None):
         self.db, self.config, self.clock = db, config, clock
         self.scorer = scorer or sentiment.ModelScorer()
-        self.client = client or make_client()
+        self.fetcher = fetcher or Fetcher(policy=config.fetch)
         self.index_sync = store.IndexSync()     # open issues for clustering, kept across passes
         k = config.agency.keywords
         # naming us says nothing about which event a post is (event words may: they stay)
@@ -95,11 +93,34 @@ class Collector:
         store.sync_sources(db, config)
 
     def close(self) -> None:
-        self.client.close()
+        self.fetcher.close()
 
     def collect(self, source_ids: list[str] | None = None) -> list[PassReport]:
+        """Fetch and parse the sources concurrently (politeness is per host, in the Fetcher); judge
+        and store each result in this thread as it arrives, so a slow source delays no other."""
         sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
-        return [self.collect_source(s) for s in sources]
+        rows = {s.id: store.source_row(self.db, s.id) or {} for s in sources}
+        reports: dict[str, PassReport] = {}
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(sources)))) as pool:
+            futures = {pool.submit(self._fetch_and_parse, s, rows[s.id]): s for s in sources}
+            for future in as_completed(futures):
+                source = futures[future]
+                reports[source.id] = self._finish(source, future.result())
+        return [reports[s.id] for s in sources]
+
+    def collect_source(self, source: Source) -> PassReport:
+        return self.collect([source.id])[0]
+
+    def _fetch_and_parse(self, source: Source, row: dict):
+        try:
+            result = self.fetcher.fetch(source.id, source.url, row.get("etag"), row.get("last_modified"),
+                                        robots=source.robots)
+            return result, parse_items(source, result)
+        except FetchError as e:
+            return e, None
+        except Exception as e:                  # a hostile page must not take the pass down
+            log.exception("source crashed source=%s", source.id)
+            return FetchError("crash", f"{type(e).__name__}: {e}"), None
 
     def _answered(self, c: Candidate, ctx: PassContext) -> None:
         """A message listed as 已办理: stop its reply clock (opening the item first if we never saw it pending)."""
@@ -168,15 +189,16 @@ class Collector:
             start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
                                 judged.published_at if judged.published_precision != "day" else None, now)
 
-    def collect_source(self, source: Source) -> PassReport:
+    def _finish(self, source: Source, fetched) -> PassReport:
         now = self.clock.now()
-        try:
-            items, nbytes, result = read_items(self.client, self.db, source)
-        except FetchError as e:
-            before = store.record_fetch_failure(self.db, source.id, now, str(e))
+        result, items = fetched
+        if isinstance(result, FetchError):
+            e = result
+            before = store.record_fetch_failure(self.db, source.id, now, str(e), blocked=e.reason == "blocked")
             if before.get("last_error") != str(e):      # log a repeated failure only when it changes
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
+        nbytes = len(result.body)
         outcome = self.judge_items(source, items, now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None))

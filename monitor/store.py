@@ -50,11 +50,12 @@ def record_fetch_success(db, source_id: str, at: datetime, items: int, nbytes: i
 BROKEN_AFTER = 3   # consecutive failures
 
 
-def record_fetch_failure(db, source_id: str, at: datetime, reason: str) -> dict:
+def record_fetch_failure(db, source_id: str, at: datetime, reason: str, blocked: bool = False) -> dict:
+    """A login/captcha page is broken at once; other failures after BROKEN_AFTER in a row."""
     before = source_row(db, source_id) or {}
     failures = (before.get("consecutive_failures") or 0) + 1
     db["sources"].update(source_id, {
-        "status": "broken" if failures >= BROKEN_AFTER else "failing",
+        "status": "broken" if failures >= BROKEN_AFTER or blocked else "failing",
         "last_attempt_at": to_iso(at), "last_error_at": to_iso(at), "last_error": reason,
         "consecutive_failures": failures, "items_last_pass": 0, "bytes_last_pass": 0,
     })

@@ -102,6 +102,7 @@ agency:
     event: [审计, 通报]
     exclude: [招聘]
 timezone: Asia/Shanghai
+fetch: {host_delay: 0s, retries: 0}    # every source here is on one local host; tests never wait
 """
 
 

@@ -69,7 +69,7 @@ def test_a_failing_source_is_a_blind_spot_and_the_others_carry_on(web, tmp_path,
     broken = {s["id"]: s for s in alerts["sources"]}
     assert set(broken) == {"down", "moved"}
     assert broken["down"]["consecutive_failures"] == 3 and "http_500" in broken["down"]["last_error"]
-    assert "not_a_feed" in broken["moved"]["last_error"]
+    assert "blocked" in broken["moved"]["last_error"]          # a login page, not "0 new items"
     assert "异常来源" in run("alerts", config=config).output
 
 

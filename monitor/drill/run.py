@@ -35,6 +35,7 @@ agency:
     event: [审计, 宴请, 违规, 通报]
     exclude: [招聘]
 timezone: Asia/Shanghai
+fetch: {{host_delay: 0s, retries: 0}}
 sources:
   - {{id: qinghe-forum, kind: html, url: "{base}/forum/list.html", interval: 10m, authority: 1,
      selectors: {{item: "ul.threads li", title: "a.title", link: "a.title@href", date: "span.time", summary: "p.digest"}}}}
