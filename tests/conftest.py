@@ -2,6 +2,8 @@
 misbehaves on request, an SMTP server (aiosmtpd) on 127.0.0.1, and a SQLite file per test."""
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ class Route:
     content_type: str = "application/xml"
     delay_s: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
+    misbehave: str | None = None    # "reset" | "truncate" | "stream_50mb"
+    then: "Route | None" = None     # served after this route once (a flaky source that recovers)
 
 
 class WebServer:
@@ -54,8 +58,33 @@ class WebServer:
                     route = Route(body=f.read_bytes()) if f.is_file() else Route(404, b"not found", "text/plain")
                 if route is None:
                     route = Route(404, b"not found", "text/plain")
+                if route.then is not None:
+                    web.routes[self.path] = route.then
                 if route.delay_s:
                     time.sleep(route.delay_s)   # the server misbehaving on purpose, not a test waiting
+                if route.misbehave == "reset":
+                    self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    return
+                if route.misbehave == "truncate":
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body) * 2))
+                    self.end_headers()
+                    self.wfile.write(route.body)
+                    self.close_connection = True
+                    return
+                if route.misbehave == "stream_50mb":
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.end_headers()
+                    try:
+                        for _ in range(50):
+                            self.wfile.write(b"<!-- " + b"x" * (1024 * 1024) + b" -->")
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
+                    return
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))

@@ -123,3 +123,26 @@ def test_simhash_separates_near_duplicates_from_different_news():
     c = simhash("青禾县审计局召开全县审计工作会议，部署今年的重点审计项目和整改工作")
     assert distance(a, b) <= 5 < 10 <= distance(a, c)
     assert simhash("太短") is None
+
+
+def test_a_hanging_source_does_not_stop_the_others_in_a_pass(web, tmp_path, run):
+    from conftest import Route, rss
+    web.routes["/hang.xml"] = Route(body=b"", delay_s=3.0)
+    ok = web.set("/ok.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: hang, kind: rss, url: "{web.base_url}/hang.xml"}}\n'
+                                    f'  - {{id: ok, kind: rss, url: "{ok}"}}\n')
+    config.write_text(config.read_text(encoding="utf-8").replace("fetch: {host_delay: 0s, retries: 0}",
+                                                                 "fetch: {host_delay: 0s, retries: 0, timeout: 1s}"),
+                      encoding="utf-8")
+    r = run("collect", config=config)
+    assert r.exit_code == 0 and len(posts(tmp_path)) == 1
+    assert "timeout" in json.loads(run("alerts", "--json", config=config).output)["sources"][0]["last_error"]
+
+
+def test_gbk_bytes_under_a_wrong_utf8_header_still_read_as_chinese(web, tmp_path, run):
+    from conftest import rss
+    body = rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局审计结果公告")], encoding="gbk")
+    url = web.set("/gbk.xml", body, "application/xml; charset=utf-8")
+    config = write_config(tmp_path, f'  - {{id: g, kind: rss, url: "{url}"}}\n')
+    run("collect", config=config)
+    assert [p["title"] for p in posts(tmp_path)] == ["青禾县审计局发布审计公告"]

@@ -1,0 +1,112 @@
+"""The fetcher against a local server that misbehaves on purpose. Waiting (backoff, politeness,
+Retry-After) goes through an injected sleep that records instead of sleeping."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import Route
+from monitor.errors import FetchError
+from monitor.fetch import Fetcher, FetchPolicy
+
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(round(seconds, 2))
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+def fetcher(sleeps, **policy) -> Fetcher:
+    policy = {"host_delay_s": 0.0, "timeout_s": 2.0, **policy}
+    return Fetcher(policy=FetchPolicy(**policy), sleep=sleeps)
+
+
+def test_server_errors_are_retried_with_growing_jittered_backoff_then_reported(web, sleeps):
+    url = web.set("/e.xml", "oops", "text/plain", status=503)
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=2, backoff_base_s=1.0).fetch("s", url)
+    assert e.value.reason == "http_503" and web.hits["/e.xml"] == 3
+    assert 0.5 <= sleeps[0] <= 1.5 and 1.0 <= sleeps[1] <= 3.0
+
+
+def test_429_honours_retry_after_and_then_succeeds(web, sleeps):
+    web.routes["/r.xml"] = Route(429, b"slow down", "text/plain", headers=(("Retry-After", "7"),), then=Route(200, FEED))
+    result = fetcher(sleeps).fetch("s", web.base_url + "/r.xml")
+    assert result.status == 200 and sleeps == [7.0]
+
+
+def test_a_reset_connection_is_retried_and_recovers(web, sleeps):
+    web.routes["/x.xml"] = Route(misbehave="reset", then=Route(200, FEED))
+    assert fetcher(sleeps).fetch("s", web.base_url + "/x.xml").body == FEED
+    assert len(sleeps) == 1
+
+
+def test_a_truncated_body_is_an_error_not_a_short_feed(web, sleeps):
+    web.routes["/t.xml"] = Route(body=FEED, misbehave="truncate")
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=0).fetch("s", web.base_url + "/t.xml")
+    assert e.value.reason == "network"
+
+
+def test_a_hanging_server_times_out(web, sleeps):
+    web.routes["/slow.xml"] = Route(body=FEED, delay_s=3.0)
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=0, timeout_s=0.5).fetch("s", web.base_url + "/slow.xml")
+    assert e.value.reason == "timeout"
+
+
+def test_a_50mb_body_is_cut_off_at_the_size_cap(web, sleeps):
+    web.routes["/big.xml"] = Route(misbehave="stream_50mb")
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=0, max_bytes=5 * 1024 * 1024).fetch("s", web.base_url + "/big.xml")
+    assert e.value.reason == "too_large"
+
+
+def test_a_redirect_loop_is_reported(web, sleeps):
+    web.routes["/a"] = Route(302, b"", headers=(("Location", "/b"),))
+    web.routes["/b"] = Route(302, b"", headers=(("Location", "/a"),))
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps).fetch("s", web.base_url + "/a")
+    assert e.value.reason == "redirect_loop"
+
+
+def test_robots_txt_is_honoured_unless_the_source_opts_out(web, sleeps):
+    web.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    url = web.set("/private/feed.xml", FEED)
+    f = fetcher(sleeps)
+    with pytest.raises(FetchError) as e:
+        f.fetch("s", url)
+    assert e.value.reason == "robots"
+    assert f.fetch("own", url, robots=False).status == 200
+    assert f.fetch("s", web.set("/public.xml", FEED)).status == 200
+
+
+def test_requests_to_one_host_keep_the_minimum_delay(web, sleeps):
+    url = web.set("/p.xml", FEED)
+    now = [0.0]
+
+    def sleep(seconds):
+        sleeps(seconds)
+        now[0] += seconds
+
+    f = Fetcher(policy=FetchPolicy(host_delay_s=1.0), sleep=sleep, monotonic=lambda: now[0])
+    f.fetch("s", url, robots=False)
+    now[0] += 0.2
+    f.fetch("s", url, robots=False)        # 0.2 s after the first: waits the other 0.8 s
+    now[0] += 5.0
+    f.fetch("s", url, robots=False)        # late enough: no wait
+    assert sleeps == [0.8]
+
+
+def test_conditional_get_turns_an_unchanged_feed_into_a_304(web, sleeps):
+    web.routes["/c.xml"] = Route(body=FEED, headers=(("ETag", '"v1"'),))
+    f = fetcher(sleeps)
+    first = f.fetch("s", web.base_url + "/c.xml")
+    web.routes["/c.xml"] = Route(304, b"")
+    second = f.fetch("s", web.base_url + "/c.xml", etag=first.etag)
+    assert first.etag == '"v1"' and second.not_modified and second.body == b""
