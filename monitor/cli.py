@@ -271,6 +271,29 @@ def show(app: App, issue_id, as_json):
         click.echo(f"  {local_str(_dt(a['at']), tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
 
 
+STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
+
+
+@cli.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def sources_cmd(app: App, as_json):
+    """Every source with its health: ok, quiet (nothing new for long), failing, broken (a blind spot).
+
+    \b
+    Example:
+      monitor sources --json
+    """
+    rows = views.sources(app.db, app.config(), app.now())
+    if as_json:
+        return _echo_json(rows)
+    tz = app.tz
+    click.echo(tabulate([[r["id"], STATE_NAMES[r["state"]], local_str(_dt(r["last_success_at"]), tz),
+                          local_str(_dt(r["last_new_at"]), tz), r["items_last_pass"] or 0, r["bytes_last_pass"] or 0,
+                          (r["last_error"] or "")[:40]] for r in rows],
+                        headers=["来源", "状态", "最后成功", "最后有新信息", "条目", "字节", "最近错误"]))
+
+
 @cli.command("alerts")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -282,13 +305,18 @@ def alerts_cmd(app: App, as_json):
       monitor alerts --json
     """
     a = views.alerts(app.db, app.now())
+    config = app.optional_config()
+    a["quiet_sources"] = [s["id"] for s in views.sources(app.db, config, app.now()) if s["state"] == "quiet"] \
+        if config else []
     if as_json:
         return _echo_json(a)
     tz = app.tz
     click.echo("即将到期或已超时的时限:" if a["deadlines"] else "没有即将到期的时限")
     for d in a["deadlines"]:
         click.echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
-    click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源正常")
+    click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源采集正常")
+    if a["quiet_sources"]:
+        click.echo(f"长时间没有新信息的来源: {', '.join(a['quiet_sources'])}")
     for s in a["sources"]:
         click.echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
     for d in a["release_detected"]:

@@ -93,10 +93,20 @@ def m0005_heat_components(db: sqlite_utils.Database) -> None:
     db["posts"].add_column("engagement", int, not_null_default=0)
 
 
+def m0006_source_health(db: sqlite_utils.Database) -> None:
+    """Quiet versus broken: when a source last brought something new; which state was notified."""
+    sources = db["sources"]
+    sources.add_column("first_success_at", str)
+    sources.add_column("last_new_at", str)
+    sources.add_column("notified_state", str)
+    sources.add_column("state_changes", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
     ("0003_repeating_clocks", m0003_repeating_clocks),
     ("0004_near_duplicates_and_overrides", m0004_near_duplicates_and_overrides),
     ("0005_heat_components", m0005_heat_components),
+    ("0006_source_health", m0006_source_health),
 ]

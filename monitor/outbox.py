@@ -67,6 +67,7 @@ def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, rend
     queue_due(db, config, now, renderer, report)
     queue_detected(db, config, now, renderer, report)
     queue_provisional(db, config, now, renderer, report)
+    queue_source_health(db, config, now, renderer, report)
     deliver(db, now, channel, report)
     return report
 
@@ -173,6 +174,28 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
                                    subject, body, to_iso(now), now), report)
 
 
+def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Tell the duty officer once when a source becomes broken or quiet, and once when it recovers."""
+    from .health import should_notify, state
+    if not config.people.get("duty"):
+        return
+    for source in config.sources:
+        row = store.source_row(db, source.id) or {}
+        current = state(row, source.interval_s, now)
+        if current in ("failing", "unknown") or not should_notify(current, row.get("notified_state")):
+            continue
+        n = (row.get("state_changes") or 0) + 1
+        subject, body = renderer.render(
+            "source", agency=config.agency.name, role_name=ROLE_NAMES["duty"], source_id=source.id, url=source.url,
+            state=current, previous=row.get("notified_state") or "ok", last_error=row.get("last_error") or "",
+            last_success_local=local_str(from_iso(row.get("last_success_at")), config.tz),
+            last_new_local=local_str(from_iso(row.get("last_new_at")), config.tz))
+        with transaction(db):
+            _insert_notice(db, _notice(f"s:{source.id}:{n}:{current}", None, None, "source", "duty",
+                                       config.people["duty"], subject, body, to_iso(now), now), report)
+            db.execute("update sources set notified_state = ?, state_changes = ? where id = ?", [current, n, source.id])
+
+
 def deliver(db, now: datetime, channel, report: TickReport) -> None:
     stale = to_iso(now - CLAIM_STALE)
     rows = list(db.query(
@@ -181,7 +204,7 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         "where (n.status = 'pending' and (n.next_attempt_at is null or n.next_attempt_at <= ?)) "
         "or (n.status = 'sending' and n.next_attempt_at <= ?) order by n.fire_at, n.id", [to_iso(now), stale]))
     for n in rows:
-        if n["deadline_status"] != "open" or n["issue_status"] != "open":
+        if n["deadline_id"] is not None and (n["deadline_status"] != "open" or n["issue_status"] != "open"):
             db.execute("update notifications set status = 'cancelled' where id = ? and status in ('pending','sending')",
                        [n["id"]])
             continue

@@ -201,7 +201,8 @@ class Collector:
         nbytes = len(result.body)
         outcome = self.judge_items(source, items, now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
-                                   getattr(result, "etag", None), getattr(result, "last_modified", None))
+                                   getattr(result, "etag", None), getattr(result, "last_modified", None),
+                                   outcome.new_posts)
         log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
                  outcome.dropped)
         return dataclasses.replace(outcome, fetched=len(items), bytes=nbytes,

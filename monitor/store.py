@@ -37,9 +37,11 @@ def source_row(db: sqlite_utils.Database, source_id: str) -> dict | None:
 
 
 def record_fetch_success(db, source_id: str, at: datetime, items: int, nbytes: int,
-                         etag: str | None, last_modified: str | None) -> dict:
+                         etag: str | None, last_modified: str | None, new_posts: int = 0) -> dict:
     before = source_row(db, source_id) or {}
     db["sources"].update(source_id, {
+        "first_success_at": before.get("first_success_at") or to_iso(at),
+        "last_new_at": to_iso(at) if new_posts else before.get("last_new_at"),
         "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
         "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
         "etag": etag, "last_modified": last_modified,

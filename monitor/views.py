@@ -127,6 +127,21 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime, exclude:
     return out
 
 
+def sources(db: sqlite_utils.Database, config, now: datetime) -> list[dict]:
+    """Every configured source with its health (see monitor/health.py)."""
+    from .health import state
+    from .store import source_row
+    out = []
+    for s in config.sources:
+        row = source_row(db, s.id) or {}
+        out.append({"id": s.id, "kind": s.kind, "url": s.url, "own": s.own, "interval_s": s.interval_s,
+                    "state": state(row, s.interval_s, now)} |
+                   {k: row.get(k) for k in ("last_attempt_at", "last_success_at", "last_new_at", "last_error",
+                                            "last_error_at", "consecutive_failures", "items_last_pass",
+                                            "bytes_last_pass")})
+    return out
+
+
 def alerts(db: sqlite_utils.Database, now: datetime) -> dict:
     due = []
     for d in db.query("select d.*, i.title, i.level from deadlines d join issues i on i.id = d.issue_id "

@@ -1,0 +1,41 @@
+"""Silence means "nothing new", not "the crawler broke": sources are ok, quiet or broken, and the
+duty officer hears once when one becomes broken or quiet, and once when it recovers."""
+from __future__ import annotations
+
+import json
+
+from conftest import rss, write_config
+
+
+def test_broken_quiet_and_recovered_sources_are_each_told_once(web, smtp, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: news, kind: rss, url: "{url}", interval: 1h}}\n', smtp.port)
+
+    def at(day, hh="09"):
+        return f"2026-03-{day}T{hh}:00+08:00"
+
+    run("--now", at(16), "collect", config=config)
+    assert json.loads(run("--now", at(16), "sources", "--json", config=config).output)[0]["state"] == "ok"
+    run("--now", at(16), "tick", config=config)
+    assert smtp.take() == []
+
+    web.set("/f.xml", "<html><body>请输入验证码</body></html>", "text/html")
+    run("--now", at(16, "10"), "collect", config=config)
+    assert json.loads(run("--now", at(16, "10"), "sources", "--json", config=config).output)[0]["state"] == "broken"
+    for hh in ("10", "11"):
+        run("--now", at(16, hh), "tick", config=config)
+    told = smtp.take()
+    assert [m.subject for m in told] == ["【监测盲区】来源「news」无法采集"] and "验证码" in told[0].body
+
+    web.set("/f.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
+    run("--now", at(16, "12"), "collect", config=config)
+    run("--now", at(16, "12"), "tick", config=config)
+    assert [m.subject for m in smtp.take()] == ["【已恢复】来源「news」恢复正常"]
+
+    # working, but nothing new for more than max(24 h, 12 × 1 h): quiet, told once
+    run("--now", at(17, "13"), "collect", config=config)
+    assert json.loads(run("--now", at(17, "13"), "sources", "--json", config=config).output)[0]["state"] == "quiet"
+    for hh in ("13", "14"):
+        run("--now", at(17, hh), "tick", config=config)
+    assert [m.subject for m in smtp.take()] == ["【来源沉寂】来源「news」长时间没有新内容"]
+    assert json.loads(run("--now", at(17, "14"), "alerts", "--json", config=config).output)["quiet_sources"] == ["news"]
