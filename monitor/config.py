@@ -77,6 +77,7 @@ class Source:
     superior: bool = False    # the superior government's new media: each new post opens a `repost` clock
     board: str | None = None  # message board state this route lists: pending | processing | answered
     robots: bool = True       # honour robots.txt (the agency's own site may opt out)
+    tz: str | None = None     # read this source's times in this zone, whatever they claim (feeds that say GMT)
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,8 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     seen: set[str] = set()
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
-        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots"),
+        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
+                       "tz"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -374,6 +376,13 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
         board = c.text(m["board"], f"{where}.board") if "board" in m else None
         robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
+        source_tz = c.text(m["tz"], f"{where}.tz") if "tz" in m else None
+        if source_tz is not None:
+            try:
+                ZoneInfo(source_tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                c.problem(m["tz"], f"{where}.tz", f"未知的时区 {source_tz!r}")
+                source_tz = None
         if board is not None and board not in BOARD_STATES:
             c.problem(m["board"], f"{where}.board", f"应为 {' / '.join(BOARD_STATES)}, 实际是 {board!r}")
             board = None
@@ -393,7 +402,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False))
+                              board, robots is not False, source_tz))
     return tuple(out)
 
 

@@ -47,6 +47,7 @@ class PassContext:
     scorer: object
     lookups: store.Lookups
     issue_index: object             # stages.cluster.IssueIndex of open issues, kept current during the pass
+    source_tz: dict = dataclasses.field(default_factory=dict)   # source id -> ZoneInfo override
 
     def __getattr__(self, name):        # known_url, post_with_hash, near_duplicate, kept_today
         return getattr(self.lookups, name)
@@ -152,7 +153,8 @@ class Collector:
         that were not committed, and the next pass fetches them again."""
         lookups = store.Lookups(self.db, now, tz=self.config.tz)
         ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
-                          self.scorer, lookups, self.index_sync.sync(self.db, lookups.since))
+                          self.scorer, lookups, self.index_sync.sync(self.db, lookups.since),
+                          {s.id: ZoneInfo(s.tz) for s in self.config.sources if s.tz})
         tally = _Tally()
         with transaction(self.db):
             for raw in items:

@@ -41,11 +41,17 @@ _AGO_UNITS = {"秒": "seconds", "分钟": "minutes", "小时": "hours", "天": "
 _REL_OFFSET = {"今天": 0, "昨天": 1, "前天": 2}
 
 
-def parse_published(text: str | None, now: datetime, tz: ZoneInfo) -> ParsedTime | None:
-    """Read `text` as a publication time seen at `now`; naive times are in `tz`."""
+_OFFSET = re.compile(r"(\s*(GMT|UTC|Z|[+-]\d{2}:?\d{2}))$", re.I)
+
+
+def parse_published(text: str | None, now: datetime, tz: ZoneInfo, force_tz: bool = False) -> ParsedTime | None:
+    """Read `text` as a publication time seen at `now`; naive times are in `tz`. With `force_tz`
+    the time's own offset is ignored (a feed that labels Beijing time as GMT)."""
     if not text or not text.strip():
         return None
     s = text.strip()
+    if force_tz:
+        s = _OFFSET.sub("", s)
     parsed = _parse(s, now, tz)
     if parsed is None:
         return None

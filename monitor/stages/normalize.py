@@ -33,7 +33,8 @@ def content_hash(title: str, body: str) -> str:
 def stage(c: Candidate, ctx) -> Candidate | Drop:
     if not c.raw.link:
         return Drop.NO_LINK
-    parsed = parse_published(c.raw.published_text, c.seen_at, ctx.tz)
+    override = ctx.source_tz.get(c.source_id)
+    parsed = parse_published(c.raw.published_text, c.seen_at, override or ctx.tz, force_tz=override is not None)
     return dataclasses.replace(
         c,
         canonical_url=canonical_url(c.raw.link),
