@@ -78,6 +78,7 @@ class Source:
     board: str | None = None  # message board state this route lists: pending | processing | answered
     robots: bool = True       # honour robots.txt (the agency's own site may opt out)
     tz: str | None = None     # read this source's times in this zone, whatever they claim (feeds that say GMT)
+    article: bool = False     # fetch each new item's page and extract its main text when the list gives none
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
         m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
-                       "tz"),
+                       "tz", "article"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -376,6 +377,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
         board = c.text(m["board"], f"{where}.board") if "board" in m else None
         robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
+        article = c.scalar(m["article"], f"{where}.article", (bool,), "true 或 false") if "article" in m else False
         source_tz = c.text(m["tz"], f"{where}.tz") if "tz" in m else None
         if source_tz is not None:
             try:
@@ -402,7 +404,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False, source_tz))
+                              board, robots is not False, source_tz, bool(article)))
     return tuple(out)
 
 

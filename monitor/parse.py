@@ -149,6 +149,13 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
     return items
 
 
+def extract_article(body: bytes, content_type: str = "", url: str | None = None) -> str:
+    """The main text of an article page (trafilatura), decoded GB18030-safely first."""
+    import trafilatura
+    return trafilatura.extract(decode_html(body, content_type), url=url, include_comments=False,
+                               include_tables=False) or ""
+
+
 def _select(node, selector: str) -> str | None:
     css, _, attr = selector.partition("@")
     target = node.select_one(css) if css.strip() else node

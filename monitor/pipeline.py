@@ -21,12 +21,13 @@ from .db import transaction
 from .errors import FetchError
 from .fetch import Fetcher
 from .models import Candidate, Drop, PassReport, RawItem
-from .parse import parse_feed, parse_html_list
+from .parse import extract_article, parse_feed, parse_html_list
 from .stages import cluster, dedupe, normalize, relevance, sentiment
 
 log = logging.getLogger(__name__)
 
 MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
+ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
 
 STAGES = [
     normalize.stage,    # canonical URL, content hash, publication time
@@ -111,6 +112,24 @@ class Collector:
 
     def collect_source(self, source: Source) -> PassReport:
         return self.collect([source.id])[0]
+
+    def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int]:
+        """Fill in the main text of new items that came without a body (at most ARTICLES_PER_PASS)."""
+        out, fetched, nbytes = [], 0, 0
+        for item in items:
+            if (len(item.summary) < 50 and fetched < ARTICLES_PER_PASS and item.link
+                    and not store.known_url(self.db, normalize.canonical_url(item.link))):
+                fetched += 1
+                try:
+                    page = self.fetcher.fetch(source.id, item.link, robots=source.robots)
+                    nbytes += len(page.body)
+                    text = extract_article(page.body, page.content_type, page.url)
+                    if text:
+                        item = dataclasses.replace(item, summary=text)
+                except FetchError as e:
+                    log.info("article not fetched source=%s url=%s reason=%s", source.id, item.link, e)
+            out.append(item)
+        return out, nbytes
 
     def _fetch_and_parse(self, source: Source, row: dict):
         try:
@@ -201,6 +220,9 @@ class Collector:
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
         nbytes = len(result.body)
+        if source.article:
+            items, extra = self._with_articles(source, items)
+            nbytes += extra
         outcome = self.judge_items(source, items, now)
         store.record_fetch_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None),

@@ -64,6 +64,10 @@ def record_fetch_failure(db, source_id: str, at: datetime, reason: str, blocked:
     return before
 
 
+def known_url(db, canonical: str) -> bool:
+    return bool(_rows(db, "select 1 from posts where canonical_url = ? limit 1", [canonical]))
+
+
 class Lookups:
     """Read-only questions the stages ask of storage during a pass."""
 

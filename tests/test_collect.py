@@ -146,3 +146,23 @@ def test_gbk_bytes_under_a_wrong_utf8_header_still_read_as_chinese(web, tmp_path
     config = write_config(tmp_path, f'  - {{id: g, kind: rss, url: "{url}"}}\n')
     run("collect", config=config)
     assert [p["title"] for p in posts(tmp_path)] == ["青禾县审计局发布审计公告"]
+
+
+def test_items_without_a_body_get_their_articles_main_text_extracted(web, tmp_path, run):
+    shared("html/netease_gbk_2015/raw/5.html")
+    page = ("<html><head><meta charset='utf-8'></head><body><ul class='list'>"
+            "<li><a href='/shared/html/netease_gbk_2015/raw/5.html'>手机市场观察</a><span>2015-07-20</span></li>"
+            "<li><a href='/shared/html/netease_gbk_2015/raw/4.html'>打车软件观察</a><span>2015-07-20</span></li>"
+            "</ul></body></html>")
+    url = web.set("/list.html", page, "text/html; charset=utf-8")
+    config = write_config(tmp_path, f"""  - id: site
+    kind: html
+    url: "{url}"
+    article: true
+    selectors: {{item: "ul.list li", title: "a", link: "a@href", date: "span"}}
+""", subject="刘军卸任")      # only in the body of article 5, never in a title
+    r = run("--now", "2015-07-21T09:00+08:00", "collect", config=config)
+    assert r.exit_code == 0, r.output
+    stored = posts(tmp_path)
+    assert [p["title"] for p in stored] == ["手机市场观察"]
+    assert "杨元庆" in stored[0]["body"] and not any(m in stored[0]["body"] for m in MOJIBAKE)
