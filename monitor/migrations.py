@@ -102,6 +102,13 @@ def m0006_source_health(db: sqlite_utils.Database) -> None:
     sources.add_column("state_changes", int, not_null_default=0)
 
 
+def m0007_post_versions(db: sqlite_utils.Database) -> None:
+    """An edited item updates in place; what it said before is kept here."""
+    db["post_versions"].create({"id": int, "post_id": int, "title": str, "body": str, "content_hash": str,
+                                "replaced_at": str}, pk="id", foreign_keys=[("post_id", "posts", "id")])
+    db["post_versions"].create_index(["post_id"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -109,4 +116,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_near_duplicates_and_overrides", m0004_near_duplicates_and_overrides),
     ("0005_heat_components", m0005_heat_components),
     ("0006_source_health", m0006_source_health),
+    ("0007_post_versions", m0007_post_versions),
 ]

@@ -50,7 +50,7 @@ class PassContext:
     issue_index: object             # stages.cluster.IssueIndex of open issues, kept current during the pass
     source_tz: dict = dataclasses.field(default_factory=dict)   # source id -> ZoneInfo override
 
-    def __getattr__(self, name):        # known_url, post_with_hash, near_duplicate, kept_today
+    def __getattr__(self, name):        # post_at_url, post_with_hash, near_duplicate, kept_today
         return getattr(self.lookups, name)
 
 
@@ -192,6 +192,12 @@ class Collector:
         judged = judge(c, ctx)
         if isinstance(judged, Drop):
             tally.dropped[judged.value] += 1
+            return
+        if judged.edit_of is not None:
+            tally.dropped["edited"] += 1
+            issue_id = store.update_edited(self.db, judged)
+            if issue_id is not None:
+                tally.touched.append(issue_id)
             return
         stored = store.store_candidate(self.db, judged, ctx.issue_index, refresh=False)
         if stored is None:

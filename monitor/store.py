@@ -76,8 +76,9 @@ class Lookups:
         self.tz = tz
         self.since = to_iso(now - timedelta(days=window_days))
 
-    def known_url(self, url: str) -> bool:
-        return bool(_rows(self.db, "select 1 from posts where canonical_url = ? limit 1", [url]))
+    def post_at_url(self, url: str) -> dict | None:
+        rows = _rows(self.db, "select id, issue_id, content_hash from posts where canonical_url = ?", [url])
+        return rows[0] if rows else None
 
     def post_with_hash(self, h: str) -> dict | None:
         rows = _rows(self.db, "select id, issue_id, sentiment_label, sentiment_score from posts "
@@ -156,6 +157,17 @@ def _insert(db, table: str, row: dict) -> int:
 
 def _update(db, table: str, row_id, changes: dict) -> None:
     db.execute(f"update {table} set {', '.join(f'{k} = ?' for k in changes)} where id = ?", [*changes.values(), row_id])
+
+
+def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:
+    """The item at a known URL changed: keep the old text as a version, update the post in place."""
+    old = _rows(db, "select id, title, body, content_hash, issue_id from posts where id = ?", [c.edit_of])[0]
+    with transaction(db):
+        _insert(db, "post_versions", {"post_id": old["id"], "title": old["title"], "body": old["body"],
+                                      "content_hash": old["content_hash"], "replaced_at": to_iso(c.seen_at)})
+        _update(db, "posts", old["id"], {"title": c.title, "body": c.body, "content_hash": c.content_hash,
+                                         "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score})
+    return old["issue_id"]
 
 
 def store_candidate(db: sqlite_utils.Database, c: Candidate, index: IssueIndex | None = None,

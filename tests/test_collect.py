@@ -166,3 +166,23 @@ def test_items_without_a_body_get_their_articles_main_text_extracted(web, tmp_pa
     stored = posts(tmp_path)
     assert [p["title"] for p in stored] == ["手机市场观察"]
     assert "杨元庆" in stored[0]["body"] and not any(m in stored[0]["body"] for m in MOJIBAKE)
+
+
+def test_a_feed_that_changes_guids_does_not_reflood_and_an_edit_updates_in_place(web, tmp_path, run):
+    def feed(guid: str, title: str) -> bytes:
+        return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+                f'<item><title>{title}</title><link>http://a.example.cn/1?utm_source=rss</link><guid>{guid}</guid>'
+                f'<description>青禾县审计局审计组被举报</description></item></channel></rss>').encode()
+    url = web.set("/f.xml", feed("g-1", "青禾县审计局审计组被举报接受宴请"))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("collect", config=config)
+    web.set("/f.xml", feed("g-2-new-guid", "青禾县审计局审计组被举报接受宴请"))
+    run("collect", config=config)
+    assert len(posts(tmp_path)) == 1
+    web.set("/f.xml", feed("g-3", "青禾县审计局审计组被举报接受宴请（更新：纪委已介入）"))
+    r = run("collect", config=config)
+    assert "edited=1" in r.output
+    stored = posts(tmp_path)
+    assert [p["title"] for p in stored] == ["青禾县审计局审计组被举报接受宴请（更新：纪委已介入）"]
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    assert con.execute("select title from post_versions").fetchall() == [("青禾县审计局审计组被举报接受宴请",)]

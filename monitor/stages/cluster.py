@@ -99,7 +99,7 @@ class IssueIndex:
 
 
 def stage(c: Candidate, ctx) -> Candidate:
-    if c.duplicate_of is not None:          # a repost joins its original's issue
+    if c.duplicate_of is not None or c.edit_of is not None:   # a repost or an edit keeps its issue
         return c
     sig = signature(c.title, c.body, ctx.stopwords)
     if c.tracked_kind:                      # a superior post or a board message is its own tracked item
