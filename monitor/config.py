@@ -63,6 +63,7 @@ class Selectors:
     link: str
     date: str | None = None
     summary: str | None = None
+    next: str | None = None     # the next page's link, e.g. "a.next@href" (with `pages` on the source)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Source:
     robots: bool = True       # honour robots.txt (the agency's own site may opt out)
     tz: str | None = None     # read this source's times in this zone, whatever they claim (feeds that say GMT)
     article: bool = False     # fetch each new item's page and extract its main text when the list gives none
+    pages: int = 1            # html list pages to read per pass, following selectors.next
 
 
 @dataclass(frozen=True)
@@ -356,7 +358,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
         m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
-                       "tz", "article"),
+                       "tz", "article", "pages"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -378,6 +380,10 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         board = c.text(m["board"], f"{where}.board") if "board" in m else None
         robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
         article = c.scalar(m["article"], f"{where}.article", (bool,), "true 或 false") if "article" in m else False
+        pages = c.scalar(m["pages"], f"{where}.pages", (int,), "正整数") if "pages" in m else 1
+        if pages is not None and not 1 <= pages <= 20:
+            c.problem(m["pages"], f"{where}.pages", "应为 1 到 20")
+            pages = 1
         source_tz = c.text(m["tz"], f"{where}.tz") if "tz" in m else None
         if source_tz is not None:
             try:
@@ -395,7 +401,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
         selectors = None
         if "selectors" in m:
             s = c.mapping(m["selectors"], f"{where}.selectors",
-                          ("item", "title", "link", "date", "summary"), required=("item", "title", "link"))
+                          ("item", "title", "link", "date", "summary", "next"), required=("item", "title", "link"))
             if s is not None:
                 vals = {k: c.text(v, f"{where}.selectors.{k}") for k, v in s.items()}
                 if {"item", "title", "link"} <= vals.keys() and None not in vals.values():
@@ -404,7 +410,7 @@ def _read_sources(c: _Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False, source_tz, bool(article)))
+                              board, robots is not False, source_tz, bool(article), pages or 1))
     return tuple(out)
 
 

@@ -109,6 +109,11 @@ def m0007_post_versions(db: sqlite_utils.Database) -> None:
     db["post_versions"].create_index(["post_id"])
 
 
+def m0008_future_dates(db: sqlite_utils.Database) -> None:
+    """A publication time in the future is clamped to when we saw it, and flagged."""
+    db["posts"].add_column("published_clamped", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -117,4 +122,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_heat_components", m0005_heat_components),
     ("0006_source_health", m0006_source_health),
     ("0007_post_versions", m0007_post_versions),
+    ("0008_future_dates", m0008_future_dates),
 ]

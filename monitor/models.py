@@ -56,6 +56,7 @@ class Candidate:
     body: str = ""
     published_at: datetime | None = None
     published_precision: Precision | None = None
+    published_clamped: bool = False      # the source gave a future time; clamped to seen_at
     matched_rule: str = ""
     sentiment_label: str = ""
     sentiment_score: float | None = None

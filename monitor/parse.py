@@ -149,6 +149,13 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
     return items
 
 
+def next_page(body: bytes, selector: str, base_url: str, content_type: str = "") -> str | None:
+    """The next list page's URL, from a selector like `a.next@href`."""
+    soup = BeautifulSoup(decode_html(body, content_type), "lxml")
+    link = _select(soup, selector)
+    return urljoin(base_url, link.strip()) if link and link.strip() else None
+
+
 def extract_article(body: bytes, content_type: str = "", url: str | None = None) -> str:
     """The main text of an article page (trafilatura), decoded GB18030-safely first."""
     import trafilatura

@@ -21,7 +21,7 @@ from .db import transaction
 from .errors import FetchError
 from .fetch import Fetcher
 from .models import Candidate, Drop, PassReport, RawItem
-from .parse import extract_article, parse_feed, parse_html_list
+from .parse import extract_article, next_page, parse_feed, parse_html_list
 from .stages import cluster, dedupe, normalize, relevance, sentiment
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,18 @@ class Collector:
         try:
             result = self.fetcher.fetch(source.id, source.url, row.get("etag"), row.get("last_modified"),
                                         robots=source.robots)
-            return result, parse_items(source, result)
+            items = parse_items(source, result)
+            page, seen = result, {result.url}
+            for _ in range(source.pages - 1):           # older pages of a list, when configured
+                if page.not_modified or source.selectors is None or not source.selectors.next:
+                    break
+                url = next_page(page.body, source.selectors.next, page.url, page.content_type)
+                if not url or url in seen:
+                    break
+                seen.add(url)
+                page = self.fetcher.fetch(source.id, url, robots=source.robots)
+                items += parse_items(source, page)
+            return result, items
         except FetchError as e:
             return e, None
         except Exception as e:                  # a hostile page must not take the pass down

@@ -191,7 +191,7 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate, index: IssueIndex |
                 "seen_at": to_iso(c.seen_at), "sentiment_label": c.sentiment_label,
                 "sentiment_score": c.sentiment_score, "matched_rule": c.matched_rule,
                 "own": int(c.own), "authority": c.authority, "issue_id": issue_id, "duplicate_of": c.duplicate_of,
-                "near_duplicate": int(c.near_duplicate),
+                "near_duplicate": int(c.near_duplicate), "published_clamped": int(c.published_clamped),
                 "simhash": to_signed(c.simhash) if c.simhash is not None else None,
                 **({f"sh{i}": v for i, v in enumerate(bands(c.simhash))} if c.simhash is not None else {}),
             })

@@ -115,7 +115,7 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime, exclude:
     out["posts"] = [
         {k: p[k] for k in ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label",
                            "sentiment_score", "sentiment_override", "matched_rule", "own", "duplicate_of",
-                           "near_duplicate")}
+                           "near_duplicate", "published_clamped")}
         for p in db.query("select * from posts where issue_id = ? order by seen_at, id", [issue_id])]
     out["notifications"] = [
         {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",

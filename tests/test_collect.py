@@ -186,3 +186,32 @@ def test_a_feed_that_changes_guids_does_not_reflood_and_an_edit_updates_in_place
     assert [p["title"] for p in stored] == ["青禾县审计局审计组被举报接受宴请（更新：纪委已介入）"]
     con = sqlite3.connect(tmp_path / "monitor.db")
     assert con.execute("select title from post_versions").fetchall() == [("青禾县审计局审计组被举报接受宴请",)]
+
+
+def test_list_pages_are_followed_to_the_configured_depth(web, tmp_path, run):
+    def page(n: int, nxt: str | None) -> str:
+        link = f"<a class='next' href='{nxt}'>下一页</a>" if nxt else ""
+        return (f"<html><head><meta charset='utf-8'></head><body><ul class='list'>"
+                f"<li><a href='/a/{n}.html'>青禾县审计局通知第{n}号</a></li></ul>{link}</body></html>")
+    url = web.set("/list.html", page(1, "list_2.html"), "text/html; charset=utf-8")
+    web.set("/list_2.html", page(2, "list_3.html"), "text/html; charset=utf-8")
+    web.set("/list_3.html", page(3, "list.html"), "text/html; charset=utf-8")     # a loop back to page 1
+    config = write_config(tmp_path, f"""  - id: site
+    kind: html
+    url: "{url}"
+    pages: 5
+    selectors: {{item: "ul.list li", title: "a", link: "a@href", next: "a.next@href"}}
+""")
+    run("collect", config=config)
+    assert sorted(p["title"] for p in posts(tmp_path)) == [f"青禾县审计局通知第{n}号" for n in (1, 2, 3)]
+    assert web.hits["/list.html"] == 1                                  # the loop is not followed
+
+
+def test_a_future_publication_time_is_clamped_and_flagged(web, tmp_path, run):
+    from conftest import rss
+    url = web.set("/f.xml", rss([("青禾县审计局发布公告", "http://a.example.cn/1", "Wed, 01 Jan 2031 08:00:00 +0800",
+                                  "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
+    shown = json.loads(run("show", "1", "--json", config=config).output)["posts"][0]
+    assert (shown["published_at"], shown["published_clamped"]) == ("2026-03-16T01:00:00+00:00", 1)

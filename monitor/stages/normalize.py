@@ -43,4 +43,5 @@ def stage(c: Candidate, ctx) -> Candidate | Drop:
         content_hash=content_hash(c.raw.title, c.raw.summary),
         published_at=parsed.at if parsed else None,
         published_precision=parsed.precision if parsed else None,
+        published_clamped=bool(parsed and parsed.clamped),
     )
