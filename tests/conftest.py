@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ def shared(rel: str) -> Path:
     if not p.exists():
         pytest.skip(f"shared data not present: {p}")
     return p
+
+
+def bench_module(name: str):
+    """A script of bench/ imported as a module (tests reuse its data construction)."""
+    import importlib
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 @dataclass

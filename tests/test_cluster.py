@@ -2,9 +2,7 @@
 real Weibo cascades (CED) with the benchmark's own construction."""
 from __future__ import annotations
 
-import sys
-
-from conftest import REPO, shared
+from conftest import bench_module, shared
 from monitor.stages.cluster import IssueIndex, merge, signature
 
 
@@ -24,11 +22,7 @@ def test_index_joins_the_same_event_and_keeps_others_apart():
 
 def test_real_weibo_cascades_cluster_with_bcubed_f1_at_least_0_9():
     shared("timeline/ced_weibo_rumor/MANIFEST.csv")
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import cluster_ced
-    finally:
-        sys.path.pop(0)
+    cluster_ced = bench_module("cluster_ced")
     posts = cluster_ced.load(cascades=6, noise=200, per_cascade=120, seed=5)
     index, sigs, pred = IssueIndex(), {}, []
     for _, text, _ in posts:

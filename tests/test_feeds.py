@@ -3,9 +3,8 @@ reported broken with a reason (the table is docs/feed-outcomes.md, from bench/fe
 from __future__ import annotations
 
 import re
-import sys
 
-from conftest import REPO, shared
+from conftest import bench_module, shared
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN1_MOJIBAKE = re.compile(r"[\u00c0-\u00ff]{2}|\ufffd|â€")
@@ -13,11 +12,7 @@ LATIN1_MOJIBAKE = re.compile(r"[\u00c0-\u00ff]{2}|\ufffd|â€")
 
 def test_every_real_feed_yields_readable_items_or_a_reason():
     shared("feeds/MANIFEST.tsv")
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import feed_outcomes
-    finally:
-        sys.path.pop(0)
+    feed_outcomes = bench_module("feed_outcomes")
     httpd, base = feed_outcomes.serve()
     try:
         rows = feed_outcomes.outcomes(base)
