@@ -194,3 +194,26 @@ def split_cmd(app: App, issue_id, post_ids, by):
         raise InvalidInput(f"--posts 应为逗号分隔的信息编号, 实际是 {post_ids!r}") from None
     new_id = split(app.db, app.optional_config(), issue_id, ids, by, app.now())
     click.echo(f"已拆分: 新舆情 {new_id}")
+
+
+@cli.command()
+@click.argument("issue_id", type=int)
+@click.option("--level", required=True, help="I | II | III | IV")
+@click.option("--by", "by", required=True, help="Who confirms the level.")
+@click.option("--start", "start_text", metavar="TIME", help="Start the clocks at this time instead of the policy's.")
+@click.option("--start-reason", help="Why (required with --start; kept in the audit trail).")
+@pass_app
+def declare(app: App, issue_id, level, by, start_text, start_reason):
+    """Confirm an issue's severity; starts the clocks the policy defines for that level.
+
+    \b
+    Example:
+      monitor declare 3 --level II --by 张敏
+      monitor declare 3 --level II --by 张敏 --start 2026-03-16T07:30 --start-reason 群众来电早于网络发帖
+    """
+    config = app.config()
+    start_at = app.time(start_text) if start_text else None
+    r = service.declare(app.db, config, issue_id, level.upper(), by, app.now(), start_at, start_reason)
+    click.echo(f"舆情 {issue_id} 定为 {r.level} 级")
+    for s in r.started:
+        click.echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")
