@@ -110,9 +110,6 @@ class Collector:
                 reports[source.id] = self._finish(source, future.result())
         return [reports[s.id] for s in sources]
 
-    def collect_source(self, source: Source) -> PassReport:
-        return self.collect([source.id])[0]
-
     def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int]:
         """Fill in the main text of new items that came without a body (at most ARTICLES_PER_PASS)."""
         out, fetched, nbytes = [], 0, 0

@@ -93,7 +93,6 @@ class Notice:
     role: str
     stage: str              # "remind" | "breach" | "overdue"
     fire_at: datetime
-    offset_s: int           # seconds relative to due (negative: before)
     repeat: int = 0
 
 
@@ -112,14 +111,14 @@ def planned_notices(d: DeadlineState, rule: DeadlineRule) -> list[Notice]:
     out = []
     for role, before_s in rule.remind:
         out.append(Notice(f"d{d.id}:remind:{before_s}:{role}", d.id, role, "remind",
-                          d.due_at - timedelta(seconds=before_s), -before_s))
+                          d.due_at - timedelta(seconds=before_s)))
     for role in rule.escalate:
-        out.append(Notice(f"d{d.id}:breach:{role}", d.id, role, "breach", d.due_at, 0))
+        out.append(Notice(f"d{d.id}:breach:{role}", d.id, role, "breach", d.due_at))
         if rule.repeat_s:
             for n in range(1, rule.max_repeats + 1):
                 offset = n * rule.repeat_s
                 out.append(Notice(f"d{d.id}:overdue:{n}:{role}", d.id, role, "overdue",
-                                  d.due_at + timedelta(seconds=offset), offset, repeat=n))
+                                  d.due_at + timedelta(seconds=offset), repeat=n))
     out.sort(key=lambda n: (n.fire_at, n.role))
     return out
 

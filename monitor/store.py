@@ -274,7 +274,3 @@ def refresh_issue(db: sqlite_utils.Database, issue_id: int) -> None:
 def issue_row(db: sqlite_utils.Database, issue_id: int) -> dict | None:
     rows = list(db.query("select * from issues where id = ?", [issue_id]))
     return rows[0] if rows else None
-
-
-def parse_row_times(row: dict, *names: str) -> dict[str, datetime | None]:
-    return {n: from_iso(row.get(n)) for n in names}

@@ -15,8 +15,6 @@ class ScriptedPost:
     body: str
 
 
-AGENCY = "青禾县审计局"
-
 POSTS: list[ScriptedPost] = [
     # background before the crisis
     ScriptedPost("own", -4320, "青禾县审计局2026年度审计项目计划公告",

@@ -32,15 +32,6 @@ def signature(title: str, body: str, stopwords: tuple[str, ...]) -> dict[str, in
     return dict(grams)
 
 
-def cosine(a: dict[str, int], b: dict[str, int]) -> float:
-    if not a or not b:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
-
-
 def merge(issue_sig: dict[str, int], post_sig: dict[str, int]) -> dict[str, int]:
     merged = Counter(issue_sig)
     merged.update(post_sig)
