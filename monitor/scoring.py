@@ -1,4 +1,5 @@
-"""Heat, burst and suggested severity of an issue: pure functions of its member posts and a time.
+"""Heat, burst and suggested severity of an issue: pure functions of its figures (IssueStats),
+which storage aggregates in SQL (store.refresh_issue).
 
 heat = volume + negativity + spread + growth + engagement, each shown (`heat_components`):
   volume      Σ authority(source) over the posts
@@ -21,22 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 THRESHOLDS = (("I", 80.0, 0.6), ("II", 20.0, 0.5), ("III", 8.0, 0.4))
 RECENT = timedelta(hours=6)
 BASELINE = timedelta(hours=24)
 BURST_MIN_POSTS = 5
 BURST_FACTOR = 3.0
-
-
-@dataclass(frozen=True)
-class MemberPost:
-    source_id: str
-    authority: float
-    negative: bool
-    seen_at: datetime | None = None
-    engagement: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,19 +45,6 @@ class IssueStats:
     last_hour: int = 0
     before_last_hour: int = 0     # posts in the 24 h before the last hour
 
-    @classmethod
-    def of(cls, posts: list[MemberPost], now: datetime | None) -> "IssueStats":
-        def count(start, end):
-            return sum(1 for p in posts if p.seen_at is not None and start < p.seen_at <= end)
-        windows = (0, 0, 0, 0)
-        if now is not None:
-            hour = timedelta(hours=1)
-            windows = (count(now - RECENT, now), count(now - RECENT - BASELINE, now - RECENT),
-                       count(now - hour, now), count(now - hour - BASELINE, now - hour))
-        return cls(len(posts), len({p.source_id for p in posts}), sum(p.negative for p in posts),
-                   sum(p.authority for p in posts), sum(p.authority for p in posts if p.negative),
-                   sum(p.engagement for p in posts), *windows)
-
 
 @dataclass(frozen=True)
 class IssueScore:
@@ -77,10 +56,6 @@ class IssueScore:
     suggested_reason: str
     components: dict[str, float] = field(default_factory=dict)
     burst: bool = False
-
-
-def score_issue(posts: list[MemberPost], now: datetime | None = None) -> IssueScore:
-    return score_stats(IssueStats.of(posts, now))
 
 
 def score_stats(s: IssueStats) -> IssueScore:

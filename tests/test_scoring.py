@@ -5,34 +5,58 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from conftest import rss, write_config
-from monitor.scoring import MemberPost, score_issue
+from monitor import store
+from monitor.clock import to_iso
+from monitor.db import open_db
 
 NOW = datetime(2026, 3, 16, 12, tzinfo=timezone.utc)
 
 
 def posts(n: int, hours_ago: float, negative=True, source="a", authority=1.0):
-    return [MemberPost(source, authority, negative, NOW - timedelta(hours=hours_ago, minutes=i)) for i in range(n)]
+    return [(source, authority, negative, NOW - timedelta(hours=hours_ago, minutes=i)) for i in range(n)]
 
 
-def test_heat_is_the_sum_of_its_shown_components():
-    # 3 negative news posts 20 h ago (authority 3), 2 other posts in the last hour:
+@pytest.fixture
+def score(tmp_path):
+    """Store the posts as one issue in a real SQLite file and let storage compute its figures;
+    the windows end at the newest post, as they do when a post arrives."""
+    db = open_db(str(tmp_path / "heat.db"))
+    db["sources"].insert_all([{"id": s, "kind": "rss", "url": f"http://{s}/"} for s in ("a", "news")])
+    counter = iter(range(10**6))
+
+    def _score(members) -> dict:
+        issue_id = db["issues"].insert({"title": "t", "signature": "{}", "status": "open"}).last_pk
+        for source, authority, negative, seen_at in members:
+            db["posts"].insert({"source_id": source, "canonical_url": f"http://x/{next(counter)}", "title": "t",
+                                "authority": authority, "sentiment_label": "negative" if negative else "neutral",
+                                "seen_at": to_iso(seen_at), "own": 0, "issue_id": issue_id})
+        store.refresh_issue(db, issue_id)
+        row = store.issue_row(db, issue_id)
+        return {"heat": row["heat"], "components": json.loads(row["heat_components"]), "burst": bool(row["burst_at"])}
+    return _score
+
+
+def test_heat_is_the_sum_of_its_shown_components(score):
+    # 3 negative news posts 19 h before the newest (authority 3), 2 other posts at the end:
     # baseline 3 per 24 h = 0.75 per 6 h, so growth = 2 × (2 − 0.75)
-    s = score_issue(posts(3, 20, source="news", authority=3.0) + posts(2, 1, negative=False), NOW)
-    assert s.components == {"volume": 11.0, "negativity": 9.0, "spread": 2.0, "growth": 2.5, "engagement": 0.0}
-    assert s.heat == sum(s.components.values()) == 24.5
+    s = score(posts(3, 20, source="news", authority=3.0) + posts(2, 1, negative=False))
+    assert s["components"] == {"volume": 11.0, "negativity": 9.0, "spread": 2.0, "growth": 2.5, "engagement": 0.0}
+    assert s["heat"] == sum(s["components"].values()) == 24.5
 
 
-def test_growth_is_measured_against_the_issues_own_recent_baseline():
-    steady = score_issue(posts(4, 8) + posts(4, 14) + posts(4, 20) + posts(4, 26) + posts(4, 2), NOW)
-    rising = score_issue(posts(1, 20) + posts(12, 2), NOW)
-    assert steady.components["growth"] == 0 and rising.components["growth"] > 20
+def test_growth_is_measured_against_the_issues_own_recent_baseline(score):
+    steady = score(posts(4, 8) + posts(4, 14) + posts(4, 20) + posts(4, 26) + posts(4, 2))
+    rising = score(posts(1, 20) + posts(12, 2))
+    assert steady["components"]["growth"] == 0 and rising["components"]["growth"] > 20
 
 
-def test_a_jump_in_the_hourly_rate_is_a_burst_and_a_steady_rate_is_not():
-    assert score_issue(posts(2, 10) + posts(6, 0.5), NOW).burst
-    assert not score_issue([p for h in range(1, 25) for p in posts(6, h)] + posts(6, 0.5), NOW).burst
-    assert not score_issue(posts(3, 0.5), NOW).burst
+def test_a_jump_in_the_hourly_rate_is_a_burst_and_a_steady_rate_is_not(score):
+    assert score(posts(2, 10) + posts(6, 0.5))["burst"]
+    assert not score([p for h in range(1, 25) for p in posts(6, h)] + posts(6, 0.5))["burst"]
+    assert not score(posts(3, 0.5))["burst"]
 
 
 def test_officer_correction_of_sentiment_is_audited_and_reorders_issues(web, tmp_path, run):
