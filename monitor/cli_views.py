@@ -20,12 +20,7 @@ def _deadline_brief(d: dict, tz) -> str:
     r = d["remaining_s"]
     h, m = divmod(abs(r) // 60, 60)
     span = f"{h // 24}天{h % 24}小时" if h >= 48 else f"{h}小时{m}分"
-    return f"{label}: {'剩' if r >= 0 else '已超时'}{span} (截止 {local_str(_dt(d['due_at']), tz)})"
-
-
-def _dt(text):
-    from .clock import from_iso
-    return from_iso(text)
+    return f"{label}: {'剩' if r >= 0 else '已超时'}{span} (截止 {local_str(d['due_at'], tz)})"
 
 
 @cli.command("issues")
@@ -46,7 +41,7 @@ def issues_cmd(app: App, as_json, include_closed):
         return click.echo("目前没有舆情")
     tz = app.tz
     rows = [[i["id"], i["level"] or f"({i['suggested_level']})", i["heat"], f"{i['negative_share']:.0%}",
-             i["post_count"], local_str(_dt(i["first_seen_at"]), tz), "开" if i["status"] == "open" else "关",
+             i["post_count"], local_str(i["first_seen_at"], tz), "开" if i["status"] == "open" else "关",
              "\n".join(_deadline_brief(d, tz) for d in i["deadlines"]) or "-", i["title"][:30]]
             for i in items]
     click.echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
@@ -73,8 +68,8 @@ def show(app: App, issue_id, as_json):
     click.echo(f"  状态 {'处置中' if i['status'] == 'open' else '已关闭'}  级别 {i['level'] or '未定级'}"
                f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
     click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
-               f"  首次发现 {local_str(_dt(i['first_seen_at']), tz)}"
-               + (f"  爆发于 {local_str(_dt(i['burst_at']), tz)}" if i["burst_at"] else ""))
+               f"  首次发现 {local_str(i['first_seen_at'], tz)}"
+               + (f"  爆发于 {local_str(i['burst_at'], tz)}" if i["burst_at"] else ""))
     names = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长", "engagement": "互动"}
     click.echo("  热度构成: " + ", ".join(f"{names[k]} {v:g}" for k, v in i["heat_components"].items()))
     for d in i["release_detected"]:
@@ -86,16 +81,16 @@ def show(app: App, issue_id, as_json):
     click.echo(tabulate([[p["id"], p["source_id"],
                           SENTIMENT_NAMES.get(p["sentiment_override"] or p["sentiment_label"], "-")
                           + ("(人工)" if p["sentiment_override"] else ""),
-                          local_str(_dt(p["seen_at"]), tz),
+                          local_str(p["seen_at"], tz),
                           p["matched_rule"], p["title"][:40]] for p in i["posts"]],
                         headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))
     click.echo("\n通知:")
     for n in i["notifications"]:
-        click.echo(f"  {local_str(_dt(n['fire_at']), tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
+        click.echo(f"  {local_str(n['fire_at'], tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
     click.echo("\n操作记录:")
     for a in i["actions"]:
         detail = " ".join(f"{k}={v}" for k, v in a["detail"].items())
-        click.echo(f"  {local_str(_dt(a['at']), tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
+        click.echo(f"  {local_str(a['at'], tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
 
 
 STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
@@ -115,8 +110,8 @@ def sources_cmd(app: App, as_json):
     if as_json:
         return _echo_json(rows)
     tz = app.tz
-    click.echo(tabulate([[r["id"], STATE_NAMES[r["state"]], local_str(_dt(r["last_success_at"]), tz),
-                          local_str(_dt(r["last_new_at"]), tz), r["items_last_pass"] or 0, r["bytes_last_pass"] or 0,
+    click.echo(tabulate([[r["id"], STATE_NAMES[r["state"]], local_str(r["last_success_at"], tz),
+                          local_str(r["last_new_at"], tz), r["items_last_pass"] or 0, r["bytes_last_pass"] or 0,
                           (r["last_error"] or "")[:40]] for r in rows],
                         headers=["来源", "状态", "最后成功", "最后有新信息", "条目", "字节", "最近错误"]))
 

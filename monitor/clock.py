@@ -78,8 +78,10 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def local_str(at: datetime | None, tz: ZoneInfo) -> str:
-    """Shown form: local time of the agency, minutes precision."""
+def local_str(at: datetime | str | None, tz: ZoneInfo) -> str:
+    """Shown form: local time of the agency, minutes precision. Takes a time or its stored ISO text."""
+    if isinstance(at, str):
+        at = from_iso(at)
     if at is None:
         return "-"
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

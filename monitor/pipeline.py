@@ -154,10 +154,10 @@ class Collector:
         """A message listed as 已办理: stop its reply clock (opening the item first if we never saw it pending)."""
         from .intake import start_tracked_clock
         from .service import respond
-        c = normalize.stage(c, ctx)
-        if isinstance(c, Drop):
+        if not c.raw.link:
             return
-        rows = list(self.db.query("select issue_id from posts where canonical_url = ?", [c.canonical_url]))
+        rows = list(self.db.query("select issue_id from posts where canonical_url = ?",
+                                  [normalize.canonical_url(c.raw.link)]))
         if rows:
             issue_id = rows[0]["issue_id"]
         else:

@@ -174,6 +174,6 @@ def _summary(db, issue_id, now: datetime, out) -> None:
     for d in i["deadlines"]:
         status = {"met": "按时完成", "met_late": "超时完成", "pending": "计时中", "overdue": "已超时",
                   "cancelled": "已取消"}[d["status"]]
-        out(f"  {d['label']}: 截止 {local_str(parse_cli_time(d['due_at'], TZ), TZ)}, {status}")
+        out(f"  {d['label']}: 截止 {local_str(d['due_at'], TZ)}, {status}")
     sent = [n for n in i["notifications"] if n["status"] == "sent"]
     out(f"  已发送通知 {len(sent)} 封, 操作记录 {len(i['actions'])} 条")
