@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from monitor.stages.cluster import IssueIndex, merge, signature
+from monitor.judge.stages.cluster import IssueIndex, merge, signature
 
 CED = Path("../shared/data/timeline/ced_weibo_rumor")
 RAISE_AT = 5

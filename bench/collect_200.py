@@ -23,9 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from monitor.clock import SimClock
-from monitor.config import load_config
-from monitor.db import open_db
-from monitor.pipeline import Collector
+from monitor.config.load import load_config
+from monitor.store.db import open_db
+from monitor.collect.pipeline import Collector
 
 FEEDS = sorted(p for p in Path("../shared/data/feeds").rglob("*.xml") if "illformed" not in str(p))
 

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from monitor.parse import extract_article
+from monitor.collect.parse import extract_article
 
 DATA = Path("../shared/data/html/netease_gbk_2015")
 

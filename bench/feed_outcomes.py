@@ -10,10 +10,11 @@ import http.server
 import threading
 from pathlib import Path
 
-from monitor.config import Source
+from monitor.config.schema import Source
 from monitor.errors import FetchError
-from monitor.fetch import Fetcher, FetchPolicy
-from monitor.pipeline import parse_items
+from monitor.collect.fetch import Fetcher
+from monitor.config.schema import FetchPolicy
+from monitor.collect.pipeline import parse_items
 
 FEEDS = Path("../shared/data/feeds")
 

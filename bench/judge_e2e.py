@@ -22,11 +22,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from monitor.clock import SimClock
-from monitor.config import load_config
-from monitor.db import open_db
-from monitor.models import RawItem
-from monitor.pipeline import Collector
-from monitor.sentiment_model import NewsSentiment
+from monitor.config.load import load_config
+from monitor.store.db import open_db
+from monitor.judge.candidate import RawItem
+from monitor.collect.pipeline import Collector
+from monitor.judge.sentiment import NewsSentiment
 
 DATA = Path("../shared/data")
 

@@ -16,8 +16,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from monitor.sentiment_model import NEGATIVE_BIAS, NewsSentiment
-from monitor.sentiment_train import DEFAULT_DATA, cross_validate, load_bdci
+from monitor.judge.sentiment import NEGATIVE_BIAS, NewsSentiment
+from monitor.judge.sentiment_train import DEFAULT_DATA, cross_validate, load_bdci
 
 SMP = Path("../shared/data/sentiment/smp2020_ewect/usual_test_labeled.txt")
 

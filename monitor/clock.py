@@ -1,4 +1,5 @@
 """The one clock. Every component asks a Clock for the time; nothing calls datetime.now().
+Also the stored time format (aware UTC ISO 8601) and the precision of a publication time.
 
 `SystemClock` is the wall clock, `FixedClock` is frozen (CLI `--now`), and
 `SimClock` is advanced by hand (the drill, tests).
@@ -6,12 +7,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 
 UTC = timezone.utc
+
+
+class Precision(StrEnum):
+    """How precisely a source gave a time. A DAY time is never read as midnight (clocks.policy)."""
+    SECOND = "second"
+    MINUTE = "minute"
+    DAY = "day"
 
 
 class Clock(Protocol):

@@ -15,20 +15,21 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .clock import Clock
-from .config import Config
-from .db import open_db
-from .outbox import Renderer, templates_dir, tick
-from .pipeline import Collector
+from .collect.pipeline import Collector
+from .config.schema import Config
+from .notify.channels import EmailChannel
+from .notify.render import Renderer
+from .notify.tick import tick
+from .store.db import open_db
 
 log = logging.getLogger(__name__)
 TICK_EVERY_S = 60
 
 
 def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = TICK_EVERY_S) -> None:
-    from .channels import EmailChannel
     db = open_db(db_path)
     collector = Collector(db, config, clock)
-    renderer = Renderer(templates_dir(config))
+    renderer = Renderer.beside(config.path)
     channel = EmailChannel(config.smtp) if config.smtp else None
     stop = threading.Event()
 

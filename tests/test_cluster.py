@@ -3,7 +3,7 @@ real Weibo cascades (CED) with the benchmark's own construction."""
 from __future__ import annotations
 
 from conftest import bench_module, shared
-from monitor.stages.cluster import IssueIndex, merge, signature
+from monitor.judge.stages.cluster import IssueIndex, merge, signature
 
 
 def test_index_joins_the_same_event_and_keeps_others_apart():

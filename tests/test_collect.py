@@ -29,7 +29,7 @@ def test_gb2312_feed_with_non_rfc822_dates_is_stored_as_readable_chinese(web, tm
 
 
 def test_gb2312_feed_without_declaration_does_not_become_mojibake():
-    from monitor.parse import parse_feed
+    from monitor.collect.parse import parse_feed
     items = parse_feed(shared("feeds/feedparser_illformed/chardet_gb2312_no_decl.xml").read_bytes())
     assert [i.title for i in items] == ["不归移民漫画系列：专业工作"]
 
@@ -117,7 +117,7 @@ def test_a_lightly_edited_repost_is_a_near_duplicate_in_the_same_issue(web, tmp_
 
 
 def test_simhash_separates_near_duplicates_from_different_news():
-    from monitor.simhash import distance, simhash
+    from monitor.judge.simhash import distance, simhash
     a = simhash("青禾县审计局审计组被指在东坪镇开展审计期间接受被审计单位宴请，县纪委监委已介入调查")
     b = simhash("青禾县审计局审计组被指在东坪镇开展审计期间接受被审计单位宴请，县纪委已介入调查")
     c = simhash("青禾县审计局召开全县审计工作会议，部署今年的重点审计项目和整改工作")

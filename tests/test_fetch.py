@@ -6,7 +6,8 @@ import pytest
 
 from conftest import Route
 from monitor.errors import FetchError
-from monitor.fetch import Fetcher, FetchPolicy
+from monitor.collect.fetch import Fetcher
+from monitor.config.schema import FetchPolicy
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.policy import (DeadlineState, IssueTimes, Reason, clock_start, clocks_for_level, decide_notices)
-from monitor.policy_defaults import DEFAULT_POLICIES
-from monitor.timeparse import Precision
+from monitor.clocks.policy import (DeadlineState, IssueTimes, Reason, clock_start, clocks_for_level, decide_notices)
+from monitor.clocks.rules import DEFAULT_POLICIES
+from monitor.clock import Precision
 
 DUE = datetime(2026, 3, 16, 5, 0, tzinfo=timezone.utc)
 RULE = DEFAULT_POLICIES["release"]

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import rss, write_config
-from monitor.config import Keywords, Rule
-from monitor.models import Drop
-from monitor.stages.relevance import match
+from monitor.config.schema import Keywords, Rule
+from monitor.judge.candidate import Drop
+from monitor.judge.stages.relevance import match
 
 K = Keywords(subject=("平罗县审计局", "re:平罗.{0,2}审计局"), region=("平罗", "石嘴山"), event=("审计", "通报"),
              exclude=("招聘", "re:广告|推广"))

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import rss, write_config
-from monitor import store
+from monitor.store import issues
 from monitor.clock import to_iso
-from monitor.db import open_db
+from monitor.store.db import open_db
 
 NOW = datetime(2026, 3, 16, 12, tzinfo=timezone.utc)
 
@@ -33,8 +33,8 @@ def score(tmp_path):
             db["posts"].insert({"source_id": source, "canonical_url": f"http://x/{next(counter)}", "title": "t",
                                 "authority": authority, "sentiment_label": "negative" if negative else "neutral",
                                 "seen_at": to_iso(seen_at), "own": 0, "issue_id": issue_id})
-        store.refresh_issue(db, issue_id)
-        row = store.issue_row(db, issue_id)
+        issues.refresh(db, issue_id)
+        row = issues.get(db, issue_id)
         return {"heat": row["heat"], "components": json.loads(row["heat_components"]), "burst": bool(row["burst_at"])}
     return _score
 

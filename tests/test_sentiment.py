@@ -6,8 +6,8 @@ import json
 import random
 
 from conftest import shared
-from monitor.sentiment_model import MODEL_PATH, NewsSentiment, train_counts
-from monitor.sentiment_train import cross_validate, load_bdci
+from monitor.judge.sentiment import MODEL_PATH, NewsSentiment, train_counts
+from monitor.judge.sentiment_train import cross_validate, load_bdci
 
 
 def test_sentiment_command_scores_each_stdin_line(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from monitor.stats import compute
+from monitor.clocks.stats import compute
 
 UTC = timezone.utc
 

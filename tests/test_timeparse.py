@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.timeparse import Precision, parse_published
+from monitor.clock import Precision
+from monitor.judge.timeparse import parse_published
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 16, 6, 0, tzinfo=timezone.utc)   # 14:00 Beijing time

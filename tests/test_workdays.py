@@ -10,7 +10,8 @@ import pytest
 
 from conftest import write_config
 from monitor.errors import ConfigError
-from monitor.workdays import WorkdayCalendar, add_working_days, load_overrides
+from monitor.clocks.workdays import WorkdayCalendar, add_working_days
+from monitor.config.load import load_overrides
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -10,14 +9,19 @@ from pathlib import Path
 
 import click
 
-from .. import service
 from ..clock import SimClock, local_str, parse_cli_time
-from ..config import load_config
-from ..db import open_db
+from ..collect.pipeline import Collector
+from ..config.load import load_config
+from ..desk import actions
+from ..desk.views import show_issue
 from ..errors import InvalidInput
-from ..outbox import Renderer, templates_dir, tick
-from ..pipeline import Collector
-from ..policy_defaults import LEVEL_NAMES, ROLE_NAMES
+from ..labels import CLOCK_STATE_NAMES, LEVEL_NAMES, ROLE_NAMES
+from ..notify.channels import EmailChannel
+from ..notify.render import Renderer
+from ..notify.tick import tick
+from ..store import issues, posts
+from ..store.sources import ids_in_file
+from ..store.db import open_db
 from . import scenario as sc
 from .server import TZ, DrillServer
 from .sink import SmtpSink
@@ -59,13 +63,7 @@ policies: {{}}
 def _fresh_db(path: str):
     """The drill owns its database: recreate it, but never over a database that holds real sources."""
     if os.path.exists(path):
-        try:
-            con = sqlite3.connect(path)
-            ids = {r[0] for r in con.execute("select id from sources")}
-            con.close()
-        except sqlite3.Error:
-            ids = set()
-        if ids - DRILL_SOURCES:
+        if ids_in_file(path) - DRILL_SOURCES:
             raise InvalidInput(f"{path} 里有真实的监测数据, 演练不会覆盖它; 请用 --db 指定另一个文件")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
@@ -82,8 +80,7 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
         cfg_path.write_text(CONFIG.format(base=server.base_url, smtp_port=sink.port), encoding="utf-8")
         config = load_config(cfg_path)
         db = _fresh_db(db_path)
-        from ..channels import EmailChannel
-        channel, renderer = EmailChannel(config.smtp), Renderer(templates_dir(config))
+        channel, renderer = EmailChannel(config.smtp), Renderer.beside(config.path)
         collector = Collector(db, config, clock)
         names = {s.id: n for s, n in zip(config.sources, ["青禾论坛", "微博关键词(RSSHub)", "青禾新闻网", "本局网站"])}
 
@@ -112,28 +109,28 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
                                 + (f" (其中转载 {dup} 条)" if dup else "")
                                 + (f", 无关/排除 {dropped} 条" if dropped and step == 0 else ""))
                     for iid in report.new_issue_ids:
-                        i = service.get_issue(db, iid)
+                        i = actions.get_issue(db, iid)
                         say(f"发现新舆情 #{iid}「{i['title']}」 热度 {i['heat']:.0f}, 负面占比 {i['negative_share']:.0%},"
                             f" 建议级别 {i['suggested_level']}")
                     for iid in report.touched_issue_ids:
-                        i = service.get_issue(db, iid)
+                        i = actions.get_issue(db, iid)
                         say(f"  舆情 #{iid} 扩散: 共 {i['post_count']} 条 / {i['source_count']} 个来源, 热度 {i['heat']:.0f},"
                             f" 负面占比 {i['negative_share']:.0%}, 建议级别 {i['suggested_level']}")
                 if issue_id is None and minute >= sc.DECLARE_AT_MIN:
                     issue_id = _crisis_issue(db)
-                    r = service.declare(db, config, issue_id, "II", sc.DUTY_OFFICER, clock.now())
+                    r = actions.declare(db, config, issue_id, "II", sc.DUTY_OFFICER, clock.now())
                     say(f"值班员 {sc.DUTY_OFFICER} 确认舆情 #{issue_id} 为 II 级 ({LEVEL_NAMES['II']}), 开始计时:")
                     for s in r.started:
                         out(f"             {config.policies[s.kind].label}: 起点 {local_str(s.started_at, TZ)},"
                             f" 截止 {local_str(s.due_at, TZ)} ({config.policies[s.kind].basis})")
                 if issue_id and minute == sc.RELEASE_AT_MIN + sc.STEP_MIN:
-                    r = service.confirm_detected(db, config, issue_id, None, sc.DUTY_OFFICER, clock.now())
+                    r = actions.confirm_detected(db, config, issue_id, None, sc.DUTY_OFFICER, clock.now())
                     say(f"值班员 {sc.DUTY_OFFICER} 确认本局网站的情况通报为权威信息发布: {_own_post_url(db, '情况通报')}")
                     say(f"  「发布权威信息」时限停止 ({'按时' if r.on_time else '超时'}, 以发布时间计);"
                         f" 新闻发布会时限继续计时; 开始计时「持续发布进展」(每 24 小时)")
                 if issue_id and minute == sc.PRESS_CONFERENCE_AT_MIN:
                     url = _own_post_url(db, "新闻发布会")
-                    r = service.respond(db, issue_id, "press_conference", url, clock.now(), sc.DUTY_OFFICER,
+                    r = actions.respond(db, issue_id, "press_conference", url, clock.now(), sc.DUTY_OFFICER,
                                         clock.now(), config)
                     say(f"召开新闻发布会, 值班员登记: {url}")
                     say(f"  「举行新闻发布会」时限停止 ({'按时' if r.on_time else '超时'}); 舆情继续跟踪, 后续发布进展")
@@ -155,25 +152,22 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
 
 
 def _crisis_issue(db) -> int:
-    rows = list(db.query("select id from issues where status = 'open' order by heat desc limit 1"))
-    return rows[0]["id"]
+    """The hottest open issue: the one the duty officer declares."""
+    return issues.hottest_open(db)
 
 
 def _own_post_url(db, word: str) -> str:
-    rows = list(db.query("select url from posts where own = 1 and title like ? order by id desc limit 1", [f"%{word}%"]))
-    if not rows:
+    url = posts.latest_own_with(db, word)
+    if url is None:
         raise InvalidInput(f"本局网站上还没有包含「{word}」的信息")
-    return rows[0]["url"]
+    return url
 
 
 def _summary(db, issue_id, now: datetime, out) -> None:
-    from ..views import show_issue
     i = show_issue(db, issue_id, now)
     out(f"舆情 #{i['id']}「{i['title']}」: {i['post_count']} 条 / {i['source_count']} 个来源, 热度 {i['heat']:.0f},"
         f" 负面占比 {i['negative_share']:.0%}, 级别 {i['level']}")
     for d in i["deadlines"]:
-        status = {"met": "按时完成", "met_late": "超时完成", "pending": "计时中", "overdue": "已超时",
-                  "cancelled": "已取消"}[d["status"]]
-        out(f"  {d['label']}: 截止 {local_str(d['due_at'], TZ)}, {status}")
+        out(f"  {d['label']}: 截止 {local_str(d['due_at'], TZ)}, {CLOCK_STATE_NAMES[d['status']]}")
     sent = [n for n in i["notifications"] if n["status"] == "sent"]
     out(f"  已发送通知 {len(sent)} 封, 操作记录 {len(i['actions'])} 条")

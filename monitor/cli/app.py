@@ -1,0 +1,111 @@
+"""The command group, its global options and the App every command gets: lazily opened config,
+database and clock. Library errors become one-line CLI errors (exit 2) here and nowhere else."""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+import sqlite_utils
+
+from ..clock import FixedClock, SystemClock, parse_cli_time
+from ..config.load import load_config
+from ..config.schema import Config
+from ..errors import ConfigError, MonitorError
+from ..store.db import open_db
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class App:
+    """Lazily opened config, database and clock for one command."""
+
+    def __init__(self, config_path: str, db_path: str, now_text: str | None):
+        self.config_path, self.db_path, self.now_text = config_path, db_path, now_text
+        self._config: Config | None = None
+        self._db: sqlite_utils.Database | None = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def optional_config(self) -> Config | None:
+        return self.config() if Path(self.config_path).exists() else None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        c = self.optional_config()
+        return c.tz if c else DEFAULT_TZ
+
+    @property
+    def clock(self):
+        return FixedClock(parse_cli_time(self.now_text, self.tz)) if self.now_text else SystemClock()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The database, created if it does not exist yet (collect, tick, run, intake)."""
+        if self._db is None:
+            self._db = open_db(self.db_path)
+        return self._db
+
+    @property
+    def existing_db(self) -> sqlite_utils.Database:
+        """The database, which must exist: reading or acting on a file that is not there is an error,
+        not an empty database that says all is well."""
+        if self._db is None:
+            self._db = open_db(self.db_path, create=False)
+        return self._db
+
+    def time(self, text: str | None) -> datetime:
+        return parse_cli_time(text, self.tz) if text else self.now()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class MonitorGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            for p in e.problems:
+                click.echo(p, err=True)
+            ctx.exit(2)
+        except MonitorError as e:
+            click.echo(f"错误: {e}", err=True)
+            ctx.exit(2)
+        except sqlite3.Error as e:
+            click.echo(f"错误: 数据库出错 ({type(e).__name__}: {e})", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="sources.yaml", show_default=True,
+              help="Config file (or MONITOR_CONFIG).")
+@click.option("--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
+              help="SQLite file (or MONITOR_DB).")
+@click.option("--now", "now_text", metavar="TIME", help="Freeze the clock at this ISO 8601 time (replays, drills).")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx, config_path, db_path, now_text, verbose):
+    """舆情 monitor: collect, judge, and keep the legal response clocks.
+
+    \b
+    Example:
+      monitor --now 2026-03-16T14:00+08:00 issues --json
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = App(config_path, db_path, now_text)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

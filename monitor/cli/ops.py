@@ -1,0 +1,149 @@
+"""Operations: check, collect, tick, run, sentiment, train-sentiment, demo."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from ..collect.pipeline import Collector
+from ..config.schema import Config
+from ..daemon import run_daemon
+from ..drill.run import run_drill
+from ..errors import MonitorError
+from ..judge.sentiment import MODEL_PATH, NewsSentiment
+from ..judge.sentiment_train import DEFAULT_DATA, build
+from ..labels import ROLE_NAMES
+from ..notify.channels import EmailChannel
+from ..notify.render import Renderer
+from ..notify.tick import tick as run_tick
+from .app import App, cli, pass_app
+
+
+@cli.command()
+@pass_app
+def check(app: App):
+    """Validate the config; exit 2 listing `file:line: problem`.
+
+    \b
+    Example:
+      monitor --config sources.yaml check
+    """
+    c = app.config()
+    click.echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@pass_app
+def collect(app: App, source_ids):
+    """One collection pass: fetch, parse, keep relevant, dedupe, score, cluster.
+
+    \b
+    Example:
+      monitor collect --source chinanews
+    """
+    config = app.config()
+    unknown = [s for s in source_ids if config.source(s) is None]
+    if unknown:
+        raise MonitorError(f"未知的来源: {', '.join(unknown)}")
+    collector = Collector(app.db, config, app.clock)
+    try:
+        reports = collector.collect(list(source_ids) or None)
+    finally:
+        collector.close()
+    rows = [[r.source_id, "正常" if r.ok else "失败", r.fetched, r.new_posts,
+             ", ".join(f"{k}={v}" for k, v in r.dropped.items()) or "-",
+             ", ".join(map(str, r.new_issue_ids)) or "-", r.error or ""] for r in reports]
+    click.echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
+
+
+def _make_channel(config: Config) -> EmailChannel:
+    if config.smtp is None:
+        raise MonitorError("sources.yaml 没有配置 smtp, 无法发送通知")
+    return EmailChannel(config.smtp)
+
+
+@cli.command()
+@pass_app
+def tick(app: App):
+    """Evaluate open deadlines at now; send due reminders and escalations, each exactly once.
+
+    \b
+    Example:
+      monitor --now 2026-03-16T13:30+08:00 tick
+    """
+    config = app.config()
+    report = run_tick(app.db, config, app.now(), _make_channel(config), Renderer.beside(config.path))
+    for n in report.delivered:
+        click.echo(f"已发送 [{ROLE_NAMES[n['role']]}] {n['subject']}")
+    for n in report.failed:
+        click.echo(f"发送失败 [{ROLE_NAMES[n['role']]}] {n['subject']}: {n['last_error']}", err=True)
+    for d in report.skipped:
+        click.echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
+    if not (report.delivered or report.failed):
+        click.echo("没有需要发送的通知")
+
+
+@cli.command()
+@pass_app
+def run(app: App):
+    """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
+
+    \b
+    Example:
+      MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
+    """
+    run_daemon(app.config(), app.db_path, app.clock)
+
+
+@cli.command("train-sentiment")
+@click.option("--data", "data_path", default=None, metavar="CSV",
+              help="BDCI 2019 news CSV (id,title,content,label); default ../shared/data/sentiment/…")
+@click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model.")
+def train_sentiment(data_path, out_path):
+    """Rebuild the news sentiment model from labelled data (writes the model and its provenance JSON).
+
+    \b
+    Example:
+      monitor train-sentiment --data ../shared/data/sentiment/bdci2019_news_dev/bdci2019_news_dev.csv
+    """
+    meta = build(Path(data_path) if data_path else DEFAULT_DATA, Path(out_path) if out_path else MODEL_PATH)
+    click.echo(f"已训练: {meta['rows']} 条 ({meta['rows_per_label']}), 词表 {meta['vocabulary']} → "
+               f"{out_path or MODEL_PATH}")
+
+
+@cli.command()
+@click.argument("lines", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def sentiment(lines, as_json):
+    """Score lines of text from stdin: label (positive|neutral|negative) and score (0 negative … 1 positive).
+
+    \b
+    Example:
+      echo "网传某县审计局工作人员接受宴请" | monitor sentiment --json
+    """
+    model = NewsSentiment.load()
+    for line in lines:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        j = model.judge(text)
+        click.echo(json.dumps({"label": j.label, "score": j.score, "text": text}, ensure_ascii=False)
+                   if as_json else f"{j.label}\t{j.score:.4f}\t{text}")
+
+
+@cli.command()
+@click.option("--speed", type=float, default=0.0, help="Seconds of real time per simulated 10 minutes (0: fast).")
+@pass_app
+def demo(app: App, speed):
+    """The drill: a scripted crisis served locally, run through the whole pipeline in simulated time.
+
+    It (re)creates its database (default ./monitor.db) and refuses one that holds real sources.
+
+    \b
+    Example:
+      monitor demo && monitor issues --all
+    """
+    run_drill(app.db_path, app.now_text, speed)

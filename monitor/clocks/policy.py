@@ -1,0 +1,175 @@
+"""Pure decisions about deadlines: which clocks a declaration starts, and which notices are due.
+
+Nothing here does I/O. Every decision says what to do and why (an enum reason),
+so `monitor show` and the tests can explain each email that was or was not sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ..clock import Precision
+from .rules import ClockState, DeadlineRule, StartPoint
+
+LATE_GRACE = timedelta(minutes=5)   # a notice sent later than this after its time is marked late
+
+
+@dataclass(frozen=True)
+class IssueTimes:
+    first_seen_at: datetime
+    first_published_at: datetime | None
+    first_published_precision: Precision | None
+    declared_at: datetime
+    explicit_at: datetime | None = None       # an officer's own start time (with a reason, audited)
+
+
+@dataclass(frozen=True)
+class ClockStart:
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    start_basis: str        # which point was used, e.g. "first_seen" or "first_seen (发布时间只有日期)"
+
+
+def clocks_for_level(level: str, rules: dict[str, DeadlineRule], times: IssueTimes,
+                     existing_kinds: frozenset[str]) -> list[ClockStart]:
+    """Clocks a declaration of `level` starts; kinds already running are left alone."""
+    out = []
+    for rule in rules.values():
+        if not rule.enabled or level not in rule.levels or rule.kind in existing_kinds or rule.follows:
+            continue
+        started_at, basis = (times.explicit_at, "explicit") if times.explicit_at else clock_start(rule.start, times)
+        out.append(ClockStart(rule.kind, started_at, started_at + timedelta(seconds=rule.within_s), basis))
+    return out
+
+
+def follow_up(met_kind: str, met_at: datetime, level: str | None, rules: dict[str, DeadlineRule]) -> ClockStart | None:
+    """The clock a met clock starts next: after the release (and each update), the next update."""
+    for rule in rules.values():
+        if rule.enabled and met_kind in rule.follows and level in rule.levels:
+            return ClockStart(rule.kind, met_at, met_at + timedelta(seconds=rule.within_s), f"after {met_kind}")
+    return None
+
+
+def clock_start(start: str, t: IssueTimes) -> tuple[datetime, str]:
+    if start == StartPoint.DECLARED:
+        return t.declared_at, "declared"
+    if start == StartPoint.FIRST_PUBLISHED:
+        if t.first_published_at is None or t.first_published_precision == Precision.DAY:
+            # a date-only time is not midnight: fall back to when we saw it
+            return t.first_seen_at, "first_seen (首发时间不精确)"
+        return min(t.first_published_at, t.first_seen_at), "first_published"
+    return t.first_seen_at, "first_seen"
+
+
+class Reason(StrEnum):
+    SEND = "send"                      # due now, not sent before
+    SEND_LATE = "send_late"            # was due a while ago (daemon down): send once, marked late
+    ALREADY_SENT = "already_sent"
+    NOT_YET = "not_yet"
+    SUPERSEDED = "superseded"          # a later notice to the same role is also due: send only that
+    CLOCK_STOPPED = "clock_stopped"    # the deadline was met or cancelled
+    ISSUE_CLOSED = "issue_closed"
+    ACKED = "acked"                    # repeats stop after an ack
+    NO_RECIPIENTS = "no_recipients"    # the role has no address in sources.yaml
+
+
+@dataclass(frozen=True)
+class DeadlineState:
+    id: int
+    issue_id: int
+    kind: str
+    due_at: datetime
+    open: bool              # not met or cancelled
+    issue_open: bool
+    acked_roles: frozenset[str] = frozenset()   # repeats to these roles stop
+
+
+class Stage(StrEnum):
+    """What a notice is. The first three come from a deadline's plan; the others from the tick's checks."""
+    REMIND = "remind"            # before the deadline
+    BREACH = "breach"            # at the deadline
+    OVERDUE = "overdue"          # repeated while overdue
+    DETECTED = "detected"        # an own-channel post may be the answer: confirm it
+    PROVISIONAL = "provisional"  # a working-day deadline counted over a year the calendar lacks
+    SOURCE = "source"            # a source became broken or quiet, or recovered
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str                # unique forever: the dedup key in the outbox
+    deadline_id: int
+    role: str
+    stage: Stage            # remind | breach | overdue
+    fire_at: datetime
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    notice: Notice
+    reason: Reason
+
+    @property
+    def send(self) -> bool:
+        return self.reason in (Reason.SEND, Reason.SEND_LATE)
+
+
+def planned_notices(d: DeadlineState, rule: DeadlineRule) -> list[Notice]:
+    """Every notice this deadline may ever produce, in time order."""
+    out = []
+    for role, before_s in rule.remind:
+        out.append(Notice(f"d{d.id}:remind:{before_s}:{role}", d.id, role, Stage.REMIND,
+                          d.due_at - timedelta(seconds=before_s)))
+    for role in rule.escalate:
+        out.append(Notice(f"d{d.id}:breach:{role}", d.id, role, Stage.BREACH, d.due_at))
+        if rule.repeat_s:
+            for n in range(1, rule.max_repeats + 1):
+                offset = n * rule.repeat_s
+                out.append(Notice(f"d{d.id}:overdue:{n}:{role}", d.id, role, Stage.OVERDUE,
+                                  d.due_at + timedelta(seconds=offset), repeat=n))
+    out.sort(key=lambda n: (n.fire_at, n.role))
+    return out
+
+
+def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[str],
+                   recipients: dict[str, tuple[str, ...]], now: datetime) -> list[Decision]:
+    """What to do with each planned notice of one deadline at `now`."""
+    notices = planned_notices(d, rule)
+    # the latest notice per role that is already due
+    latest_due: dict[str, Notice] = {}
+    for n in notices:
+        if n.fire_at <= now:
+            latest_due[n.role] = n
+    out = []
+    for n in notices:
+        if n.key in sent_keys:
+            reason = Reason.ALREADY_SENT
+        elif not d.issue_open:
+            reason = Reason.ISSUE_CLOSED
+        elif not d.open:
+            reason = Reason.CLOCK_STOPPED
+        elif n.fire_at > now:
+            reason = Reason.NOT_YET
+        elif latest_due[n.role] is not n or (n.stage == Stage.REMIND and now >= d.due_at):
+            reason = Reason.SUPERSEDED     # a later notice covers it; a reminder is moot once due has passed
+        elif n.stage == Stage.OVERDUE and n.role in d.acked_roles:
+            reason = Reason.ACKED
+        elif not recipients.get(n.role):
+            reason = Reason.NO_RECIPIENTS
+        elif now - n.fire_at > LATE_GRACE:
+            reason = Reason.SEND_LATE
+        else:
+            reason = Reason.SEND
+        out.append(Decision(n, reason))
+    return out
+
+
+def deadline_status(open_: bool, due_at: datetime, met_at: datetime | None, now: datetime) -> ClockState:
+    """Shown status: pending / overdue / met / met_late / cancelled."""
+    if met_at is not None:
+        return ClockState.MET if met_at <= due_at else ClockState.MET_LATE
+    if not open_:
+        return ClockState.CANCELLED
+    return ClockState.OVERDUE if now > due_at else ClockState.PENDING

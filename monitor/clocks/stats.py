@@ -1,0 +1,41 @@
+"""Timeliness figures for the annual 政务公开 report: pure functions over deadline and issue rows."""
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+
+from ..clock import from_iso
+from ..labels import CLOCK_KIND_NAMES
+from .policy import deadline_status
+from .rules import LEVELS
+
+
+def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_at: datetime,
+            now: datetime) -> dict:
+    """Issues declared, and clocks started, in [start_at, end_at)."""
+    def within(text):
+        t = from_iso(text)
+        return t is not None and start_at <= t < end_at
+
+    declared = [i for i in issues if within(i["declared_at"])]
+    by_level = {lvl: sum(1 for i in declared if i["level"] == lvl) for lvl in LEVELS}
+    kinds: dict[str, dict] = {}
+    for d in deadlines:
+        if not within(d["started_at"]):
+            continue
+        status = deadline_status(d["status"] == "open", from_iso(d["due_at"]), from_iso(d["met_at"]), now)
+        k = kinds.setdefault(d["kind"], {"kind": d["kind"], "label": CLOCK_KIND_NAMES.get(d["kind"], d["kind"]),
+                                         "total": 0, "on_time": 0, "late": 0, "overdue": 0, "pending": 0,
+                                         "cancelled": 0, "extended": 0, "hours_to_answer": []})
+        k["total"] += 1
+        k[{"met": "on_time", "met_late": "late"}.get(status, status)] += 1
+        k["extended"] += bool(d.get("extended_wd"))
+        if d["met_at"]:
+            k["hours_to_answer"].append((from_iso(d["met_at"]) - from_iso(d["started_at"])).total_seconds() / 3600)
+    for k in kinds.values():
+        hours = k.pop("hours_to_answer")
+        k["median_hours_to_answer"] = round(statistics.median(hours), 2) if hours else None
+        answered = k["on_time"] + k["late"] + k["overdue"]
+        k["on_time_rate"] = round(k["on_time"] / answered, 3) if answered else None
+    return {"from": start_at.isoformat(), "to": end_at.isoformat(), "issues_declared": len(declared),
+            "issues_by_level": by_level, "kinds": sorted(kinds.values(), key=lambda k: k["kind"])}

@@ -1,0 +1,55 @@
+"""Working days on China's official calendar (调休 included), as administrative practice counts them.
+
+- The day of receipt is not counted; counting starts with the next working day (so a
+  request received on a Saturday has the following Monday as its day 1).
+- A deadline of N working days is due at the end (23:59:59 local) of the Nth working day.
+- An operator's overrides (e.g. the State Council's holiday notice for a new year) win; they are
+  read from a file by `config.load.load_overrides`.
+- A year neither chinese-calendar nor the overrides cover is counted with weekends only,
+  and the result is marked provisional, to be recomputed when the calendar is updated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from ..clock import UTC
+
+
+@dataclass(frozen=True)
+class WorkdayCalendar:
+    overrides: dict[dt.date, bool] = field(default_factory=dict)   # True: a working day
+
+    def __post_init__(self):
+        object.__setattr__(self, "_years", frozenset(d.year for d in self.overrides))
+
+    def is_workday(self, day: dt.date) -> tuple[bool, bool]:
+        """(working?, provisional?). A year the overrides file names is certain: its other days are
+        ordinary weekdays and weekends."""
+        if day in self.overrides:
+            return self.overrides[day], False
+        try:
+            return chinese_calendar.is_workday(day), False
+        except NotImplementedError:
+            return day.weekday() < 5, day.year not in self._years
+
+
+@dataclass(frozen=True)
+class WorkdayDue:
+    due_at: dt.datetime          # aware UTC: 23:59:59 local on the Nth working day
+    provisional: bool            # some day counted was from an uncovered year
+
+
+def add_working_days(received_at: dt.datetime, days: int, tz: ZoneInfo, cal: WorkdayCalendar) -> WorkdayDue:
+    day = received_at.astimezone(tz).date()
+    counted, provisional = 0, False
+    while counted < days:
+        day += dt.timedelta(days=1)
+        working, guess = cal.is_workday(day)
+        provisional |= guess
+        counted += working
+    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz)
+    return WorkdayDue(end.astimezone(UTC), provisional)

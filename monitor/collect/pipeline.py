@@ -1,0 +1,259 @@
+"""A collect pass: fetch → parse → the judgement stages (in STAGES order) → store.
+
+The order of judgement is written here once. A new stage is one module in
+`monitor/judge/stages/` plus one line in STAGES.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from ..clock import Clock, Precision
+from ..clocks.rules import ClockKind, IssueKind
+from ..config.schema import Config, Keywords, Source
+from ..desk.actions import note_own_post, respond
+from ..desk.intake import start_tracked_clock
+from ..errors import FetchError
+from ..judge.candidate import Candidate, Drop, PassReport, RawItem
+from ..judge.stages import cluster, dedupe, normalize, relevance, sentiment
+from ..store import audit, issues, posts
+from ..store import deadlines as clocks
+from ..store import sources as source_rows
+from ..store.db import transaction
+from .fetch import FetchResult, Fetcher
+from .index import IndexSync
+from .parse import extract_article, next_page, parse_feed, parse_html_list
+
+log = logging.getLogger(__name__)
+
+MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
+ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
+
+STAGES = [
+    normalize.stage,    # canonical URL, content hash, publication time
+    relevance.stage,    # 主体词 / 地域词 + 事件词 / 排除词
+    dedupe.stage,       # same URL or same content already stored
+    sentiment.stage,    # positive / neutral / negative with a score
+    cluster.stage,      # join an open issue or open a new one
+]
+
+
+@dataclass
+class PassContext:
+    """What stages may read: config values, the scorer, and storage lookups."""
+    tz: ZoneInfo
+    keywords: Keywords
+    rules: tuple
+    stopwords: tuple[str, ...]
+    scorer: object
+    lookups: posts.Lookups
+    issue_index: object             # stages.cluster.IssueIndex of open issues, kept current during the pass
+    source_tz: dict = dataclasses.field(default_factory=dict)   # source id -> ZoneInfo override
+
+    def __getattr__(self, name):        # post_at_url, post_with_hash, near_duplicate, kept_today
+        return getattr(self.lookups, name)
+
+
+def judge(c: Candidate, ctx: PassContext) -> Candidate | Drop:
+    for stage in STAGES:
+        result = stage(c, ctx)
+        if isinstance(result, Drop):
+            return result
+        c = result
+    return c
+
+
+def parse_items(source: Source, result: FetchResult) -> list[RawItem]:
+    if result.not_modified:
+        return []
+    if source.kind == "rss":
+        return parse_feed(result.body, result.content_type)
+    return parse_html_list(result.body, source.selectors, result.url, result.content_type)
+
+
+@dataclass
+class _Tally:
+    new_posts: int = 0
+    reposts: int = 0
+    dropped: Counter = dataclasses.field(default_factory=Counter)
+    new_issues: list = dataclasses.field(default_factory=list)
+    touched: list = dataclasses.field(default_factory=list)
+
+
+class Collector:
+    """Runs passes for sources; holds the HTTP client and the (lazily loaded) sentiment scorer."""
+
+    def __init__(self, db: sqlite_utils.Database, config: Config, clock: Clock,
+                 scorer: object | None = None, fetcher: Fetcher | None = None):
+        self.db, self.config, self.clock = db, config, clock
+        self.scorer = scorer or sentiment.ModelScorer()
+        self.fetcher = fetcher or Fetcher(policy=config.fetch)
+        self.index_sync = IndexSync()           # open issues for clustering, kept across passes
+        # naming us says nothing about which event a post is (event words may: they stay)
+        self.stopwords = config.agency_names
+        source_rows.sync(db, config)
+        with transaction(db):                   # issues from before keywords were stored
+            for issue_id in issues.without_keywords(db):
+                issues.refresh(db, issue_id, self.stopwords)
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def collect(self, source_ids: list[str] | None = None) -> list[PassReport]:
+        """Fetch and parse the sources concurrently (politeness is per host, in the Fetcher); judge
+        and store each result in this thread as it arrives, so a slow source delays no other."""
+        sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
+        rows = {s.id: source_rows.get(self.db, s.id) or {} for s in sources}
+        reports: dict[str, PassReport] = {}
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(sources)))) as pool:
+            futures = {pool.submit(self._fetch_and_parse, s, rows[s.id]): s for s in sources}
+            for future in as_completed(futures):
+                source = futures[future]
+                reports[source.id] = self._finish(source, future.result())
+        return [reports[s.id] for s in sources]
+
+    def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int]:
+        """Fill in the main text of new items that came without a body (at most ARTICLES_PER_PASS)."""
+        out, fetched, nbytes = [], 0, 0
+        for item in items:
+            if (len(item.summary) < 50 and fetched < ARTICLES_PER_PASS and item.link
+                    and not posts.known_url(self.db, normalize.canonical_url(item.link))):
+                fetched += 1
+                try:
+                    page = self.fetcher.fetch(source.id, item.link, robots=source.robots)
+                    nbytes += len(page.body)
+                    text = extract_article(page.body, page.content_type, page.url)
+                    if text:
+                        item = dataclasses.replace(item, summary=text)
+                except FetchError as e:
+                    log.info("article not fetched source=%s url=%s reason=%s", source.id, item.link, e)
+            out.append(item)
+        return out, nbytes
+
+    def _fetch_and_parse(self, source: Source, row: dict):
+        try:
+            result = self.fetcher.fetch(source.id, source.url, row.get("etag"), row.get("last_modified"),
+                                        robots=source.robots)
+            items = parse_items(source, result)
+            page, seen = result, {result.url}
+            for _ in range(source.pages - 1):           # older pages of a list, when configured
+                if page.not_modified or source.selectors is None or not source.selectors.next:
+                    break
+                url = next_page(page.body, source.selectors.next, page.url, page.content_type)
+                if not url or url in seen:
+                    break
+                seen.add(url)
+                page = self.fetcher.fetch(source.id, url, robots=source.robots)
+                items += parse_items(source, page)
+            return result, items
+        except FetchError as e:
+            return e, None
+        except Exception as e:                  # a hostile page must not take the pass down
+            log.exception("source crashed source=%s", source.id)
+            return FetchError("crash", f"{type(e).__name__}: {e}"), None
+
+    def _answered(self, c: Candidate, ctx: PassContext) -> None:
+        """A message listed as 已办理: stop its reply clock (opening the item first if we never saw it pending)."""
+        if not c.raw.link:
+            return
+        known = posts.at_url(self.db, normalize.canonical_url(c.raw.link))
+        if known is not None:
+            issue_id = known["issue_id"]
+        else:
+            judged = judge(c, ctx)
+            if isinstance(judged, Drop):
+                return
+            stored = self._store(judged)
+            if stored is None:
+                return
+            issue_id = stored[1]
+            issues.refresh(self.db, issue_id, self.stopwords)
+            start_tracked_clock(self.db, self.config, issue_id, IssueKind.MESSAGE, judged.published_at, c.seen_at,
+                                even_if_expired=True)
+        if issue_id is not None and clocks.open_of(self.db, issue_id, ClockKind.REPLY):
+            respond(self.db, issue_id, ClockKind.REPLY, c.raw.link, c.seen_at, audit.SYSTEM, c.seen_at, self.config)
+
+    def _store(self, judged: Candidate) -> tuple[int, int | None] | None:
+        """Store a judged post; the issue it joined or opened takes its signature in this process's index."""
+        stored = posts.store_candidate(self.db, judged)
+        if stored is not None and stored[1] is not None and judged.issue_signature is not None:
+            kind = judged.tracked_kind or self.index_sync.index.kinds.get(stored[1], IssueKind.OPINION)
+            self.index_sync.put(stored[1], judged.issue_signature, kind)
+        return stored
+
+    def judge_items(self, source: Source, items: list[RawItem], now) -> PassReport:
+        """Judge and store one source's items, seen at `now` (the loop of a pass, without the fetch).
+        One commit per pass, each item a savepoint inside it: a crash mid-pass loses only items
+        that were not committed, and the next pass fetches them again."""
+        lookups = posts.Lookups(self.db, now, tz=self.config.tz)
+        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
+                          self.scorer, lookups, self.index_sync.sync(self.db, lookups.since),
+                          {s.id: ZoneInfo(s.tz) for s in self.config.sources if s.tz})
+        tally = _Tally()
+        with transaction(self.db):
+            for raw in items:
+                self._judge_one(source, raw, now, ctx, tally)
+            for issue_id in dict.fromkeys(tally.new_issues + tally.touched):
+                issues.refresh(self.db, issue_id, self.stopwords)   # once per touched issue, not once per post
+        return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
+                          tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
+
+    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally") -> None:
+        c = Candidate(source.id, source.own, source.authority, raw, now,
+                      tracked_kind="repost" if source.superior else "message" if source.board else None)
+        if source.board == "answered":
+            self._answered(c, ctx)
+            return
+        judged = judge(c, ctx)
+        if isinstance(judged, Drop):
+            tally.dropped[judged.value] += 1
+            return
+        if judged.edit_of is not None:
+            tally.dropped["edited"] += 1
+            issue_id = posts.update_edited(self.db, judged)
+            if issue_id is not None:
+                tally.touched.append(issue_id)
+            return
+        stored = self._store(judged)
+        if stored is None:
+            tally.dropped[Drop.DUPLICATE_URL.value] += 1
+            return
+        tally.new_posts += 1
+        tally.reposts += judged.duplicate_of is not None
+        post_id, issue_id = stored
+        if issue_id is None:
+            return
+        (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
+        if judged.own:
+            note_own_post(self.db, issue_id, post_id, now)
+        if judged.tracked_kind and judged.new_issue:
+            start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
+                                judged.published_at if judged.published_precision != Precision.DAY else None, now)
+
+    def _finish(self, source: Source, fetched) -> PassReport:
+        now = self.clock.now()
+        result, items = fetched
+        if isinstance(result, FetchError):
+            e = result
+            before = source_rows.record_failure(self.db, source.id, now, str(e), blocked=e.reason == "blocked")
+            if before.get("last_error") != str(e):      # log a repeated failure only when it changes
+                log.warning("source failed source=%s reason=%s", source.id, e)
+            return PassReport(source.id, ok=False, error=str(e))
+        nbytes = len(result.body)
+        if source.article:
+            items, extra = self._with_articles(source, items)
+            nbytes += extra
+        outcome = self.judge_items(source, items, now)
+        source_rows.record_success(self.db, source.id, now, len(items), nbytes,
+                                   getattr(result, "etag", None), getattr(result, "last_modified", None),
+                                   outcome.new_posts)
+        log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
+                 outcome.dropped)
+        return dataclasses.replace(outcome, fetched=len(items), bytes=nbytes,
+                                   not_modified=getattr(result, "not_modified", False))

@@ -1,0 +1,132 @@
+"""Load and validate `sources.yaml` (and the holiday overrides file it names) into typed values.
+
+Validation walks the YAML node tree so every problem carries its line:
+`sources.yaml:12: sources[1].interval: 不是有效的时长 "10x" (例如 30s, 10m, 2h, 1d)`.
+All problems are collected; ConfigError carries them all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from yaml.nodes import Node
+
+from ..clocks.rules import ROLES
+from ..clocks.workdays import WorkdayCalendar
+from ..errors import ConfigError
+from .schema import Config, FetchPolicy
+from .sections import (Checker, read_agency, read_fetch, read_people, read_policies, read_smtp,
+                       read_sources)
+
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and validate; raises ConfigError listing every problem."""
+    p = Path(path)
+    name = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{name}:1: 找不到配置文件"]) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([f"{name}:1: 文件不是 UTF-8 编码 ({e.reason})"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError([f"{name}:{line}: YAML 语法错误: {e.problem or e}"]) from None
+    if root is None:
+        raise ConfigError([f"{name}:1: 配置文件为空"])
+    c = Checker(name)
+    config = _read_root(c, root, name)
+    if c.problems:
+        raise ConfigError(c.problems)
+    assert config is not None
+    return config
+
+
+def _read_root(c, root: Node, name: str) -> Config | None:
+    top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
+                                     "fetch"),
+                    required=("agency", "sources"))
+    if top is None:
+        return None
+    agency = read_agency(c, top["agency"]) if "agency" in top else None
+    tz = "Asia/Shanghai"
+    if "timezone" in top:
+        tz = c.text(top["timezone"], "timezone") or tz
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            c.problem(top["timezone"], "timezone", f"未知的时区 {tz!r}")
+            tz = "Asia/Shanghai"
+    sources = read_sources(c, top["sources"]) if "sources" in top else ()
+    people = read_people(c, top["people"]) if "people" in top else {r: () for r in ROLES}
+    smtp = read_smtp(c, top["smtp"]) if "smtp" in top else None
+    policies = read_policies(c, top.get("policies"))
+    calendar_path = None
+    if "calendar" in top and (cal := c.text(top["calendar"], "calendar")):
+        calendar_path = str((Path(name).resolve().parent / cal))
+        if not Path(calendar_path).exists():
+            c.problem(top["calendar"], "calendar", f"找不到节假日调整文件 {cal!r}")
+    fetch = read_fetch(c, top["fetch"]) if "fetch" in top else FetchPolicy()
+    if agency is None:
+        return None
+    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch)
+
+
+def load_overrides(path: str | Path) -> WorkdayCalendar:
+    """YAML: `holidays: [2027-01-01, 2027-02-06..2027-02-12]`, `workdays: [2027-02-14]`."""
+    p = Path(path)
+    name = str(path)
+    try:
+        root = yaml.compose(p.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except FileNotFoundError:
+        raise ConfigError([f"{name}:1: 找不到节假日调整文件"]) from None
+    except yaml.MarkedYAMLError as e:
+        line = (e.problem_mark or e.context_mark).line + 1 if (e.problem_mark or e.context_mark) else 1
+        raise ConfigError([f"{name}:{line}: YAML 语法错误: {e.problem or e}"]) from None
+    problems: list[str] = []
+    overrides: dict[dt.date, bool] = {}
+    if root is None:
+        return WorkdayCalendar()
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([f"{name}:1: 应为映射, 包含 holidays 和/或 workdays"])
+    for key_node, value_node in root.value:
+        key = key_node.value
+        if key not in ("holidays", "workdays"):
+            problems.append(f"{name}:{key_node.start_mark.line + 1}: 未知的键 {key!r} (可用: holidays, workdays)")
+            continue
+        if not isinstance(value_node, yaml.SequenceNode):
+            problems.append(f"{name}:{value_node.start_mark.line + 1}: {key}: 应为日期列表")
+            continue
+        for item in value_node.value:
+            try:
+                for d in _dates(str(item.value)):
+                    overrides[d] = key == "workdays"
+            except ValueError:
+                problems.append(f"{name}:{item.start_mark.line + 1}: {key}: 不是有效的日期或日期范围 {item.value!r}"
+                                " (例如 2027-01-01 或 2027-02-06..2027-02-12)")
+    if problems:
+        raise ConfigError(problems)
+    return WorkdayCalendar(overrides)
+
+
+def _dates(text: str) -> list[dt.date]:
+    if m := _RANGE.match(text.strip()):
+        start, end = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
+        if end < start:
+            raise ValueError(text)
+        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return [dt.date.fromisoformat(text.strip())]
+
+
+def calendar_for(config: Config) -> WorkdayCalendar:
+    """The working-day calendar with the operator's overrides, if sources.yaml names a file."""
+    return load_overrides(config.calendar_path) if config.calendar_path else WorkdayCalendar()

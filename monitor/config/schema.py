@@ -1,0 +1,129 @@
+"""The configuration's types: frozen dataclasses read from `sources.yaml` by `config.load`."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..clocks.rules import DeadlineRule
+BOARD_STATES = ("pending", "processing", "answered")     # 待回复 / 办理中 / 已办理
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How sources are fetched (sources.yaml `fetch:`); read by collect.fetch."""
+    timeout_s: float = 20.0
+    connect_timeout_s: float = 10.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 2                    # after the first try
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    host_delay_s: float = 1.0           # minimum time between two requests to one host
+
+
+@dataclass(frozen=True)
+class Keywords:
+    subject: tuple[str, ...]
+    region: tuple[str, ...] = ()
+    event: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named relevance rule. Terms are plain text, or a regular expression written `re:…`."""
+    name: str
+    all: tuple[str, ...] = ()     # AND: every term must match
+    any: tuple[str, ...] = ()     # OR: at least one term must match (when given)
+    none: tuple[str, ...] = ()    # NOT: no term may match
+    cap: int | None = None        # at most this many posts a day kept by this rule
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    keywords: Keywords
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Selectors:
+    item: str
+    title: str
+    link: str
+    date: str | None = None
+    summary: str | None = None
+    next: str | None = None     # the next page's link, e.g. "a.next@href" (with `pages` on the source)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str                 # "rss" | "html"
+    url: str
+    interval_s: int = 600
+    own: bool = False
+    authority: float = 1.0
+    selectors: Selectors | None = None
+    superior: bool = False    # the superior government's new media: each new post opens a `repost` clock
+    board: str | None = None  # message board state this route lists: pending | processing | answered
+    robots: bool = True       # honour robots.txt (the agency's own site may opt out)
+    tz: str | None = None     # read this source's times in this zone, whatever they claim (feeds that say GMT)
+    article: bool = False     # fetch each new item's page and extract its main text when the list gives none
+    pages: int = 1            # html list pages to read per pass, following selectors.next
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    security: str             # "ssl" | "starttls" | "none"
+    from_addr: str
+    user: str | None = None
+    password_env: str | None = None
+    timeout_s: float = 30.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    agency: Agency
+    timezone: str
+    sources: tuple[Source, ...]
+    people: dict[str, tuple[str, ...]]
+    smtp: Smtp | None
+    policies: dict[str, DeadlineRule] = field(default_factory=dict)
+    calendar_path: str | None = None          # holiday overrides file, relative paths resolved
+    fetch: FetchPolicy = FetchPolicy()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    @property
+    def agency_names(self) -> tuple[str, ...]:
+        """Words that name the agency: every post says them, so they tell no issue apart (keywords,
+        clustering signatures)."""
+        k = self.agency.keywords
+        return (*k.subject, *k.region, self.agency.name)
+
+
+def parse_duration_s(text: Any) -> int | None:
+    """'10m' -> 600. None when not a duration."""
+    m = _DURATION.match(str(text)) if isinstance(text, (str, int)) and not isinstance(text, bool) else None
+    if not m:
+        return None
+    return int(float(m[1]) * _UNIT_S[m[2]])

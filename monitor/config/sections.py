@@ -1,0 +1,340 @@
+"""Section readers for sources.yaml: each walks its YAML nodes, records `file:line: problem`
+for whatever is wrong, and returns the typed value (see schema.py for the types)."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..clocks.rules import DEFAULT_POLICIES, LEVELS, ROLES, START_POINTS, DeadlineRule
+from .schema import (BOARD_STATES, _ENV, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Smtp, Source,
+                     parse_duration_s)
+
+
+class Checker:
+    """Collects `file:line: message` problems while reading nodes."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[str] = []
+        self._constructor = SafeConstructor()
+
+    def problem(self, node: Node | None, where: str, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.problems.append(f"{self.filename}:{line}: {where}: {message}")
+
+    def value(self, node: Node) -> Any:
+        return self._constructor.construct_object(node, deep=True)
+
+    def mapping(self, node: Node, where: str, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.problem(node, where, "应为映射 (key: value)")
+            return None
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(self.value(key_node))
+            if key in out:
+                self.problem(key_node, where, f"重复的键 {key!r}")
+            elif key not in allowed:
+                self.problem(key_node, where, f"未知的键 {key!r} (可用: {', '.join(allowed)})")
+            else:
+                out[key] = value_node
+        for key in required:
+            if key not in out:
+                self.problem(node, where, f"缺少必填的键 {key!r}")
+        return out
+
+    def scalar(self, node: Node, where: str, types: tuple[type, ...], what: str) -> Any:
+        if not isinstance(node, ScalarNode):
+            self.problem(node, where, f"应为{what}")
+            return None
+        v = self.value(node)
+        if isinstance(v, bool) and bool not in types:
+            self.problem(node, where, f"应为{what}, 实际是 {v!r}")
+            return None
+        if not isinstance(v, types):
+            self.problem(node, where, f"应为{what}, 实际是 {v!r}")
+            return None
+        return v
+
+    def text(self, node: Node, where: str) -> str | None:
+        v = self.scalar(node, where, (str,), "文本")
+        if v is not None and not v.strip():
+            self.problem(node, where, "不能为空")
+            return None
+        return v
+
+    def texts(self, node: Node, where: str, check: Callable[[str], str | None] | None = None) -> tuple[str, ...]:
+        if isinstance(node, ScalarNode) and self.value(node) is None:
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.problem(node, where, "应为列表, 例如 [a, b]")
+            return ()
+        out = []
+        for i, item in enumerate(node.value):
+            v = self.text(item, f"{where}[{i}]")
+            if v is None:
+                continue
+            if check and (msg := check(v)):
+                self.problem(item, f"{where}[{i}]", msg)
+                continue
+            out.append(v)
+        return tuple(out)
+
+    def duration(self, node: Node, where: str) -> int | None:
+        v = self.value(node) if isinstance(node, ScalarNode) else None
+        seconds = parse_duration_s(v)
+        if seconds is None or seconds <= 0:
+            self.problem(node, where, f"不是有效的时长 {v!r} (例如 30s, 10m, 2h, 1d; 工作日用 5wd)")
+            return None
+        return seconds
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"不是有效的网址 {url!r} (需要 http:// 或 https://)"
+    return None
+
+
+def _check_email(addr: str) -> str | None:
+    if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", addr):
+        return f"不是有效的邮箱地址 {addr!r}"
+    return None
+
+
+def read_fetch(c: Checker, node: Node) -> FetchPolicy:
+    """`fetch: {timeout: 20s, retries: 2, host_delay: 1s, max_mb: 10}`"""
+    m = c.mapping(node, "fetch", ("timeout", "retries", "host_delay", "max_mb")) or {}
+    changes: dict[str, Any] = {}
+    if "timeout" in m and (s := c.duration(m["timeout"], "fetch.timeout")):
+        changes["timeout_s"] = float(s)
+    if "host_delay" in m:
+        v = c.value(m["host_delay"])
+        if v in (0, "0", "0s"):
+            changes["host_delay_s"] = 0.0
+        elif (s := c.duration(m["host_delay"], "fetch.host_delay")):
+            changes["host_delay_s"] = float(s)
+    for key, field_name in (("retries", "retries"), ("max_mb", "max_bytes")):
+        if key in m:
+            v = c.scalar(m[key], f"fetch.{key}", (int,), "整数")
+            if v is not None and v < 0:
+                c.problem(m[key], f"fetch.{key}", "不能为负数")
+            elif v is not None:
+                changes[field_name] = v * 1024 * 1024 if key == "max_mb" else v
+    return dataclasses.replace(FetchPolicy(), **changes)
+
+
+def _check_term(term: str) -> str | None:
+    if term.startswith("re:"):
+        try:
+            re.compile(term[3:])
+        except re.error as e:
+            return f"正则表达式有误 {term[3:]!r}: {e}"
+    return None
+
+
+def _read_rules(c: Checker, node: Node) -> tuple[Rule, ...]:
+    if not isinstance(node, SequenceNode):
+        c.problem(node, "agency.rules", "应为规则列表")
+        return ()
+    out, names = [], set()
+    for i, item in enumerate(node.value):
+        where = f"agency.rules[{i}]"
+        m = c.mapping(item, where, ("name", "all", "any", "none", "cap"), required=("name",))
+        if m is None or "name" not in m:
+            continue
+        name = c.text(m["name"], f"{where}.name")
+        if name in names:
+            c.problem(m["name"], f"{where}.name", f"重复的规则名 {name!r}")
+        names.add(name)
+        terms = {k: c.texts(m[k], f"{where}.{k}", _check_term) if k in m else () for k in ("all", "any", "none")}
+        if not terms["all"] and not terms["any"]:
+            c.problem(item, where, "规则需要 all 或 any 中至少一个词")
+        cap = None
+        if "cap" in m:
+            cap = c.scalar(m["cap"], f"{where}.cap", (int,), "正整数")
+            if cap is not None and cap <= 0:
+                c.problem(m["cap"], f"{where}.cap", "应为正整数")
+        if name:
+            out.append(Rule(name, terms["all"], terms["any"], terms["none"], cap))
+    return tuple(out)
+
+
+def read_agency(c: Checker, node: Node) -> Agency | None:
+    m = c.mapping(node, "agency", ("name", "keywords", "rules"), required=("name", "keywords"))
+    if m is None or "name" not in m or "keywords" not in m:
+        return None
+    name = c.text(m["name"], "agency.name")
+    k = c.mapping(m["keywords"], "agency.keywords", ("subject", "region", "event", "exclude"),
+                  required=("subject",))
+    if k is None:
+        return None
+    lists = {key: c.texts(k[key], f"agency.keywords.{key}", _check_term) if key in k else ()
+             for key in ("subject", "region", "event", "exclude")}
+    if "subject" in k and not lists["subject"]:
+        c.problem(k["subject"], "agency.keywords.subject", "主体词至少需要一个")
+    rules = _read_rules(c, m["rules"]) if "rules" in m else ()
+    return Agency(name or "", Keywords(**lists), rules)
+
+
+def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
+    if not isinstance(node, SequenceNode):
+        c.problem(node, "sources", "应为列表")
+        return ()
+    out: list[Source] = []
+    seen: set[str] = set()
+    for i, item in enumerate(node.value):
+        where = f"sources[{i}]"
+        m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
+                       "tz", "article", "pages"),
+                      required=("id", "kind", "url"))
+        if m is None or not {"id", "kind", "url"} <= m.keys():
+            continue
+        sid = c.text(m["id"], f"{where}.id")
+        if sid is not None and not _ID.match(sid):
+            c.problem(m["id"], f"{where}.id", f"id 只能包含字母、数字、-、_、. : {sid!r}")
+        elif sid in seen:
+            c.problem(m["id"], f"{where}.id", f"重复的 id {sid!r}")
+        seen.add(sid or "")
+        kind = c.text(m["kind"], f"{where}.kind")
+        if kind is not None and kind not in ("rss", "html"):
+            c.problem(m["kind"], f"{where}.kind", f"应为 rss 或 html, 实际是 {kind!r}")
+        url = c.text(m["url"], f"{where}.url")
+        if url is not None and (msg := _check_url(url)):
+            c.problem(m["url"], f"{where}.url", msg)
+        interval_s = c.duration(m["interval"], f"{where}.interval") if "interval" in m else 600
+        own = c.scalar(m["own"], f"{where}.own", (bool,), "true 或 false") if "own" in m else False
+        superior = c.scalar(m["superior"], f"{where}.superior", (bool,), "true 或 false") if "superior" in m else False
+        board = c.text(m["board"], f"{where}.board") if "board" in m else None
+        robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
+        article = c.scalar(m["article"], f"{where}.article", (bool,), "true 或 false") if "article" in m else False
+        pages = c.scalar(m["pages"], f"{where}.pages", (int,), "正整数") if "pages" in m else 1
+        if pages is not None and not 1 <= pages <= 20:
+            c.problem(m["pages"], f"{where}.pages", "应为 1 到 20")
+            pages = 1
+        source_tz = c.text(m["tz"], f"{where}.tz") if "tz" in m else None
+        if source_tz is not None:
+            try:
+                ZoneInfo(source_tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                c.problem(m["tz"], f"{where}.tz", f"未知的时区 {source_tz!r}")
+                source_tz = None
+        if board is not None and board not in BOARD_STATES:
+            c.problem(m["board"], f"{where}.board", f"应为 {' / '.join(BOARD_STATES)}, 实际是 {board!r}")
+            board = None
+        authority = 1.0
+        if "authority" in m:
+            a = c.scalar(m["authority"], f"{where}.authority", (int, float), "数字")
+            authority = float(a) if a is not None else 1.0
+        selectors = None
+        if "selectors" in m:
+            s = c.mapping(m["selectors"], f"{where}.selectors",
+                          ("item", "title", "link", "date", "summary", "next"), required=("item", "title", "link"))
+            if s is not None:
+                vals = {k: c.text(v, f"{where}.selectors.{k}") for k, v in s.items()}
+                if {"item", "title", "link"} <= vals.keys() and None not in vals.values():
+                    selectors = Selectors(**vals)
+        elif kind == "html":
+            c.problem(item, where, "html 来源需要 selectors (item, title, link)")
+        if sid and kind and url:
+            out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
+                              board, robots is not False, source_tz, bool(article), pages or 1))
+    return tuple(out)
+
+
+def read_people(c: Checker, node: Node) -> dict[str, tuple[str, ...]]:
+    m = c.mapping(node, "people", ROLES, required=("duty",)) or {}
+    return {role: c.texts(m[role], f"people.{role}", _check_email) if role in m else () for role in ROLES}
+
+
+def read_smtp(c: Checker, node: Node) -> Smtp | None:
+    m = c.mapping(node, "smtp", ("host", "port", "security", "user", "password_env", "from", "timeout"),
+                  required=("host", "port", "from"))
+    if m is None or not {"host", "port", "from"} <= m.keys():
+        return None
+    host = c.text(m["host"], "smtp.host")
+    port = c.scalar(m["port"], "smtp.port", (int,), "端口号")
+    if port is not None and not 0 < port < 65536:
+        c.problem(m["port"], "smtp.port", f"端口号超出范围: {port}")
+    security = c.text(m["security"], "smtp.security") if "security" in m else "starttls"
+    if security is not None and security not in ("ssl", "starttls", "none"):
+        c.problem(m["security"], "smtp.security", f"应为 ssl、starttls 或 none, 实际是 {security!r}")
+    user = c.text(m["user"], "smtp.user") if "user" in m else None
+    password_env = c.text(m["password_env"], "smtp.password_env") if "password_env" in m else None
+    if password_env is not None and not _ENV.match(password_env):
+        c.problem(m["password_env"], "smtp.password_env", "应为环境变量的名字 (不要把密码写在这里)")
+    from_addr = c.text(m["from"], "smtp.from")
+    if from_addr and (msg := _check_email(from_addr)):
+        c.problem(m["from"], "smtp.from", msg)
+    timeout_s = c.duration(m["timeout"], "smtp.timeout") if "timeout" in m else 30
+    if None in (host, port, security, from_addr):
+        return None
+    return Smtp(host, port, security, from_addr, user, password_env, float(timeout_s or 30))
+
+
+def read_policies(c: Checker, node: Node | None) -> dict[str, DeadlineRule]:
+    rules = dict(DEFAULT_POLICIES)
+    if node is None or (isinstance(node, ScalarNode) and c.value(node) is None):
+        return rules
+    m = c.mapping(node, "policies", tuple(rules))
+    for kind, rule_node in (m or {}).items():
+        where = f"policies.{kind}"
+        r = c.mapping(rule_node, where, ("within", "levels", "start", "remind", "escalate", "repeat", "enabled"))
+        if r is None:
+            continue
+        base = rules[kind]
+        changes: dict[str, Any] = {}
+        if "within" in r:
+            wd = re.match(r"^\s*(\d+)\s*wd\s*$", str(c.value(r["within"])))
+            if wd and int(wd[1]) > 0:
+                changes["within_wd"], changes["within_s"] = int(wd[1]), 0
+            elif (s := c.duration(r["within"], f"{where}.within")):
+                changes["within_s"], changes["within_wd"] = s, None
+        if "levels" in r:
+            levels = c.texts(r["levels"], f"{where}.levels",
+                             lambda v: None if v in LEVELS else f"级别应为 {'/'.join(LEVELS)}, 实际是 {v!r}")
+            changes["levels"] = levels
+        if "start" in r:
+            start = c.text(r["start"], f"{where}.start")
+            if start is not None and start not in START_POINTS:
+                c.problem(r["start"], f"{where}.start", f"应为 {' / '.join(START_POINTS)}, 实际是 {start!r}")
+            elif start:
+                changes["start"] = start
+        if "remind" in r:
+            changes["remind"] = _read_remind(c, r["remind"], f"{where}.remind")
+        if "escalate" in r:
+            changes["escalate"] = c.texts(r["escalate"], f"{where}.escalate",
+                                          lambda v: None if v in ROLES else f"未知的角色 {v!r} (可用: {', '.join(ROLES)})")
+        if "repeat" in r:
+            v = c.value(r["repeat"])
+            if v in (None, False, 0, "off"):
+                changes["repeat_s"] = None
+            elif (s := c.duration(r["repeat"], f"{where}.repeat")):
+                changes["repeat_s"] = s
+        if "enabled" in r:
+            en = c.scalar(r["enabled"], f"{where}.enabled", (bool,), "true 或 false")
+            if en is not None:
+                changes["enabled"] = en
+        rules[kind] = base.replace(**changes)
+    return rules
+
+
+def _read_remind(c: Checker, node: Node, where: str) -> tuple[tuple[str, int], ...]:
+    """`{duty: [2h, 1h], deputy_leader: [1h]}` -> ((duty, 7200), (duty, 3600), (deputy_leader, 3600))."""
+    m = c.mapping(node, where, ROLES) or {}
+    out: list[tuple[str, int]] = []
+    for role, lst in m.items():
+        if not isinstance(lst, SequenceNode):
+            c.problem(lst, f"{where}.{role}", "应为提前量列表, 例如 [2h, 1h]")
+            continue
+        for i, item in enumerate(lst.value):
+            if (s := c.duration(item, f"{where}.{role}[{i}]")):
+                out.append((role, s))
+    return tuple(out)

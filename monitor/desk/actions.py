@@ -1,0 +1,191 @@
+"""Officer actions on issues: declare, ack, respond, confirm, close, reopen, label. Each validates,
+writes through store/, and records itself in the audit trail, whoever triggers it (CLI, web,
+collection, the drill)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from ..clock import Precision, from_iso, to_iso
+from ..clocks.policy import ClockStart, IssueTimes, clocks_for_level, follow_up
+from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, IssueStatus
+from ..config.schema import Config
+from ..errors import InvalidInput, NotFound
+from ..judge.sentiment import LABELS as SENTIMENT_LABELS
+from ..store import answers, audit, deadlines, issues, posts
+from ..store.audit import Action
+from ..store.db import transaction
+
+
+def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:
+    row = issues.get(db, issue_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {issue_id} 的舆情")
+    return row
+
+
+def require_by(by: str) -> str:
+    if not by or not by.strip():
+        raise InvalidInput("--by 需要填写操作人姓名")
+    return by.strip()
+
+
+def require_reason(reason: str, what: str) -> str:
+    if not reason or not reason.strip():
+        raise InvalidInput(f"--reason 需要填写{what}")
+    return reason.strip()
+
+
+@dataclass(frozen=True)
+class DeclareResult:
+    issue_id: int
+    level: str
+    started: tuple[ClockStart, ...]
+
+
+def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str, by: str,
+            now: datetime, start_at: datetime | None = None, start_reason: str | None = None) -> DeclareResult:
+    if level not in LEVELS:
+        raise InvalidInput(f"级别应为 {' / '.join(LEVELS)}, 实际是 {level!r}")
+    if start_at is not None and not (start_reason or "").strip():
+        raise InvalidInput("指定计时起点 (--start) 时必须用 --start-reason 说明原因")
+    if start_at is not None and start_at > now:
+        raise InvalidInput("--start 不能晚于当前时间")
+    by = require_by(by)
+    row = get_issue(db, issue_id)
+    if row["status"] != IssueStatus.OPEN:
+        raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
+    times = IssueTimes(
+        first_seen_at=from_iso(row["first_seen_at"]),
+        first_published_at=from_iso(row["first_published_at"]),
+        first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
+        declared_at=now,
+        explicit_at=start_at,
+    )
+    starts = clocks_for_level(level, config.policies, times, deadlines.kinds_of(db, issue_id))
+    with transaction(db):
+        issues.set_level(db, issue_id, level, now, by)
+        audit.record(db, now, by, issue_id, Action.DECLARE, level=level, previous=row["level"],
+                     suggested=row["suggested_level"])
+        for s in starts:
+            earlier = answers.earliest_response(db, issue_id, s.kind)
+            deadlines.start(db, issue_id, s.kind, config.policies[s.kind].basis, s.start_basis, s.started_at,
+                            s.due_at, now, by, met_at=earlier["published_at"] if earlier else None,
+                            evidence_url=earlier["url"] if earlier else None, already_met=bool(earlier),
+                            **({"start_reason": start_reason.strip()} if start_at else {}))
+    return DeclareResult(issue_id, level, tuple(starts))
+
+
+def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime, roles: tuple[str, ...] = ROLES) -> None:
+    """Stop the overdue repeats to `roles` (all by default); the clocks keep running."""
+    by = require_by(by)
+    get_issue(db, issue_id)
+    with transaction(db):
+        issues.ack(db, issue_id, roles, now, by)
+        audit.record(db, now, by, issue_id, Action.ACK, roles=[str(r) for r in roles])
+
+
+def reopen(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
+    """Re-open a closed issue; the clocks its close cancelled run again. Notices already sent for
+    them are not sent again (their outbox keys remain). Returns how many clocks were restored."""
+    by = require_by(by)
+    reason = require_reason(reason, "重新打开的原因")
+    if get_issue(db, issue_id)["status"] != IssueStatus.CLOSED:
+        raise InvalidInput(f"舆情 {issue_id} 没有关闭")
+    with transaction(db):
+        issues.reopen(db, issue_id)
+        restored = deadlines.restore_closed(db, issue_id)
+        audit.record(db, now, by, issue_id, Action.REOPEN, reason=reason, restored_deadlines=restored)
+    return len(restored)
+
+
+@dataclass(frozen=True)
+class RespondResult:
+    issue_id: int
+    kind: str
+    deadline_id: int | None
+    on_time: bool | None        # None when no clock of that kind was running
+
+
+def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: datetime, by: str,
+            now: datetime, config: Config | None = None) -> RespondResult:
+    if kind not in RESPONSE_KINDS:
+        raise InvalidInput(f"--kind 应为 {' / '.join(RESPONSE_KINDS)}, 实际是 {kind!r}")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--url 需要一个 http(s) 网址作为证据, 实际是 {url!r}")
+    if at > now:
+        raise InvalidInput("--at 不能晚于当前时间")
+    by = require_by(by)
+    issue = get_issue(db, issue_id)
+    running = deadlines.open_of(db, issue_id, kind)
+    with transaction(db):
+        answers.record_response(db, issue_id, kind, url, at, now, by)
+        audit.record(db, now, by, issue_id, Action.RESPOND, kind=kind, url=url, published_at=to_iso(at))
+        if not running or not deadlines.meet(db, running[0]["id"], at, url):
+            return RespondResult(issue_id, kind, None, None)    # none running, or stopped by another process
+        d = running[0]
+        on_time = at <= from_iso(d["due_at"])
+        audit.record(db, now, by, issue_id, Action.CLOCK_STOP, kind=kind, deadline_id=d["id"],
+                     met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
+        nxt = follow_up(kind, at, issue["level"], config.policies) if config else None
+        if nxt is not None and issue["status"] == IssueStatus.OPEN:
+            deadlines.start(db, issue_id, nxt.kind, config.policies[nxt.kind].basis, nxt.start_basis,
+                            nxt.started_at, nxt.due_at, now, by)
+    return RespondResult(issue_id, kind, d["id"], on_time)
+
+
+def confirm_detected(db: sqlite_utils.Database, config: Config, issue_id: int, post_id: int | None, by: str,
+                     now: datetime) -> RespondResult:
+    """Confirm a detected own-channel post as the answer: stops its clock with the post as evidence,
+    at the post's publication time (when it is precise) or when it was seen."""
+    get_issue(db, issue_id)
+    detected = [d for d in answers.awaiting(db, issue_id) if post_id is None or d["post_id"] == post_id]
+    if not detected:
+        raise InvalidInput(f"舆情 {issue_id} 没有检测到本单位发布的信息" + (f" (信息 {post_id})" if post_id else ""))
+    d = detected[-1]
+    at = from_iso(d["published_at"]) if d["published_at"] and d["published_precision"] != Precision.DAY \
+        else from_iso(d["seen_at"])
+    return respond(db, issue_id, d["kind"], d["url"], min(at, now), by, now, config)
+
+
+def override_label(db: sqlite_utils.Database, post_id: int, label: str, by: str, now: datetime) -> int | None:
+    """The duty officer corrects a post's sentiment; the issue's figures follow. Returns the issue id."""
+    if label not in SENTIMENT_LABELS:
+        raise InvalidInput(f"--as 应为 {' / '.join(SENTIMENT_LABELS)}, 实际是 {label!r}")
+    by = require_by(by)
+    p = posts.get(db, post_id)
+    if p is None:
+        raise NotFound(f"没有编号为 {post_id} 的信息")
+    with transaction(db):
+        posts.set_override(db, post_id, label)
+        audit.record(db, now, by, p["issue_id"], Action.LABEL, post_id=post_id, label=label,
+                     model_label=p["sentiment_label"], previous_override=p["sentiment_override"])
+        if p["issue_id"] is not None:
+            issues.refresh(db, p["issue_id"])
+    return p["issue_id"]
+
+
+def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
+    """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
+    by = require_by(by)
+    reason = require_reason(reason, "关闭原因")
+    if get_issue(db, issue_id)["status"] == IssueStatus.CLOSED:
+        raise InvalidInput(f"舆情 {issue_id} 已经关闭")
+    with transaction(db):
+        issues.close(db, issue_id, now, by, reason)
+        cancelled = deadlines.cancel_open(db, issue_id, "close")
+        audit.record(db, now, by, issue_id, Action.CLOSE, reason=reason, cancelled_deadlines=cancelled)
+    return len(cancelled)
+
+
+def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime) -> int | None:
+    """An own-channel post joined an issue whose answer is due: keep it for the duty officer to confirm."""
+    d = answers.clock_to_answer(db, issue_id)
+    if d is None:
+        return None
+    detection = answers.detect(db, issue_id, post_id, d["id"], d["kind"], now)
+    audit.record(db, now, audit.SYSTEM, issue_id, Action.RELEASE_DETECTED, post_id=post_id, deadline_id=d["id"],
+                 kind=d["kind"])
+    return detection

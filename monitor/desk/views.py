@@ -1,0 +1,126 @@
+"""Read models: ranked issues, one issue in full, sources with their health, the duty officer's alerts,
+timeliness figures. Field names here are the documented, stable `--json` contract (README: "JSON fields").
+Nothing here needs the config file except `sources` (which lists the configured sources)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import from_iso
+from ..clocks import stats as clock_stats
+from ..clocks.policy import deadline_status
+from ..clocks.rules import DeadlineStatus, IssueKind, IssueStatus
+from ..config.schema import Config
+from ..judge.health import SourceState, state
+from ..judge.heat import rank_score
+from ..labels import CLOCK_KIND_NAMES
+from ..store import answers, audit, deadlines, issues, outbox, posts
+from ..store import sources as source_rows
+from .actions import get_issue
+
+DUE_SOON = timedelta(hours=2)
+POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label", "sentiment_score",
+               "sentiment_override", "matched_rule", "own", "duplicate_of", "near_duplicate", "published_clamped")
+
+
+def deadline(d: dict, now: datetime) -> dict:
+    due = from_iso(d["due_at"])
+    running = d["status"] == DeadlineStatus.OPEN
+    return {
+        "id": d["id"], "kind": d["kind"], "label": CLOCK_KIND_NAMES.get(d["kind"], d["kind"]),
+        "started_at": d["started_at"], "start_basis": d["start_basis"], "due_at": d["due_at"],
+        "status": deadline_status(running, due, from_iso(d["met_at"]), now),
+        "remaining_s": int((due - now).total_seconds()) if running else None,
+        "met_at": d["met_at"], "evidence_url": d["evidence_url"], "basis": d["basis"],
+        "provisional": bool(d.get("provisional")), "extended_wd": d.get("extended_wd") or 0,
+        "approver": d.get("approver"),
+    }
+
+
+def _detection(d: dict) -> dict:
+    return {"post_id": d["post_id"], "kind": d["kind"], "url": d["url"], "title": d["title"],
+            "detected_at": d["detected_at"]}
+
+
+def _summary(row: dict, clocks: list[dict], detected: list[dict], now: datetime) -> dict:
+    return {
+        "id": row["id"], "kind": row.get("kind") or IssueKind.OPINION, "title": row["title"], "level": row["level"],
+        "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
+        "status": row["status"], "heat": row["heat"], "negative_share": row["negative_share"],
+        "rank_score": rank_score(row["heat"], row["negative_share"]),
+        "heat_components": json.loads(row.get("heat_components") or "{}"), "burst_at": row.get("burst_at"),
+        "keywords": json.loads(row.get("keywords") or "[]"),
+        "post_count": row["post_count"], "source_count": row["source_count"], "repost_count": row["repost_count"],
+        "first_published_at": row["first_published_at"], "first_seen_at": row["first_seen_at"],
+        "last_post_at": row["last_post_at"], "declared_at": row["declared_at"],
+        "acked_at": row["acked_at"], "closed_at": row["closed_at"], "received_at": row.get("received_at"),
+        "release_detected": [_detection(d) for d in detected],
+        "deadlines": [deadline(d, now) for d in clocks],
+    }
+
+
+def rank_key(issue: dict) -> tuple:
+    """Open first, then hotter-and-more-negative first (judge.heat.rank_score), then oldest."""
+    return issue["status"] != IssueStatus.OPEN, -issue["rank_score"], issue["first_seen_at"] or "", issue["id"]
+
+
+def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+    by_issue: dict[int, list[dict]] = {}
+    for d in deadlines.listed(db):
+        by_issue.setdefault(d["issue_id"], []).append(d)
+    detected: dict[int, list[dict]] = {}
+    for d in answers.awaiting(db):
+        detected.setdefault(d["issue_id"], []).append(d)
+    out = [_summary(r, by_issue.get(r["id"], []), detected.get(r["id"], []), now)
+           for r in issues.listed(db, include_closed)]
+    return sorted(out, key=rank_key)
+
+
+def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
+    row = get_issue(db, issue_id)
+    out = _summary(row, deadlines.of_issue(db, issue_id), answers.awaiting(db, issue_id), now)
+    out["close_reason"] = row["close_reason"]
+    out["posts"] = [{k: p[k] for k in POST_FIELDS} for p in posts.of_issue(db, issue_id)]
+    out["notifications"] = [
+        {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",
+                           "attempts", "last_error", "late")} | {"recipients": json.loads(n["recipients"])}
+        for n in outbox.of_issue(db, issue_id)]
+    out["actions"] = audit.history(db, issue_id)
+    return out
+
+
+def sources(db: sqlite_utils.Database, config: Config, now: datetime) -> list[dict]:
+    """Every configured source with its health (see judge/health.py)."""
+    out = []
+    for s in config.sources:
+        row = source_rows.get(db, s.id) or {}
+        out.append({"id": s.id, "kind": s.kind, "url": s.url, "own": s.own, "interval_s": s.interval_s,
+                    "state": state(row, s.interval_s, now)} |
+                   {k: row.get(k) for k in ("last_attempt_at", "last_success_at", "last_new_at", "last_error",
+                                            "last_error_at", "consecutive_failures", "items_last_pass",
+                                            "bytes_last_pass")})
+    return out
+
+
+def alerts(db: sqlite_utils.Database, now: datetime, config: Config | None = None) -> dict:
+    """Clocks due within DUE_SOON or overdue, failing sources, undelivered notices, provisional
+    deadlines, detected releases awaiting confirmation; with a config, the quiet sources too."""
+    due = [deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"], "level": d["level"]}
+           for d in deadlines.running(db) if from_iso(d["due_at"]) - now <= DUE_SOON]
+    failing = [{k: s[k] for k in ("id", "url", "status", "last_success_at", "last_error", "last_error_at",
+                                  "consecutive_failures")} for s in source_rows.failing(db)]
+    undelivered = [{k: n[k] for k in ("id", "issue_id", "key", "role", "subject", "fire_at", "attempts", "last_error")}
+                   for n in outbox.undelivered(db)]
+    provisional = [deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"]}
+                   for d in deadlines.provisional(db)]
+    awaiting = [_detection(d) | {"issue_id": d["issue_id"]} for d in answers.awaiting(db)]
+    quiet = [s["id"] for s in sources(db, config, now) if s["state"] == SourceState.QUIET] if config else []
+    return {"deadlines": due, "sources": failing, "undelivered": undelivered, "provisional": provisional,
+            "release_detected": awaiting, "quiet_sources": quiet}
+
+
+def timeliness(db: sqlite_utils.Database, start_at: datetime, end_at: datetime, now: datetime) -> dict:
+    """The annual report's timeliness figures (clocks.stats) over [start_at, end_at)."""
+    return clock_stats.compute(issues.listed(db, include_closed=True), deadlines.listed(db), start_at, end_at, now)

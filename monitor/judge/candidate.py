@@ -1,0 +1,73 @@
+"""The typed values of judgement: a raw item as a source lists it, the candidate moving through the
+stages, why a stage dropped it, and what a pass over one source did."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ..clock import Precision
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One entry as a source lists it, before any judgement."""
+    title: str
+    link: str
+    summary: str = ""
+    published_text: str | None = None
+    guid: str | None = None
+
+
+class Drop(StrEnum):
+    """Why a pipeline stage let an item go."""
+    NO_LINK = "no_link"
+    NOT_RELEVANT = "not_relevant"
+    EXCLUDED = "excluded"
+    DUPLICATE_URL = "duplicate_url"
+    RULE_CAPPED = "rule_capped"          # a named rule already kept its daily cap
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An item moving through the judgement stages; each stage returns a new one."""
+    source_id: str
+    own: bool
+    authority: float
+    raw: RawItem
+    seen_at: datetime
+    canonical_url: str = ""
+    content_hash: str = ""
+    title: str = ""
+    body: str = ""
+    published_at: datetime | None = None
+    published_precision: Precision | None = None
+    published_clamped: bool = False      # the source gave a future time; clamped to seen_at
+    matched_rule: str = ""
+    sentiment_label: str = ""
+    sentiment_score: float | None = None
+    edit_of: int | None = None           # the stored post at this URL, whose content changed: update it
+    duplicate_of: int | None = None      # same content as this stored post (转载): joins its issue
+    near_duplicate: bool = False         # duplicate_of found by SimHash, not by identical content
+    simhash: int | None = None
+    issue_id: int | None = None          # join this issue
+    issue_signature: dict[str, int] | None = field(default=None, hash=False, compare=False)  # its merged signature
+    similarity: float = 0.0
+    new_issue: bool = False              # open a new issue with this as its first post
+    tracked_kind: str | None = None      # opens a tracked item of this intake kind (superior source: "repost")
+    signature: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PassReport:
+    source_id: str
+    ok: bool
+    fetched: int = 0
+    new_posts: int = 0
+    reposts: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    new_issue_ids: tuple[int, ...] = ()
+    touched_issue_ids: tuple[int, ...] = ()
+    bytes: int = 0
+    error: str | None = None
+    not_modified: bool = False

@@ -1,0 +1,50 @@
+"""Every Chinese name a person sees, and the one duration formatter.
+
+Keys are the plain string values of the enums that live beside their rules (`clocks.rules`,
+`judge.health`, `store.audit`, …): a `StrEnum` member looks itself up here as its string.
+"""
+from __future__ import annotations
+
+LEVEL_NAMES = {"I": "特别重大", "II": "重大", "III": "较大", "IV": "一般"}
+ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人"}
+CLOCK_KIND_NAMES = {
+    "release": "发布权威信息", "press_conference": "举行新闻发布会", "response": "回应政务舆情",
+    "update": "持续发布进展", "repost": "转发上级政务新媒体重要信息", "reply": "答复网民留言",
+    "disclosure": "答复政府信息公开申请",
+}
+CLOCK_STATE_NAMES = {"pending": "计时中", "overdue": "已超时", "met": "按时完成", "met_late": "超时完成",
+                     "cancelled": "已取消"}
+ISSUE_KIND_NAMES = {"opinion": "网络舆情", "message": "网民留言", "disclosure": "信息公开申请",
+                    "repost": "上级信息转发"}
+ISSUE_STATUS_NAMES = {"open": "处置中", "closed": "已关闭"}
+SENTIMENT_NAMES = {"positive": "正面", "neutral": "中性", "negative": "负面"}
+ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop": "停止计时", "notify": "发送通知",
+                "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",
+                "extend": "延期", "clock_recomputed": "重新计算时限",
+                "reopen": "重新打开", "release_detected": "检测到本单位发布",
+                "clock_skipped": "未计时 (首次发现时已过期)", "label": "人工修正情感",
+                "merge": "合并", "merged_into": "被合并", "split": "拆分", "split_from": "拆分自"}
+NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}
+SOURCE_STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
+HEAT_COMPONENT_NAMES = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长",
+                        "engagement": "互动"}
+
+
+def name(table: dict[str, str], key: str | None, default: str = "-") -> str:
+    """The display name of `key`, or the key itself when the table lacks it."""
+    if key is None:
+        return default
+    return table.get(key, key)
+
+
+def duration(seconds: float) -> str:
+    """A span as people say it: 45分钟, 2小时, 2小时10分钟, 3天4小时 (days from 48 h on).
+    Whole minutes, rounded down; the sign is the caller's (还剩 / 已超时)."""
+    minutes = abs(int(seconds)) // 60
+    hours, mins = divmod(minutes, 60)
+    if hours >= 48:
+        days, hours = divmod(hours, 24)
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分钟" if mins else f"{hours}小时"
+    return f"{mins}分钟"

@@ -1,0 +1,43 @@
+"""Delivery channels. Email over SMTP (ssl / starttls / none)."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from ..config.schema import Smtp
+from ..errors import DeliveryError
+
+
+class EmailChannel:
+    def __init__(self, smtp: Smtp):
+        self.smtp = smtp
+
+    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime) -> None:
+        """Returns only once the server accepted the message for every recipient."""
+        msg = EmailMessage()
+        msg["From"] = self.smtp.from_addr
+        msg["To"] = ", ".join(recipients)
+        msg["Subject"] = subject
+        msg["Message-ID"] = message_id
+        msg["Date"] = format_datetime(at)
+        msg.set_content(body)
+        s = self.smtp
+        try:
+            if s.security == "ssl":
+                conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_s,
+                                        context=ssl.create_default_context())
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+            with conn:
+                if s.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+                if s.user and s.password():
+                    conn.login(s.user, s.password())
+                refused = conn.send_message(msg)
+        except (smtplib.SMTPException, OSError) as e:
+            raise DeliveryError(f"{type(e).__name__}: {e}") from None
+        if refused:
+            raise DeliveryError(f"收件人被拒绝: {', '.join(refused)}")

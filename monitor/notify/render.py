@@ -1,0 +1,64 @@
+"""Notice texts from Jinja2 templates: an operator's `alerts/` folder beside the config first, then the
+templates shipped in the package (`monitor/notify/templates/`). The first line is `Subject: …`.
+
+Templates receive `issue` and `deadline` as separate values (see `issue_values`, `deadline_values`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
+
+from ..clock import local_str
+from ..clocks.rules import DeadlineRule
+from ..errors import MonitorError
+from ..labels import ISSUE_KIND_NAMES, LEVEL_NAMES, name
+
+OVERRIDE_DIR = "alerts"
+
+
+class Renderer:
+    def __init__(self, override_dir: Path | None = None):
+        loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
+        self.env = Environment(loader=ChoiceLoader([*loaders, PackageLoader("monitor.notify", "templates")]),
+                               undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+    @classmethod
+    def beside(cls, config_path: str) -> "Renderer":
+        """Operator templates in `alerts/` beside the config file take precedence over the package's."""
+        return cls(Path(config_path).resolve().parent / OVERRIDE_DIR)
+
+    def render(self, stage: str, **values) -> tuple[str, str]:
+        try:
+            text = self.env.get_template(f"{stage}.txt").render(**values)
+        except TemplateNotFound:
+            raise MonitorError(f"找不到通知模板 {stage}.txt") from None
+        first, _, body = text.partition("\n")
+        if not first.startswith("Subject:"):
+            raise MonitorError(f"模板 {stage}.txt 的第一行应为 'Subject: ...'")
+        return first[len("Subject:"):].strip(), body.lstrip("\n")
+
+
+def issue_values(row: dict) -> dict:
+    """What a template may say about an issue, from a row with the issue's columns (or `issue_id`)."""
+    level = row.get("level")
+    kind = row.get("issue_kind") or row.get("kind") or "opinion"
+    return {"id": row.get("issue_id", row.get("id")), "title": row["title"], "kind": kind,
+            "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
+            "level_name": LEVEL_NAMES.get(level, "") if level else "",
+            "heat": row.get("heat"), "negative_share": row.get("negative_share") or 0.0,
+            "post_count": row.get("post_count")}
+
+
+def deadline_values(row: dict, rule: DeadlineRule | None, tz: ZoneInfo) -> dict:
+    """What a template may say about a clock."""
+    return {"id": row["id"], "kind": row["kind"], "label": rule.label if rule else row["kind"],
+            "basis": rule.basis if rule else row.get("basis"),
+            "due_at": row["due_at"], "due_local": local_str(row["due_at"], tz),
+            "started_local": local_str(row["started_at"], tz)}
+
+
+def when_values(now: datetime, fire_at: datetime, tz: ZoneInfo) -> dict:
+    return {"fire_local": local_str(fire_at, tz), "now_local": local_str(now, tz)}

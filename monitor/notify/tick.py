@@ -1,0 +1,174 @@
+"""The tick: decide which notices are due (clocks.policy.decide_notices), queue them once, deliver the queue.
+
+Exactly once: a notice's key is unique in the outbox, so deciding twice queues once;
+a queued notice is claimed before sending and marked sent only after the server
+accepted it. A claim left by a crashed process is taken again after CLAIM_STALE.
+
+The queues, in order (`QUEUES`): the clocks' own notices, detected releases to confirm,
+provisional working-day deadlines, source health. Then `deliver`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import from_iso, local_str, to_iso
+from ..clocks.policy import Decision, DeadlineState, Reason, Stage, decide_notices
+from ..clocks.rules import Role
+from ..config.load import calendar_for
+from ..config.schema import Config
+from ..desk.intake import recompute_provisional
+from ..errors import DeliveryError
+from ..judge.health import SourceState, should_notify, state
+from ..labels import ROLE_NAMES, duration
+from ..store import answers, deadlines, issues, outbox
+from ..store import sources as source_rows
+from ..store.db import transaction
+from .render import Renderer, deadline_values, issue_values, when_values
+
+log = logging.getLogger(__name__)
+
+CLAIM_STALE = timedelta(minutes=10)
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(minutes=30)
+DUTY = Role.DUTY
+
+
+@dataclass
+class TickReport:
+    queued: list[dict] = field(default_factory=list)
+    delivered: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    skipped: list[Decision] = field(default_factory=list)   # due but not sendable (no recipients)
+
+
+def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, renderer: Renderer) -> TickReport:
+    report = TickReport()
+    recompute_provisional(db, config, calendar_for(config), now)
+    for queue in QUEUES:
+        queue(db, config, now, renderer, report)
+    deliver(db, now, channel, report)
+    return report
+
+
+def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, role: str, recipients,
+         subject: str, body: str, fire_at: datetime, now: datetime, late: bool = False) -> dict:
+    return {"key": key, "issue_id": issue_id, "deadline_id": deadline_id, "stage": str(stage), "role": str(role),
+            "recipients": json.dumps(list(recipients)), "subject": subject, "body": body, "fire_at": to_iso(fire_at),
+            "created_at": to_iso(now), "status": "pending", "late": int(late),
+            "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
+
+
+def _queue(db: sqlite_utils.Database, row: dict, report: TickReport) -> None:
+    if outbox.queue(db, row):
+        report.queued.append(row)
+        log.info("notice queued key=%s role=%s late=%s", row["key"], row["role"], bool(row["late"]))
+
+
+def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Reminders, breaches and overdue repeats of every running clock, as policy decides."""
+    for d in deadlines.running(db):
+        rule = config.policies.get(d["kind"])
+        if rule is None:
+            continue
+        due_at = from_iso(d["due_at"])
+        state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
+                               issues.acked_roles(db, d["issue_id"]))
+        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), config.people, now):
+            if decision.reason == Reason.NO_RECIPIENTS:
+                report.skipped.append(decision)
+            if not decision.send:
+                continue
+            n = decision.notice
+            late = decision.reason == Reason.SEND_LATE
+            subject, body = renderer.render(
+                n.stage, agency=config.agency.name, issue=issue_values(d), deadline=deadline_values(d, rule, config.tz),
+                role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
+                overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
+                **when_values(now, n.fire_at, config.tz))
+            if late:
+                subject = f"【补发】{subject}"
+            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.people[n.role], subject, body,
+                            n.fire_at, now, late), report)
+
+
+def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Ask the duty officer, once per detected post, to confirm an own-channel post as the answer."""
+    if not config.people.get(DUTY):
+        return
+    for r in answers.to_notify(db):
+        key = f"i{r['issue_id']}:detected:{r['post_id']}"
+        if outbox.has(db, key):
+            continue
+        issue = issues.get(db, r["issue_id"])
+        d = deadlines.get(db, r["deadline_id"])
+        subject, body = renderer.render(
+            Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue),
+            deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY],
+            source_id=r["source_id"], post_id=r["post_id"], post_title=r["post_title"], post_url=r["post_url"],
+            published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
+        _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.people[DUTY],
+                        subject, body, from_iso(r["detected_at"]), now), report)
+
+
+def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Tell the duty officer once that a deadline was counted over a year the calendar lacks."""
+    if not config.people.get(DUTY):
+        return
+    for d in deadlines.provisional(db, open_issues_only=True):
+        subject, body = renderer.render(
+            Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d),
+            deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY])
+        _queue(db, _row(f"d{d['id']}:provisional", d["issue_id"], d["id"], Stage.PROVISIONAL, DUTY,
+                        config.people[DUTY], subject, body, now, now), report)
+
+
+def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Tell the duty officer once when a source becomes broken or quiet, and once when it recovers."""
+    if not config.people.get(DUTY):
+        return
+    for source in config.sources:
+        row = source_rows.get(db, source.id) or {}
+        current = state(row, source.interval_s, now)
+        if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
+            continue
+        n = (row.get("state_changes") or 0) + 1
+        subject, body = renderer.render(
+            Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id, url=source.url,
+            state=str(current), previous=row.get("notified_state") or SourceState.OK,
+            last_error=row.get("last_error") or "",
+            last_success_local=local_str(row.get("last_success_at"), config.tz),
+            last_new_local=local_str(row.get("last_new_at"), config.tz))
+        with transaction(db):
+            _queue(db, _row(f"s:{source.id}:{n}:{current}", None, None, Stage.SOURCE, DUTY, config.people[DUTY],
+                            subject, body, now, now), report)
+            source_rows.set_notified(db, source.id, str(current), n)
+
+
+QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health]
+
+
+def deliver(db, now: datetime, channel, report: TickReport) -> None:
+    for n in outbox.deliverable(db, now, now - CLAIM_STALE):
+        if n["deadline_id"] is not None and (n["deadline_status"] != "open" or n["issue_status"] != "open"):
+            outbox.cancel(db, n["id"])
+            continue
+        if not outbox.claim(db, n["id"], n["status"], now):
+            continue                    # another process has it
+        attempts = (n["attempts"] or 0) + 1
+        try:
+            channel.send(json.loads(n["recipients"]), n["subject"], n["body"], n["message_id"], now)
+        except DeliveryError as e:
+            wait = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+            outbox.failed(db, n["id"], attempts, str(e), now + wait)
+            if n["last_error"] != str(e):
+                log.warning("notice failed key=%s error=%s", n["key"], e)
+            report.failed.append({**n, "last_error": str(e)})
+            continue
+        outbox.sent(db, n, attempts, now)
+        report.delivered.append({**n, "sent_at": to_iso(now)})

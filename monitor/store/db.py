@@ -1,0 +1,112 @@
+"""Open the SQLite file (WAL), run write transactions, apply named migrations under the write lock.
+
+The small helpers `rows`, `one`, `insert` and `update` are plain SQL: sqlite-utils' own calls
+introspect the table or wrap each read in a savepoint, which the hot path cannot afford.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from ..clock import UTC, to_iso
+from ..errors import NotFound
+from .migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+def open_db(path: str, create: bool = True) -> sqlite_utils.Database:
+    """The database at `path`, migrated. With create=False a missing file is an error (read-only
+    commands must not leave an empty database behind and report that all is well)."""
+    if not create and path != ":memory:" and not os.path.exists(path):
+        raise NotFound(f"数据库 {path} 不存在 (用 --db 指定, 或先运行 monitor collect / monitor run)")
+    # autocommit: a statement outside `transaction` commits at once (an outbox claim is visible to
+    # other processes before the send starts); `transaction` opens explicit write transactions
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrate(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE), so two processes
+    wait for each other (busy_timeout) instead of one failing with "database is locked" when a
+    deferred transaction that has read tries to write. Nested, it is a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def _applied(db: sqlite_utils.Database) -> set[str]:
+    if not rows(db, "select 1 from sqlite_master where type = 'table' and name = 'migrations'"):
+        return set()
+    return {r["name"] for r in rows(db, "select name from migrations")}
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations. What is pending is read again inside the write lock, so processes
+    starting together on a new file migrate it once: the others wait, then find nothing to do."""
+    if {name for name, _ in MIGRATIONS} <= _applied(db):
+        return []
+    applied = []
+    with transaction(db):
+        db.execute("create table if not exists migrations (name text primary key, applied_at text)")
+        done = _applied(db)
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            fn(db)
+            # the applied time is bookkeeping about the file, not product time
+            insert(db, "migrations", {"name": name, "applied_at": to_iso(datetime.now(UTC))})
+            log.info("migration applied name=%s", name)
+            applied.append(name)
+    return applied
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[dict]:
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def one(db: sqlite_utils.Database, sql: str, params: Any = ()) -> dict | None:
+    found = rows(db, sql, params)
+    return found[0] if found else None
+
+
+def insert(db: sqlite_utils.Database, table: str, row: dict, or_ignore: bool = False) -> int | None:
+    """Plain INSERT; the new rowid, or None when OR IGNORE ignored it."""
+    verb = "insert or ignore" if or_ignore else "insert"
+    cur = db.conn.execute(f"{verb} into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                          list(row.values()))
+    return cur.lastrowid if cur.rowcount else None
+
+
+def update(db: sqlite_utils.Database, table: str, row_id: Any, changes: dict, key: str = "id") -> int:
+    cur = db.conn.execute(f"update {table} set {', '.join(f'{k} = ?' for k in changes)} where {key} = ?",
+                          [*changes.values(), row_id])
+    return cur.rowcount
+
+
+def marks(values) -> str:
+    """`?, ?, ?` for an IN list."""
+    return ", ".join("?" * len(values))

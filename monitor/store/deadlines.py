@@ -1,0 +1,102 @@
+"""The `deadlines` table: the legal clocks. Every clock is started by `start` (with its audit row),
+stopped by `meet`, cancelled by `cancel_open` (which remembers whether a close or a merge did it,
+so a reopen restores exactly what its close cancelled)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from ..clock import to_iso
+from ..clocks.rules import DeadlineStatus
+from . import audit
+from .audit import Action
+from .db import insert, one, rows, update
+
+OPEN = DeadlineStatus.OPEN
+
+
+def start(db: sqlite_utils.Database, issue_id: int, kind: str, basis: str, start_basis: str, started_at: datetime,
+          due_at: datetime, now: datetime, by: str, provisional: bool = False, met_at: str | None = None,
+          evidence_url: str | None = None, **audit_detail) -> int:
+    """Insert a clock (numbered after the issue's earlier clocks of its kind) and record its start."""
+    seq = one(db, "select coalesce(max(seq) + 1, 0) as n from deadlines where issue_id = ? and kind = ?",
+              [issue_id, str(kind)])["n"]
+    deadline_id = insert(db, "deadlines", {
+        "issue_id": issue_id, "kind": str(kind), "seq": seq, "basis": basis, "start_basis": start_basis,
+        "started_at": to_iso(started_at), "due_at": to_iso(due_at), "created_at": to_iso(now),
+        "status": DeadlineStatus.MET if met_at else OPEN, "met_at": met_at, "evidence_url": evidence_url,
+        "provisional": int(provisional)})
+    audit.record(db, now, by, issue_id, Action.CLOCK_START, kind=str(kind), deadline_id=deadline_id,
+                 started_at=to_iso(started_at), due_at=to_iso(due_at), start_basis=start_basis, **audit_detail)
+    return deadline_id
+
+
+def get(db: sqlite_utils.Database, deadline_id: int) -> dict | None:
+    return one(db, "select * from deadlines where id = ?", [deadline_id])
+
+
+def kinds_of(db: sqlite_utils.Database, issue_id: int) -> frozenset[str]:
+    return frozenset(r["kind"] for r in rows(db, "select kind from deadlines where issue_id = ?", [issue_id]))
+
+
+def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
+    return rows(db, "select * from deadlines where issue_id = ? order by due_at", [issue_id])
+
+
+def listed(db: sqlite_utils.Database) -> list[dict]:
+    return rows(db, "select * from deadlines order by due_at")
+
+
+def open_of(db: sqlite_utils.Database, issue_id: int, kind: str | None = None) -> list[dict]:
+    if kind is None:
+        return rows(db, "select * from deadlines where issue_id = ? and status = 'open' order by due_at", [issue_id])
+    return rows(db, "select * from deadlines where issue_id = ? and kind = ? and status = 'open' order by seq",
+                [issue_id, str(kind)])
+
+
+def running(db: sqlite_utils.Database) -> list[dict]:
+    """Open clocks of open issues, soonest first, with the issue's title, level and figures."""
+    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind, i.heat, i.negative_share, i.post_count "
+                    "from deadlines d join issues i on i.id = d.issue_id "
+                    "where d.status = 'open' and i.status = 'open' order by d.due_at")
+
+
+def provisional(db: sqlite_utils.Database, open_issues_only: bool = False) -> list[dict]:
+    """Open clocks counted over a year the working-day calendar does not cover."""
+    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind from deadlines d "
+                    "join issues i on i.id = d.issue_id where d.provisional = 1 and d.status = 'open'"
+                    + (" and i.status = 'open'" if open_issues_only else "") + " order by d.due_at")
+
+
+def meet(db: sqlite_utils.Database, deadline_id: int, met_at: datetime, evidence_url: str) -> bool:
+    """Stop a running clock; False when it was no longer open (closed or answered meanwhile)."""
+    return bool(db.execute("update deadlines set status = 'met', met_at = ?, evidence_url = ? "
+                           "where id = ? and status = 'open'", [to_iso(met_at), evidence_url, deadline_id]).rowcount)
+
+
+def cancel_open(db: sqlite_utils.Database, issue_id: int, by_what: str) -> list[int]:
+    """Cancel the issue's running clocks, remembering what cancelled them (`close` or `merge`)."""
+    ids = [r["id"] for r in rows(db, "select id from deadlines where issue_id = ? and status = 'open'", [issue_id])]
+    db.execute("update deadlines set status = 'cancelled', cancelled_by = ? where issue_id = ? and status = 'open'",
+               [by_what, issue_id])
+    return ids
+
+
+def restore_closed(db: sqlite_utils.Database, issue_id: int) -> list[int]:
+    """Run again the clocks a close cancelled."""
+    ids = [r["id"] for r in rows(db, "select id from deadlines where issue_id = ? and status = 'cancelled' "
+                                     "and cancelled_by = 'close'", [issue_id])]
+    db.execute("update deadlines set status = 'open', cancelled_by = null where issue_id = ? and status = 'cancelled' "
+               "and cancelled_by = 'close'", [issue_id])
+    return ids
+
+
+def extend(db: sqlite_utils.Database, deadline_id: int, due_at: datetime, days: int, approver: str,
+           provisional: bool) -> None:
+    update(db, "deadlines", deadline_id, {"due_at": to_iso(due_at), "extended_wd": days, "approver": approver,
+                                          "provisional": int(provisional)})
+
+
+def set_due(db: sqlite_utils.Database, deadline_id: int, due_at: datetime, provisional: bool) -> None:
+    update(db, "deadlines", deadline_id, {"due_at": to_iso(due_at), "provisional": int(provisional)})

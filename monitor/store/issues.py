@@ -1,0 +1,176 @@
+"""The `issues`, `issue_posts` and `acks` tables: issues, their membership, their figures, who acked.
+
+`refresh` recomputes an issue's figures from its members in SQL and scores them with the pure
+rules of judge.heat; with the agency's names it also recomputes and stores the keywords.
+`rev` is bumped whenever an issue is closed, reopened, merged or split, so that every process's
+clustering index can see the change (collect.index).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import from_iso, to_iso
+from ..clocks.rules import IssueKind, IssueStatus
+from ..judge.heat import BASELINE, RECENT, IssueStats, score_stats
+from ..judge.keywords import TITLES, keywords
+from .db import insert, marks, one, rows, update
+
+
+def get(db: sqlite_utils.Database, issue_id: int) -> dict | None:
+    return one(db, "select * from issues where id = ?", [issue_id])
+
+
+def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[dict]:
+    return rows(db, "select * from issues" + ("" if include_closed else " where status = 'open'"))
+
+
+def hottest_open(db: sqlite_utils.Database) -> int | None:
+    r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
+    return r["id"] if r else None
+
+
+def create(db: sqlite_utils.Database, title: str, kind: str, first_seen_at: str, signature: dict | None = None,
+           **extra) -> int:
+    """A new open issue (a crawled one, an intake item, or the new side of a split)."""
+    return insert(db, "issues", {"title": title, "kind": str(kind or IssueKind.OPINION), "status": IssueStatus.OPEN,
+                                 "signature": json.dumps(signature or {}, ensure_ascii=False),
+                                 "first_seen_at": first_seen_at, "last_post_at": first_seen_at, **extra})
+
+
+def add_member(db: sqlite_utils.Database, post_id: int, issue_id: int, added_at: datetime, similarity: float) -> None:
+    insert(db, "issue_posts", {"post_id": post_id, "issue_id": issue_id, "added_at": to_iso(added_at),
+                               "similarity": similarity})
+
+
+def move_members(db: sqlite_utils.Database, to_issue: int, from_issue: int | None = None,
+                 post_ids: list[int] | None = None) -> None:
+    if post_ids is not None:
+        db.execute(f"update issue_posts set issue_id = ? where post_id in ({marks(post_ids)})", [to_issue, *post_ids])
+    else:
+        db.execute("update issue_posts set issue_id = ? where issue_id = ?", [to_issue, from_issue])
+
+
+def set_signature(db: sqlite_utils.Database, issue_id: int, signature: dict) -> None:
+    update(db, "issues", issue_id, {"signature": json.dumps(signature, ensure_ascii=False)})
+
+
+def set_received(db: sqlite_utils.Database, issue_id: int, received_at: datetime) -> None:
+    update(db, "issues", issue_id, {"received_at": to_iso(received_at)})
+
+
+def set_level(db: sqlite_utils.Database, issue_id: int, level: str, at: datetime, by: str) -> None:
+    update(db, "issues", issue_id, {"level": str(level), "declared_at": to_iso(at), "declared_by": by})
+
+
+def ack(db: sqlite_utils.Database, issue_id: int, roles: tuple[str, ...], at: datetime, by: str) -> None:
+    update(db, "issues", issue_id, {"acked_at": to_iso(at), "acked_by": by})
+    for role in roles:
+        db.execute("insert or replace into acks (issue_id, role, acked_at, acked_by) values (?, ?, ?, ?)",
+                   [issue_id, str(role), to_iso(at), by])
+
+
+def acked_roles(db: sqlite_utils.Database, issue_id: int) -> frozenset[str]:
+    return frozenset(r["role"] for r in rows(db, "select role from acks where issue_id = ?", [issue_id]))
+
+
+def _bump(db: sqlite_utils.Database, issue_id: int) -> None:
+    db.execute("update issues set rev = (select coalesce(max(rev), 0) + 1 from issues) where id = ?", [issue_id])
+
+
+def close(db: sqlite_utils.Database, issue_id: int, at: datetime, by: str, reason: str, **extra) -> None:
+    update(db, "issues", issue_id, {"status": IssueStatus.CLOSED, "closed_at": to_iso(at), "closed_by": by,
+                                    "close_reason": reason, **extra})
+    _bump(db, issue_id)
+
+
+def reopen(db: sqlite_utils.Database, issue_id: int) -> None:
+    update(db, "issues", issue_id, {"status": IssueStatus.OPEN, "closed_at": None, "closed_by": None,
+                                    "close_reason": None})
+    _bump(db, issue_id)
+
+
+def members_changed(db: sqlite_utils.Database, issue_id: int) -> None:
+    """Posts were moved in or out by an officer (merge, split): other processes must reload it."""
+    _bump(db, issue_id)
+
+
+# the clustering index's view: open issues and what changed since a process last looked
+
+def index_rows(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
+    return rows(db, "select id, kind, signature from issues where status = 'open' and last_post_at >= ?", [since_iso])
+
+
+def open_index_rows(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
+    return rows(db, f"select id, kind, signature from issues where status = 'open' and id in ({marks(ids)})", ids)
+
+
+def max_rev(db: sqlite_utils.Database) -> int:
+    return one(db, "select coalesce(max(rev), 0) as m from issues")["m"]
+
+
+def changed_since(db: sqlite_utils.Database, rev: int) -> list[dict]:
+    """`id, rev` of the issues an officer changed after `rev`."""
+    return rows(db, "select id, rev from issues where rev > ?", [rev])
+
+
+def opened_after(db: sqlite_utils.Database, issue_id: int) -> list[int]:
+    return [r["id"] for r in rows(db, "select id from issues where id > ? and status = 'open'", [issue_id])]
+
+
+def gone_quiet(db: sqlite_utils.Database, since_iso: str) -> list[int]:
+    return [r["id"] for r in rows(db, "select id from issues where status = 'open' and last_post_at < ?",
+                                  [since_iso])]
+
+
+def without_keywords(db: sqlite_utils.Database) -> list[int]:
+    return [r["id"] for r in rows(db, "select id from issues where status = 'open' and keywords is null "
+                                      "and kind = 'opinion'")]
+
+
+def refresh(db: sqlite_utils.Database, issue_id: int, agency_names: tuple[str, ...] | None = None) -> None:
+    """Recompute one issue's figures from its members (only the touched issue: incremental). With
+    `agency_names`, its keywords too (they change only when members do)."""
+    span = one(db, "select count(*) as n, min(seen_at) as first_seen, max(seen_at) as last_seen, "
+               "sum(duplicate_of is not null) as reposts from posts where issue_id = ?", [issue_id])
+    if not span["n"]:
+        return
+    now = from_iso(span["last_seen"])
+    hour = timedelta(hours=1)
+    bounds = [to_iso(t) for t in (now, now - RECENT, now - RECENT - BASELINE, now - hour, now - hour - BASELINE)]
+    negative = "coalesce(sentiment_override, sentiment_label) = 'negative'"
+    # the agency's own posts are evidence of a response, not public opinion: they do not add heat
+    a = one(db,
+        f"select count(*) as posts, count(distinct source_id) as sources, coalesce(sum({negative}), 0) as negative, "
+        f"coalesce(sum(coalesce(authority, 1.0)), 0) as authority, "
+        f"coalesce(sum(case when {negative} then coalesce(authority, 1.0) else 0 end), 0) as negative_authority, "
+        f"coalesce(sum(engagement), 0) as engagement, "
+        f"coalesce(sum(seen_at > :r and seen_at <= :now), 0) as recent, "
+        f"coalesce(sum(seen_at > :b and seen_at <= :r), 0) as before_recent, "
+        f"coalesce(sum(seen_at > :h and seen_at <= :now), 0) as last_hour, "
+        f"coalesce(sum(seen_at > :hb and seen_at <= :h), 0) as before_last_hour "
+        f"from posts where issue_id = :issue and own = 0",
+        {"issue": issue_id, "now": bounds[0], "r": bounds[1], "b": bounds[2], "h": bounds[3], "hb": bounds[4]})
+    score = score_stats(IssueStats(**a))
+    first_pub = one(db, "select published_at, published_precision from posts where issue_id = ? and published_at "
+                        "is not null and published_precision != 'day' order by published_at limit 1", [issue_id])
+    burst_at = one(db, "select burst_at from issues where id = ?", [issue_id])["burst_at"]
+    changes = {
+        "heat": score.heat, "negative_share": score.negative_share, "post_count": score.post_count,
+        "source_count": score.source_count, "suggested_level": score.suggested_level,
+        "repost_count": span["reposts"],
+        "suggested_reason": score.suggested_reason,
+        "first_published_at": first_pub["published_at"] if first_pub else None,
+        "first_published_precision": first_pub["published_precision"] if first_pub else None,
+        "first_seen_at": span["first_seen"],
+        "last_post_at": span["last_seen"],
+        "heat_components": json.dumps(score.components),
+        "burst_at": burst_at or (to_iso(now) if score.burst else None),
+    }
+    if agency_names is not None:
+        titles = [r["title"] for r in rows(db, "select title from posts where issue_id = ? and duplicate_of is null "
+                                               f"and own = 0 order by id limit {TITLES}", [issue_id])]
+        changes["keywords"] = json.dumps(keywords(titles, agency_names), ensure_ascii=False)
+    update(db, "issues", issue_id, changes)

@@ -1,0 +1,70 @@
+"""The `notifications` table: the outbox and the sent log. A notice's key is unique forever, so
+queueing it twice queues it once; it is claimed before sending and marked sent only after the
+server accepted it (with its audit row)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlite_utils
+
+from ..clock import to_iso
+from . import audit
+from .audit import Action
+from .db import insert, one, rows, transaction
+
+
+def queue(db: sqlite_utils.Database, row: dict) -> bool:
+    """Insert a notice unless its key is already there; True when it was queued now."""
+    return insert(db, "notifications", row, or_ignore=True) is not None
+
+
+def keys_of(db: sqlite_utils.Database, deadline_id: int) -> frozenset[str]:
+    return frozenset(r["key"] for r in rows(db, "select key from notifications where deadline_id = ?", [deadline_id]))
+
+
+def has(db: sqlite_utils.Database, key: str) -> bool:
+    return one(db, "select 1 as x from notifications where key = ?", [key]) is not None
+
+
+def deliverable(db: sqlite_utils.Database, now: datetime, stale_before: datetime) -> list[dict]:
+    """Pending notices whose retry time has come, and claims left by a crashed process, with the
+    status of their clock and issue."""
+    return rows(db, "select n.*, d.status as deadline_status, i.status as issue_status from notifications n "
+                    "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
+                    "where (n.status = 'pending' and (n.next_attempt_at is null or n.next_attempt_at <= ?)) "
+                    "or (n.status = 'sending' and n.next_attempt_at <= ?) order by n.fire_at, n.id",
+                [to_iso(now), to_iso(stale_before)])
+
+
+def cancel(db: sqlite_utils.Database, notice_id: int) -> None:
+    db.execute("update notifications set status = 'cancelled' where id = ? and status in ('pending', 'sending')",
+               [notice_id])
+
+
+def claim(db: sqlite_utils.Database, notice_id: int, status: str, now: datetime) -> bool:
+    """Take a notice for sending; False when another process has it."""
+    return bool(db.execute("update notifications set status = 'sending', next_attempt_at = ? where id = ? "
+                           "and status = ?", [to_iso(now), notice_id, status]).rowcount)
+
+
+def failed(db: sqlite_utils.Database, notice_id: int, attempts: int, error: str, retry_at: datetime) -> None:
+    db.execute("update notifications set status = 'pending', attempts = ?, last_error = ?, next_attempt_at = ? "
+               "where id = ?", [attempts, error, to_iso(retry_at), notice_id])
+
+
+def sent(db: sqlite_utils.Database, n: dict, attempts: int, now: datetime) -> None:
+    with transaction(db):
+        db.execute("update notifications set status = 'sent', sent_at = ?, attempts = ?, last_error = null "
+                   "where id = ?", [to_iso(now), attempts, n["id"]])
+        audit.record(db, now, audit.SYSTEM, n["issue_id"], Action.NOTIFY, key=n["key"], stage=n["stage"],
+                     role=n["role"], recipients=json.loads(n["recipients"]), subject=n["subject"],
+                     late=bool(n["late"]))
+
+
+def undelivered(db: sqlite_utils.Database) -> list[dict]:
+    return rows(db, "select * from notifications where status in ('pending', 'sending') order by fire_at")
+
+
+def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
+    return rows(db, "select * from notifications where issue_id = ? order by fire_at, id", [issue_id])

@@ -1,0 +1,143 @@
+"""The `posts` and `post_versions` tables: what was collected, and the lookups judgement asks of them."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import to_iso
+from ..judge.candidate import Candidate
+from ..judge.simhash import NEAR_BITS, bands, distance, from_signed, to_signed
+from . import issues
+from .db import insert, marks, one, rows, transaction, update
+
+
+class Lookups:
+    """Read-only questions the stages ask of storage during a pass."""
+
+    def __init__(self, db: sqlite_utils.Database, now: datetime, window_days: int = 7, tz=None):
+        self.db = db
+        self.tz = tz
+        self.since = to_iso(now - timedelta(days=window_days))
+
+    def post_at_url(self, url: str) -> dict | None:
+        return one(self.db, "select id, issue_id, content_hash from posts where canonical_url = ?", [url])
+
+    def post_with_hash(self, h: str) -> dict | None:
+        return one(self.db, "select id, issue_id, sentiment_label, sentiment_score from posts "
+                            "where content_hash = ? and duplicate_of is null order by id limit 1", [h])
+
+    def kept_today(self, matched_rule: str, at: datetime) -> int:
+        """Posts a rule kept on `at`'s local day (for rule caps)."""
+        local = at.astimezone(self.tz)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return one(self.db, "select count(*) as n from posts where matched_rule = ? and seen_at >= ? "
+                   "and seen_at < ?", [matched_rule, to_iso(start), to_iso(start + timedelta(days=1))])["n"]
+
+    def near_duplicate(self, fp: int) -> dict | None:
+        """The closest stored original within NEAR_BITS, found through the indexed bands."""
+        b = bands(fp)
+        found = rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, simhash from posts "
+                     f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null", list(b))
+        best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in found if r["simhash"] is not None),
+                   default=None, key=lambda x: (x[0], x[1]))
+        return best[2] if best and best[0] <= NEAR_BITS else None
+
+
+def known_url(db: sqlite_utils.Database, canonical: str) -> bool:
+    return one(db, "select 1 as x from posts where canonical_url = ? limit 1", [canonical]) is not None
+
+
+def at_url(db: sqlite_utils.Database, canonical: str) -> dict | None:
+    return one(db, "select id, issue_id from posts where canonical_url = ?", [canonical])
+
+
+def get(db: sqlite_utils.Database, post_id: int) -> dict | None:
+    return one(db, "select * from posts where id = ?", [post_id])
+
+
+def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
+    return rows(db, "select * from posts where issue_id = ? order by seen_at, id", [issue_id])
+
+
+def originals(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
+    """An issue's posts that are not reposts, in the order they came (its clustering signature)."""
+    return rows(db, "select title, body from posts where issue_id = ? and duplicate_of is null order by id", [issue_id])
+
+
+def with_reposts(db: sqlite_utils.Database, issue_id: int, post_ids: set[int]) -> set[int]:
+    ids = list(post_ids)
+    return post_ids | {r["id"] for r in rows(db, f"select id from posts where issue_id = ? and duplicate_of in "
+                                                 f"({marks(ids)})", [issue_id, *ids])}
+
+
+def member_ids(db: sqlite_utils.Database, issue_id: int) -> set[int]:
+    return {r["id"] for r in rows(db, "select id from posts where issue_id = ?", [issue_id])}
+
+
+def earliest(db: sqlite_utils.Database, post_ids: set[int]) -> dict:
+    ids = list(post_ids)
+    return one(db, f"select title, seen_at from posts where id in ({marks(ids)}) order by seen_at, id limit 1", ids)
+
+
+def move(db: sqlite_utils.Database, to_issue: int, from_issue: int | None = None,
+         post_ids: list[int] | None = None) -> int:
+    """Move posts (all of `from_issue`, or `post_ids`) and their membership into `to_issue`."""
+    if post_ids is not None:
+        n = db.execute(f"update posts set issue_id = ? where id in ({marks(post_ids)})", [to_issue, *post_ids]).rowcount
+    else:
+        n = db.execute("update posts set issue_id = ? where issue_id = ?", [to_issue, from_issue]).rowcount
+    issues.move_members(db, to_issue, from_issue, post_ids)
+    return n
+
+
+def set_override(db: sqlite_utils.Database, post_id: int, label: str) -> None:
+    update(db, "posts", post_id, {"sentiment_override": str(label)})
+
+
+def latest_own_with(db: sqlite_utils.Database, word: str) -> str | None:
+    """The URL of the newest own-channel post whose title contains `word` (the drill records its release)."""
+    r = one(db, "select url from posts where own = 1 and title like ? order by id desc limit 1", [f"%{word}%"])
+    return r["url"] if r else None
+
+
+def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:
+    """The item at a known URL changed: keep the old text as a version, update the post in place."""
+    old = one(db, "select id, title, body, content_hash, issue_id from posts where id = ?", [c.edit_of])
+    with transaction(db):
+        insert(db, "post_versions", {"post_id": old["id"], "title": old["title"], "body": old["body"],
+                                     "content_hash": old["content_hash"], "replaced_at": to_iso(c.seen_at)})
+        update(db, "posts", old["id"], {"title": c.title, "body": c.body, "content_hash": c.content_hash,
+                                        "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score})
+    return old["issue_id"]
+
+
+def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int | None] | None:
+    """Insert the post, its issue (when it opens one) and its membership atomically. None if another
+    writer got there first. The caller refreshes the issue's figures (once per pass)."""
+    try:
+        with transaction(db):
+            issue_id = c.issue_id
+            if c.new_issue:
+                issue_id = issues.create(db, c.title, c.tracked_kind or "opinion", to_iso(c.seen_at))
+            post_id = insert(db, "posts", {
+                "source_id": c.source_id, "url": c.raw.link, "canonical_url": c.canonical_url,
+                "guid": c.raw.guid, "content_hash": c.content_hash, "title": c.title, "body": c.body,
+                "published_at": to_iso(c.published_at),
+                "published_precision": str(c.published_precision) if c.published_precision else None,
+                "seen_at": to_iso(c.seen_at), "sentiment_label": c.sentiment_label,
+                "sentiment_score": c.sentiment_score, "matched_rule": c.matched_rule,
+                "own": int(c.own), "authority": c.authority, "issue_id": issue_id, "duplicate_of": c.duplicate_of,
+                "near_duplicate": int(c.near_duplicate), "published_clamped": int(c.published_clamped),
+                "simhash": to_signed(c.simhash) if c.simhash is not None else None,
+                **({f"sh{i}": v for i, v in enumerate(bands(c.simhash))} if c.simhash is not None else {}),
+            })
+            if issue_id is None:            # an own-channel post about no open issue
+                return post_id, None
+            issues.add_member(db, post_id, issue_id, c.seen_at, c.similarity)
+            if c.issue_signature is not None:
+                issues.set_signature(db, issue_id, c.issue_signature)
+    except sqlite3.IntegrityError:
+        return None
+    return post_id, issue_id

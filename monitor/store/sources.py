@@ -1,0 +1,70 @@
+"""The `sources` table: each configured source with its fetch state and health bookkeeping."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite3
+
+import sqlite_utils
+
+from ..clock import to_iso
+from ..config.schema import Config
+from ..judge.health import after_failure
+from .db import one, rows, transaction, update
+
+
+def sync(db: sqlite_utils.Database, config: Config) -> None:
+    with transaction(db):
+        for s in config.sources:
+            db.execute("insert into sources (id, kind, url, own) values (?, ?, ?, ?) on conflict(id) do update "
+                       "set kind = excluded.kind, url = excluded.url, own = excluded.own",
+                       [s.id, s.kind, s.url, int(s.own)])
+
+
+def get(db: sqlite_utils.Database, source_id: str) -> dict | None:
+    return one(db, "select * from sources where id = ?", [source_id])
+
+
+def record_success(db: sqlite_utils.Database, source_id: str, at: datetime, items: int, nbytes: int,
+                   etag: str | None, last_modified: str | None, new_posts: int = 0) -> dict:
+    before = get(db, source_id) or {}
+    update(db, "sources", source_id, {
+        "first_success_at": before.get("first_success_at") or to_iso(at),
+        "last_new_at": to_iso(at) if new_posts else before.get("last_new_at"),
+        "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
+        "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
+        "etag": etag, "last_modified": last_modified,
+    })
+    return before
+
+
+def record_failure(db: sqlite_utils.Database, source_id: str, at: datetime, reason: str,
+                   blocked: bool = False) -> dict:
+    before = get(db, source_id) or {}
+    failures = (before.get("consecutive_failures") or 0) + 1
+    update(db, "sources", source_id, {
+        "status": str(after_failure(failures, blocked)),
+        "last_attempt_at": to_iso(at), "last_error_at": to_iso(at), "last_error": reason,
+        "consecutive_failures": failures, "items_last_pass": 0, "bytes_last_pass": 0,
+    })
+    return before
+
+
+def set_notified(db: sqlite_utils.Database, source_id: str, state: str, changes: int) -> None:
+    update(db, "sources", source_id, {"notified_state": state, "state_changes": changes})
+
+
+def failing(db: sqlite_utils.Database) -> list[dict]:
+    return rows(db, "select * from sources where status in ('broken', 'failing') order by id")
+
+
+def ids_in_file(path: str) -> set[str]:
+    """The source ids a database file holds, read without migrating it (empty if it is not one of ours)."""
+    try:
+        con = sqlite3.connect(path)
+        try:
+            return {r[0] for r in con.execute("select id from sources")}
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return set()
