@@ -2,11 +2,14 @@
 Retry-After) goes through an injected sleep that records instead of sleeping."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
 import pytest
 
 from conftest import Route
+from monitor.collect.fetch import Fetcher, _retry_after
 from monitor.errors import FetchError
-from monitor.collect.fetch import Fetcher
 from monitor.config.schema import FetchPolicy
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -111,3 +114,28 @@ def test_conditional_get_turns_an_unchanged_feed_into_a_304(web, sleeps):
     web.routes["/c.xml"] = Route(304, b"")
     second = f.fetch("s", web.base_url + "/c.xml", etag=first.etag)
     assert first.etag == '"v1"' and second.not_modified and second.body == b""
+
+
+def test_robots_txt_wildcards_and_end_anchors_are_honoured(web, sleeps):
+    web.set("/robots.txt", "User-agent: *\nDisallow: /*.xml$\nDisallow: /*?print=\n", "text/plain")
+    f = fetcher(sleeps)
+    for path in ("/feeds/news.xml", "/a/page.html?print=1"):
+        with pytest.raises(FetchError) as e:
+            f.fetch("s", web.set(path, FEED))
+        assert e.value.reason == "robots", path
+    assert f.fetch("s", web.set("/feeds/news.xml?page=2", FEED)).status == 200     # `$` anchors the end
+    assert f.fetch("s", web.set("/a/page.html", FEED)).status == 200
+
+
+def test_429_with_an_http_date_retry_after_waits_until_that_date(web, sleeps):
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=20), usegmt=True)
+    web.routes["/d.xml"] = Route(429, b"slow down", "text/plain", headers=(("Retry-After", when),),
+                                 then=Route(200, FEED))
+    result = fetcher(sleeps, backoff_max_s=60.0).fetch("s", web.base_url + "/d.xml")
+    assert result.status == 200 and len(sleeps) == 1 and 15.0 <= sleeps[0] <= 20.0
+
+
+def test_a_retry_after_date_in_the_past_means_retry_at_once():
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_s=1_800_000_000) == 0.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_s=1445412470) == 10.0
+    assert _retry_after("120") == 120.0 and _retry_after("soon") is None and _retry_after(None) is None

@@ -79,3 +79,13 @@ def test_reopened_issue_does_not_resend_what_was_already_sent(declared, smtp, tm
     run("--now", "2026-03-16T12:00+08:00", "tick", config=declared)
     assert sorted(m.to[0] for m in smtp.take()) == ["deputy@agency.example.cn", "duty@agency.example.cn"]
     assert len(statuses(tmp_path)) == 3
+
+
+def test_an_operator_template_beside_the_config_replaces_only_that_template(declared, smtp, tmp_path, run):
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "remind.txt").write_text(
+        "Subject: 本局自定义提醒 {{ deadline.label }} 还剩{{ remaining }} (编号 {{ issue.id }})\n正文\n", encoding="utf-8")
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    assert [m.subject for m in smtp.take()] == ["本局自定义提醒 发布权威信息 还剩2小时 (编号 1)"]
+    run("--now", "2026-03-16T13:00+08:00", "tick", config=declared)
+    assert any(m.subject.startswith("【舆情超时】发布权威信息") for m in smtp.take())     # breach: the package's

@@ -10,6 +10,7 @@ import pytest
 from conftest import rss, write_config
 from monitor.store import issues
 from monitor.clock import to_iso
+from monitor.desk.views import list_issues
 from monitor.store.db import open_db
 
 NOW = datetime(2026, 3, 16, 12, tzinfo=timezone.utc)
@@ -104,3 +105,31 @@ def test_officers_merge_and_split_issues_with_an_audit_trail(web, tmp_path, run)
     assert [p["id"] for p in split_off["posts"]] == [post] and split_off["actions"][0]["action"] == "split_from"
     bad = run("split", str(new_id), "--posts", str(post), "--by", "李娜", config=config)
     assert bad.exit_code == 2 and "至少一条" in bad.stderr
+
+
+def test_of_two_issues_the_more_negative_ranks_first_even_when_a_little_cooler(tmp_path):
+    db = open_db(str(tmp_path / "rank.db"))
+    figures = {"平稳的正面报道": (10.0, 0.0), "愤怒的网帖": (8.0, 1.0), "同样热但更负面": (10.0, 0.5),
+               "已关闭的": (50.0, 1.0)}
+    for title, (heat, share) in figures.items():
+        i = issues.create(db, title, "opinion", to_iso(NOW))
+        db["issues"].update(i, {"heat": heat, "negative_share": share})
+        if title == "已关闭的":
+            issues.close(db, i, NOW, "李娜", "已处置")
+    ranked = list_issues(db, NOW, include_closed=True)
+    assert [i["title"] for i in ranked] == ["愤怒的网帖", "同样热但更负面", "平稳的正面报道", "已关闭的"]
+    assert [i["rank_score"] for i in ranked[:3]] == [16.0, 15.0, 10.0]
+
+
+def test_keywords_are_stored_when_posts_join_and_read_the_same_without_the_config(web, tmp_path, run):
+    url = web.set("/f.xml", rss([
+        ("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "", "青禾县审计局审计组在东坪镇接受宴请"),
+        ("青禾县审计局审计组接受宴请 纪委介入", "http://a.example.cn/2", "", "青禾县审计局审计组接受宴请一事"),
+    ]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    stored = json.loads(issues.get(open_db(str(tmp_path / "monitor.db")), 1)["keywords"])
+    assert "宴请" in stored and not {"青禾县审计局", "青禾"} & set(stored)
+    with_config = json.loads(run("issues", "--json", config=config).output)[0]["keywords"]
+    without = json.loads(run("issues", "--json", config=tmp_path / "not-here.yaml").output)[0]["keywords"]
+    assert with_config == without == stored

@@ -1,11 +1,11 @@
 """The command line: a thin shell over desk/, collect/, notify/ and the daemon.
 
-    app.py      the group, global options, App, errors → one line and exit 2
+    app.py      the group, global options, App, errors → one line and exit 2; COMMANDS maps each
+                command to its module, loaded when the command runs
     ops.py      check, collect, tick, run, sentiment, train-sentiment, demo
     views.py    issues, show, sources, alerts, stats (read only)
     actions.py  declare, ack, respond, confirm, close, reopen, intake, extend, label, merge, split
 """
-from . import actions, ops, views  # noqa: F401  (they register their commands on `cli`)
 from .app import cli
 
 

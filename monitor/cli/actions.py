@@ -11,9 +11,9 @@ from ..desk import actions
 from ..desk.curation import merge, split
 from ..desk.intake import extend as do_extend, intake
 from ..errors import InvalidInput
-from ..judge.sentiment import LABELS as SENTIMENT_LABELS
+from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..labels import ROLE_NAMES
-from .app import App, cli, pass_app
+from .app import App, pass_app
 
 
 def _names(app: App) -> tuple[str, ...]:
@@ -22,7 +22,7 @@ def _names(app: App) -> tuple[str, ...]:
     return config.agency_names if config else ()
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True, help="Who acknowledges.")
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in ROLES]),
@@ -40,7 +40,7 @@ def ack(app: App, issue_id, by, roles):
     click.echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True)
 @click.option("--reason", required=True)
@@ -56,7 +56,7 @@ def reopen(app: App, issue_id, by, reason):
     click.echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--kind", required=True, type=click.Choice(RESPONSE_KINDS))
 @click.option("--url", required=True, help="Where it was published (evidence).")
@@ -77,7 +77,7 @@ def respond(app: App, issue_id, kind, url, at_text, by):
         click.echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
 
 
-@cli.command("intake")
+@click.command("intake")
 @click.option("--kind", required=True,
               help="message (网民留言: reply) | disclosure (信息公开申请) | repost (上级政务新媒体重要信息)")
 @click.option("--title", required=True)
@@ -100,7 +100,7 @@ def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
                + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True)
 @click.option("--approver", required=True, help="Who approved the extension.")
@@ -118,7 +118,7 @@ def extend(app: App, issue_id, by, approver, days):
     click.echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--post", "post_id", type=int, help="The detected post (default: the latest detected).")
 @click.option("--by", "by", required=True)
@@ -135,7 +135,7 @@ def confirm(app: App, issue_id, post_id, by):
                else f"已记录 {r.kind}")
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True)
 @click.option("--reason", required=True)
@@ -151,7 +151,7 @@ def close(app: App, issue_id, by, reason):
     click.echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
 
 
-@cli.command()
+@click.command()
 @click.argument("post_id", type=int)
 @click.option("--as", "label", required=True, type=click.Choice(SENTIMENT_LABELS))
 @click.option("--by", "by", required=True)
@@ -167,7 +167,7 @@ def label(app: App, post_id, label, by):
     click.echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
 
 
-@cli.command("merge")
+@click.command("merge")
 @click.argument("target_id", type=int)
 @click.argument("source_ids", type=int, nargs=-1, required=True)
 @click.option("--by", "by", required=True)
@@ -183,7 +183,7 @@ def merge_cmd(app: App, target_id, source_ids, by):
     click.echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
 
 
-@cli.command("split")
+@click.command("split")
 @click.argument("issue_id", type=int)
 @click.option("--posts", "post_ids", required=True, help="Comma-separated post ids to move out, e.g. 8,9.")
 @click.option("--by", "by", required=True)
@@ -203,7 +203,7 @@ def split_cmd(app: App, issue_id, post_ids, by):
     click.echo(f"已拆分: 新舆情 {new_id}")
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--level", required=True, help="I | II | III | IV")
 @click.option("--by", "by", required=True, help="Who confirms the level.")

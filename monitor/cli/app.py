@@ -2,6 +2,7 @@
 database and clock. Library errors become one-line CLI errors (exit 2) here and nowhere else."""
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sqlite3
@@ -71,7 +72,31 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+# command name -> (module of monitor.cli, function): a command imports only what it needs, so a
+# read command does not pay for the collector, the daemon or the drill (click's lazy-loading pattern)
+COMMANDS = {
+    **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
+                                          ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
+                                          ("train-sentiment", "train_sentiment"))},
+    **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
+                                            ("alerts", "alerts_cmd"), ("stats", "stats"))},
+    **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),
+                                              ("confirm", "confirm"), ("close", "close"), ("reopen", "reopen"),
+                                              ("intake", "intake_cmd"), ("extend", "extend"), ("label", "label"),
+                                              ("merge", "merge_cmd"), ("split", "split_cmd"))},
+}
+
+
 class MonitorGroup(click.Group):
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name]
+        return getattr(importlib.import_module(f"monitor.cli.{module}"), attr)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

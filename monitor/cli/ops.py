@@ -18,10 +18,10 @@ from ..labels import ROLE_NAMES
 from ..notify.channels import EmailChannel
 from ..notify.render import Renderer
 from ..notify.tick import tick as run_tick
-from .app import App, cli, pass_app
+from .app import App, pass_app
 
 
-@cli.command()
+@click.command()
 @pass_app
 def check(app: App):
     """Validate the config; exit 2 listing `file:line: problem`.
@@ -34,7 +34,7 @@ def check(app: App):
     click.echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
 
 
-@cli.command()
+@click.command()
 @click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
 @pass_app
 def collect(app: App, source_ids):
@@ -65,7 +65,7 @@ def _make_channel(config: Config) -> EmailChannel:
     return EmailChannel(config.smtp)
 
 
-@cli.command()
+@click.command()
 @pass_app
 def tick(app: App):
     """Evaluate open deadlines at now; send due reminders and escalations, each exactly once.
@@ -86,7 +86,7 @@ def tick(app: App):
         click.echo("没有需要发送的通知")
 
 
-@cli.command()
+@click.command()
 @pass_app
 def run(app: App):
     """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
@@ -98,7 +98,7 @@ def run(app: App):
     run_daemon(app.config(), app.db_path, app.clock)
 
 
-@cli.command("train-sentiment")
+@click.command("train-sentiment")
 @click.option("--data", "data_path", default=None, metavar="CSV",
               help="BDCI 2019 news CSV (id,title,content,label); default ../shared/data/sentiment/…")
 @click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model.")
@@ -114,7 +114,7 @@ def train_sentiment(data_path, out_path):
                f"{out_path or MODEL_PATH}")
 
 
-@cli.command()
+@click.command()
 @click.argument("lines", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def sentiment(lines, as_json):
@@ -134,7 +134,7 @@ def sentiment(lines, as_json):
                    if as_json else f"{j.label}\t{j.score:.4f}\t{text}")
 
 
-@cli.command()
+@click.command()
 @click.option("--speed", type=float, default=0.0, help="Seconds of real time per simulated 10 minutes (0: fast).")
 @pass_app
 def demo(app: App, speed):

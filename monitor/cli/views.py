@@ -12,7 +12,7 @@ from ..desk import views
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
                       SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, name)
-from .app import App, cli, echo_json, pass_app
+from .app import App, echo_json, pass_app
 
 
 def _deadline_brief(d: dict, tz) -> str:
@@ -25,7 +25,7 @@ def _deadline_brief(d: dict, tz) -> str:
     return f"{label}: {'还剩' if r >= 0 else '已超时'}{duration(r)} (截止 {local_str(d['due_at'], tz)})"
 
 
-@cli.command("issues")
+@click.command("issues")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable field names).")
 @click.option("--all", "include_closed", is_flag=True, help="Include closed issues.")
 @pass_app
@@ -49,7 +49,7 @@ def issues_cmd(app: App, as_json, include_closed):
     click.echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
 
 
-@cli.command()
+@click.command()
 @click.argument("issue_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -95,7 +95,7 @@ def show(app: App, issue_id, as_json):
         click.echo(f"  {local_str(a['at'], tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
 
 
-@cli.command("sources")
+@click.command("sources")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def sources_cmd(app: App, as_json):
@@ -115,7 +115,7 @@ def sources_cmd(app: App, as_json):
                         headers=["来源", "状态", "最后成功", "最后有新信息", "条目", "字节", "最近错误"]))
 
 
-@cli.command("alerts")
+@click.command("alerts")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def alerts_cmd(app: App, as_json):
@@ -150,7 +150,7 @@ def alerts_cmd(app: App, as_json):
             click.echo(f"  [{n['issue_id']}] {n['subject']} (尝试 {n['attempts']} 次: {n['last_error'] or '等待发送'})")
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "from_date", required=True, metavar="DATE", help="First day (local), e.g. 2026-01-01.")
 @click.option("--to", "to_date", required=True, metavar="DATE", help="Last day (local), inclusive.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -13,7 +13,7 @@ from ..clocks.policy import ClockStart, IssueTimes, clocks_for_level, follow_up
 from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, IssueStatus
 from ..config.schema import Config
 from ..errors import InvalidInput, NotFound
-from ..judge.sentiment import LABELS as SENTIMENT_LABELS
+from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..store import answers, audit, deadlines, issues, posts
 from ..store.audit import Action
 from ..store.db import transaction

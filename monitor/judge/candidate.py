@@ -19,6 +19,15 @@ class RawItem:
     guid: str | None = None
 
 
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+SENTIMENTS = tuple(s.value for s in Sentiment)    # plain strings: the saved sentiment model is marshalled
+
+
 class Drop(StrEnum):
     """Why a pipeline stage let an item go."""
     NO_LINK = "no_link"

@@ -17,18 +17,12 @@ import json
 import marshal
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
+from .candidate import SENTIMENTS
 from .words import cut
 
-class Sentiment(StrEnum):
-    POSITIVE = "positive"
-    NEUTRAL = "neutral"
-    NEGATIVE = "negative"
-
-
-LABELS = tuple(s.value for s in Sentiment)   # plain strings: the saved model is marshalled
+LABELS = SENTIMENTS
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "sentiment_news.marshal.gz"
 ALPHA = 1.0
 NEGATIVE_BIAS = 0.8

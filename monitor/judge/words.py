@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 
 import jieba
-import jieba.analyse
 
 jieba.setLogLevel(60)
 _lock = threading.Lock()
@@ -17,5 +16,6 @@ def cut(text: str) -> list[str]:
 
 def top_tags(text: str, k: int) -> list[str]:
     """The k words of `text` with the highest TF-IDF (jieba's own IDF table)."""
+    import jieba.analyse        # loads jieba's part-of-speech tables (~1 s): only a collecting process needs it
     with _lock:
         return jieba.analyse.extract_tags(text, topK=k)

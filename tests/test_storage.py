@@ -1,0 +1,105 @@
+"""Storage as operators meet it: processes starting together on a new file, a missing or broken
+database, and a database from before state moved out of the audit trail (migration 0009)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from conftest import write_config
+from monitor.clock import to_iso
+from monitor.desk import actions
+from monitor.desk.views import list_issues
+from monitor.store import answers, deadlines, issues
+from monitor.store.db import open_db, transaction
+from monitor.store.migrations import MIGRATIONS
+
+NOW = datetime(2026, 3, 16, 4, tzinfo=timezone.utc)
+
+
+def monitor(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "monitor", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_six_processes_starting_together_on_a_new_database_all_succeed(tmp_path):
+    config = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n")
+    for trial in range(2):
+        db = tmp_path / f"new{trial}.db"
+        procs = [monitor("--config", str(config), "--db", str(db), "--now", "2026-03-16T10:00+08:00", "intake",
+                         "--kind", "message", "--title", f"留言 {n}", "--received", "2026-03-16T09:00+08:00")
+                 for n in range(6)]
+        errors = [p.stderr.read() for p in procs if p.wait(timeout=120) != 0]
+        assert errors == []
+        got = open_db(str(db))
+        assert sorted(i["title"] for i in issues.listed(got)) == [f"留言 {n}" for n in range(6)]
+        assert len({name for name, _ in MIGRATIONS}) == got.execute("select count(*) from migrations").fetchone()[0]
+
+
+def test_read_commands_refuse_a_missing_database_and_do_not_create_it(tmp_path, run):
+    missing = tmp_path / "elsewhere.db"
+    for command in (["issues"], ["alerts"], ["show", "1"], ["stats", "--from", "2026-01-01", "--to", "2026-12-31"]):
+        p = monitor("--db", str(missing), "--config", str(tmp_path / "none.yaml"), *command)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 2 and err.count("\n") == 1 and "数据库" in err and "不存在" in err, (command, err)
+        assert "所有来源采集正常" not in out
+    assert not missing.exists()
+
+
+def test_a_file_that_is_not_a_database_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "monitor.db"
+    bad.write_bytes(b"this is not a sqlite file at all" * 100)
+    p = monitor("--db", str(bad), "issues")
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 2 and err.count("\n") == 1 and err.startswith("错误: 数据库出错"), err
+    assert "Traceback" not in err
+
+
+def _database_before_0009(path: str):
+    """A database as the previous release left it: migrations up to 0008, state in the audit trail."""
+    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    db.execute("create table migrations (name text primary key, applied_at text)")
+    for name, fn in MIGRATIONS:
+        if name.startswith("0009"):
+            break
+        with transaction(db):
+            fn(db)
+            db.execute("insert into migrations values (?, ?)", [name, to_iso(NOW)])
+    return db
+
+
+def test_migration_0009_moves_acks_detections_responses_and_what_a_close_cancelled(tmp_path):
+    path = str(tmp_path / "old.db")
+    db = _database_before_0009(path)
+    at = to_iso(NOW)
+    db.execute("insert into sources (id, kind, url, own) values ('own', 'html', 'http://x/', 1)")
+    db.execute("insert into issues (id, title, status, kind, level, first_seen_at) values "
+               "(1, '旧舆情', 'closed', 'opinion', 'II', ?), (2, '另一件', 'open', 'opinion', 'II', ?)", [at, at])
+    db.execute("insert into posts (id, source_id, canonical_url, title, url, own, issue_id, seen_at) values "
+               "(5, 'own', 'http://x/5', '情况通报', 'http://x/5', 1, 2, ?)", [at])
+    for d_id, issue_id, kind, status in ((10, 1, "release", "cancelled"), (11, 1, "press_conference", "met"),
+                                         (12, 2, "release", "open")):
+        db.execute("insert into deadlines (id, issue_id, kind, seq, started_at, due_at, status, basis, start_basis) "
+                   "values (?, ?, ?, 0, ?, ?, ?, 'b', 'first_seen')", [d_id, issue_id, kind, at, at, status])
+    legacy = [(1, "ack", {"roles": ["head"]}), (1, "respond", {"kind": "press_conference", "url": "http://x/9",
+                                                               "published_at": at}),
+              (1, "close", {"reason": "处置完毕", "cancelled_deadlines": [10]}),
+              (2, "release_detected", {"post_id": 5, "deadline_id": 12, "kind": "release"})]
+    for issue_id, action, detail in legacy:
+        db.execute("insert into actions (at, by, issue_id, action, detail) values (?, '李娜', ?, ?, ?)",
+                   [at, issue_id, action, json.dumps(detail, ensure_ascii=False)])
+    db.conn.close()
+
+    db = open_db(path)                                          # applies 0009
+    assert issues.acked_roles(db, 1) == {"head"}
+    assert answers.earliest_response(db, 1, "press_conference")["url"] == "http://x/9"
+    assert [(d["issue_id"], d["post_id"], d["kind"]) for d in answers.awaiting(db)] == [(2, 5, "release")]
+    assert deadlines.get(db, 10)["cancelled_by"] == "close"
+    assert actions.reopen(db, 1, "李娜", "出现新情况", NOW) == 1     # the close's clock runs again
+    assert deadlines.get(db, 10)["status"] == "open"
+    listed = {i["id"]: i for i in list_issues(db, NOW)}
+    assert listed[2]["release_detected"][0]["url"] == "http://x/5"
