@@ -91,3 +91,33 @@ def test_every_command_a_cli_module_defines_is_reachable_and_has_an_example():
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         assert command.name == name and "Example:" in (command.help or ""), name
+
+
+WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "issues": "issues",
+           "issue_posts": "issues", "acks": "issues", "deadlines": "deadlines", "responses": "answers",
+           "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db"}
+WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)
+
+
+def written_tables(path: Path) -> set[str]:
+    """Tables a module writes: SQL strings that start with a write, and the db helpers insert/update."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := WRITE.match(node.value)):
+            found.add(m[1])
+        if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant) \
+                and (m := WRITE.match(str(node.values[0].value))):
+            found.add(m[1])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("insert", "update") \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            found.add(node.args[1].value)
+    return found
+
+
+def test_each_table_has_one_writer_module_in_the_store():
+    writers: dict[str, set[str]] = {}
+    for path in (PACKAGE / "store").glob("*.py"):
+        if path.stem != "migrations":
+            for table in written_tables(path):
+                writers.setdefault(table, set()).add(path.stem)
+    assert writers == {t: {w} for t, w in WRITERS.items()}
