@@ -13,9 +13,3 @@ def cut(text: str) -> list[str]:
     with _lock:
         return jieba.lcut(text)
 
-
-def top_tags(text: str, k: int) -> list[str]:
-    """The k words of `text` with the highest TF-IDF (jieba's own IDF table)."""
-    import jieba.analyse        # loads jieba's part-of-speech tables (~1 s): only a collecting process needs it
-    with _lock:
-        return jieba.analyse.extract_tags(text, topK=k)

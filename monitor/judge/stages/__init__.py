@@ -1,1 +1,1 @@
-"""Judgement stages. Each is `stage(candidate, ctx) -> Candidate | Drop`; the order lives in pipeline.STAGES."""
+"""Judgement stages. Each is `stage(candidate, ctx) -> Candidate | Drop`; the order lives in collect.pipeline.STAGES."""
