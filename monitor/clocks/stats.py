@@ -7,7 +7,7 @@ from datetime import datetime
 from ..clock import from_iso
 from ..labels import CLOCK_KIND_NAMES
 from .policy import deadline_status
-from .rules import LEVELS
+from .rules import LEVELS, ClockState, DeadlineStatus
 
 
 def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_at: datetime,
@@ -23,12 +23,12 @@ def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_a
     for d in deadlines:
         if not within(d["started_at"]):
             continue
-        status = deadline_status(d["status"] == "open", from_iso(d["due_at"]), from_iso(d["met_at"]), now)
+        status = deadline_status(d["status"] == DeadlineStatus.OPEN, from_iso(d["due_at"]), from_iso(d["met_at"]), now)
         k = kinds.setdefault(d["kind"], {"kind": d["kind"], "label": CLOCK_KIND_NAMES.get(d["kind"], d["kind"]),
                                          "total": 0, "on_time": 0, "late": 0, "overdue": 0, "pending": 0,
                                          "cancelled": 0, "extended": 0, "hours_to_answer": []})
         k["total"] += 1
-        k[{"met": "on_time", "met_late": "late"}.get(status, status)] += 1
+        k[{ClockState.MET: "on_time", ClockState.MET_LATE: "late"}.get(status, status)] += 1
         k["extended"] += bool(d.get("extended_wd"))
         if d["met_at"]:
             k["hours_to_answer"].append((from_iso(d["met_at"]) - from_iso(d["started_at"])).total_seconds() / 3600)

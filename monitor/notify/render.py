@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
 
 from ..clock import local_str
-from ..clocks.rules import DeadlineRule
+from ..clocks.rules import DeadlineRule, IssueKind
 from ..errors import MonitorError
 from ..labels import ISSUE_KIND_NAMES, LEVEL_NAMES, name
 
@@ -44,7 +44,7 @@ class Renderer:
 def issue_values(row: dict) -> dict:
     """What a template may say about an issue, from a row with the issue's columns (or `issue_id`)."""
     level = row.get("level")
-    kind = row.get("issue_kind") or row.get("kind") or "opinion"
+    kind = row.get("issue_kind") or row.get("kind") or IssueKind.OPINION
     return {"id": row.get("issue_id", row.get("id")), "title": row["title"], "kind": kind,
             "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
             "level_name": LEVEL_NAMES.get(level, "") if level else "",

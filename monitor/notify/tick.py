@@ -19,7 +19,7 @@ import sqlite_utils
 
 from ..clock import from_iso, local_str, to_iso
 from ..clocks.policy import Decision, DeadlineState, Reason, Stage, decide_notices
-from ..clocks.rules import Role
+from ..clocks.rules import DeadlineStatus, IssueStatus, Role
 from ..config.load import calendar_for
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
@@ -155,7 +155,8 @@ QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health]
 
 def deliver(db, now: datetime, channel, report: TickReport) -> None:
     for n in outbox.deliverable(db, now, now - CLAIM_STALE):
-        if n["deadline_id"] is not None and (n["deadline_status"] != "open" or n["issue_status"] != "open"):
+        if n["deadline_id"] is not None and (n["deadline_status"] != DeadlineStatus.OPEN
+                                        or n["issue_status"] != IssueStatus.OPEN):
             outbox.cancel(db, n["id"])
             continue
         if not outbox.claim(db, n["id"], n["status"], now):

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 
+from ...clocks.rules import IssueKind
 from ..candidate import Candidate
 
 JOIN_AT = 0.22
@@ -47,7 +48,7 @@ class IssueIndex:
         self.norms: dict[int, float] = {}
         self.postings: dict[str, set[int]] = {}
 
-    def put(self, issue_id: int, sig: dict[str, int], kind: str = "opinion") -> None:
+    def put(self, issue_id: int, sig: dict[str, int], kind: str = IssueKind.OPINION) -> None:
         for gram in self.sigs.get(issue_id, ()):
             self.postings[gram].discard(issue_id)
         self.sigs[issue_id], self.kinds[issue_id] = sig, kind
@@ -96,7 +97,7 @@ def stage(c: Candidate, ctx) -> Candidate:
     if c.tracked_kind:                      # a superior post or a board message is its own tracked item
         return dataclasses.replace(c, signature=sig, new_issue=True, issue_signature=merge({}, sig))
     # public posts cluster into 舆情 issues only; own posts may also answer a tracked item (a repost)
-    issue_id, sim = ctx.issue_index.best(sig, None if c.own else ("opinion",))
+    issue_id, sim = ctx.issue_index.best(sig, None if c.own else (IssueKind.OPINION,))
     new_issue = issue_id is None and not c.own          # our own voice is not 舆情
     merged = merge(ctx.issue_index.sigs[issue_id], sig) if issue_id is not None else merge({}, sig) if new_issue \
         else None
