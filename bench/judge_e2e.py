@@ -26,7 +26,7 @@ from monitor.config.load import load_config
 from monitor.store.db import open_db
 from monitor.judge.candidate import RawItem
 from monitor.collect.pipeline import Collector
-from monitor.judge.sentiment import NewsSentiment
+from monitor.judge.sentiment import Model
 
 DATA = Path("../shared/data")
 
@@ -89,7 +89,7 @@ def main() -> None:
         issues = next(iter(db.query("select count(*) as n from issues")))["n"]
         reposts = next(iter(db.query("select count(*) as n from posts where duplicate_of is not null")))["n"]
         collector.close()
-    model = NewsSentiment.load()
+    model = Model.load()
     started = time.perf_counter()
     for it in items:
         model.judge(it.title, it.summary[:200])

@@ -19,8 +19,8 @@ T0 = datetime(2026, 3, 16, 0, tzinfo=timezone.utc)
 class _Neutral:
     """A scorer that calls everything neutral: clustering does not depend on sentiment."""
 
-    def judge(self, title: str, body: str = "") -> Judgement:
-        return Judgement("neutral", 0.5)
+    def judge(self, title: str, body: str = "", kind: str = "news") -> Judgement:
+        return Judgement("neutral", 0.5, 0.1)
 
 
 def test_index_joins_the_same_event_and_keeps_others_apart():

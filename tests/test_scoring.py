@@ -133,3 +133,21 @@ def test_keywords_are_stored_when_posts_join_and_read_the_same_without_the_confi
     with_config = json.loads(run("issues", "--json", config=config).output)[0]["keywords"]
     without = json.loads(run("issues", "--json", config=tmp_path / "not-here.yaml").output)[0]["keywords"]
     assert with_config == without == stored
+
+
+def test_an_angry_post_heats_its_issue_more_than_a_neutral_report_heats_its_own(tmp_path):
+    """Heat weighs each post by the calibrated probability that it is negative: of two posts the model
+    labels negative, the surer one adds more; a neutral report adds little."""
+    db = open_db(str(tmp_path / "angry.db"))
+    db["sources"].insert({"id": "a", "kind": "rss", "url": "http://a/"})
+    heat = {}
+    for n, (label, p_negative) in enumerate((("negative", 0.97), ("negative", 0.55), ("neutral", 0.08))):
+        i = issues.create(db, f"舆情 {n}", "opinion", to_iso(NOW))
+        db["posts"].insert({"source_id": "a", "canonical_url": f"http://a/{n}", "title": "t", "authority": 1.0,
+                            "sentiment_label": label, "sentiment_negative": p_negative, "seen_at": to_iso(NOW),
+                            "own": 0, "issue_id": i})
+        issues.refresh(db, i)
+        heat[(label, p_negative)] = issues.get(db, i)["heat"]
+    assert heat[("negative", 0.97)] > heat[("negative", 0.55)] > heat[("neutral", 0.08)]
+    ranked = [i["title"] for i in list_issues(db, NOW)]
+    assert ranked == ["舆情 0", "舆情 1", "舆情 2"]

@@ -21,7 +21,7 @@ def test_the_built_wheel_carries_templates_and_model_and_runs_the_drill(tmp_path
     names = set(zipfile.ZipFile(wheel).namelist())
     for stage in ("remind", "breach", "overdue", "detected", "provisional", "source"):
         assert f"monitor/notify/templates/{stage}.txt" in names
-    assert "monitor/models/sentiment_news.marshal.gz" in names
+    assert "monitor/models/sentiment.tsv.gz" in names
 
     fresh = tmp_path / "fresh"
     venv.create(fresh, with_pip=False)

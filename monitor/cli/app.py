@@ -76,8 +76,8 @@ pass_app = click.make_pass_decorator(App)
 # read command does not pay for the collector, the daemon or the drill (click's lazy-loading pattern)
 COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
-                                          ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
-                                          ("train-sentiment", "train_sentiment"))},
+                                          ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"))},
+    "train-sentiment": ("train", "train_sentiment"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
                                             ("alerts", "alerts_cmd"), ("stats", "stats"))},
     **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),

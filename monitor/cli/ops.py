@@ -1,4 +1,4 @@
-"""Operations: check, collect, tick, run, sentiment, train-sentiment, demo."""
+"""Operations: check, collect, tick, run, sentiment, demo."""
 from __future__ import annotations
 
 import json
@@ -12,8 +12,8 @@ from ..config.schema import Config
 from ..daemon import run_daemon
 from ..drill.run import run_drill
 from ..errors import MonitorError
-from ..judge.sentiment import MODEL_PATH, NewsSentiment
-from ..judge.sentiment_train import DEFAULT_DATA, build
+from ..config.schema import CHANNELS
+from ..judge.sentiment import Model
 from ..labels import ROLE_NAMES
 from ..notify.channels import EmailChannel
 from ..notify.render import Renderer
@@ -98,40 +98,28 @@ def run(app: App):
     run_daemon(app.config(), app.db_path, app.clock)
 
 
-@click.command("train-sentiment")
-@click.option("--data", "data_path", default=None, metavar="CSV",
-              help="BDCI 2019 news CSV (id,title,content,label); default ../shared/data/sentiment/…")
-@click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model.")
-def train_sentiment(data_path, out_path):
-    """Rebuild the news sentiment model from labelled data (writes the model and its provenance JSON).
-
-    \b
-    Example:
-      monitor train-sentiment --data ../shared/data/sentiment/bdci2019_news_dev/bdci2019_news_dev.csv
-    """
-    meta = build(Path(data_path) if data_path else DEFAULT_DATA, Path(out_path) if out_path else MODEL_PATH)
-    click.echo(f"已训练: {meta['rows']} 条 ({meta['rows_per_label']}), 词表 {meta['vocabulary']} → "
-               f"{out_path or MODEL_PATH}")
-
-
 @click.command()
 @click.argument("lines", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def sentiment(lines, as_json):
-    """Score lines of text from stdin: label (positive|neutral|negative) and score (0 negative … 1 positive).
+@click.option("--channel", type=click.Choice(CHANNELS), default="news", show_default=True,
+              help="Score as a news text (a headline) or a social post.")
+def sentiment(lines, as_json, channel):
+    """Score lines of text from stdin: label (positive|neutral|negative), score (0 negative … 1 positive)
+    and negative (the calibrated probability that the text is negative).
 
     \b
     Example:
-      echo "网传某县审计局工作人员接受宴请" | monitor sentiment --json
+      echo "审计组下乡吃拿卡要，太垃圾了！！！[怒]" | monitor sentiment --channel social --json
     """
-    model = NewsSentiment.load()
+    model = Model.load()
     for line in lines:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        j = model.judge(text)
-        click.echo(json.dumps({"label": j.label, "score": j.score, "text": text}, ensure_ascii=False)
-                   if as_json else f"{j.label}\t{j.score:.4f}\t{text}")
+        j = model.judge(text, "", channel)
+        click.echo(json.dumps({"label": j.label, "score": j.score, "negative": j.negative, "text": text},
+                              ensure_ascii=False)
+                   if as_json else f"{j.label}\t{j.score:.4f}\t{j.negative:.4f}\t{text}")
 
 
 @click.command()

@@ -205,7 +205,7 @@ class Collector:
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
     def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally") -> None:
-        c = Candidate(source.id, source.own, source.authority, raw, now,
+        c = Candidate(source.id, source.own, source.authority, raw, now, channel=source.channel,
                       tracked_kind="repost" if source.superior else "message" if source.board else None)
         if source.board == "answered":
             self._answered(c, ctx)

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..clocks.rules import DeadlineRule
+CHANNELS = ("news", "social")                            # judge.sentiment.KINDS
 BOARD_STATES = ("pending", "processing", "answered")     # 待回复 / 办理中 / 已办理
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -78,6 +79,8 @@ class Source:
     tz: str | None = None     # read this source's times in this zone, whatever they claim (feeds that say GMT)
     article: bool = False     # fetch each new item's page and extract its main text when the list gives none
     pages: int = 1            # html list pages to read per pass, following selectors.next
+    channel: str = "news"     # news (sites, official accounts) | social (Weibo, forums, message boards): the
+                              # sentiment model's kind
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..clocks.rules import DEFAULT_POLICIES, LEVELS, ROLES, START_POINTS, DeadlineRule
-from .schema import (BOARD_STATES, _ENV, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Smtp, Source,
+from .schema import (BOARD_STATES, CHANNELS, _ENV, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Smtp, Source,
                      parse_duration_s)
 
 
@@ -193,7 +193,7 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
         m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
-                       "tz", "article", "pages"),
+                       "tz", "article", "pages", "channel"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -216,6 +216,10 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
         robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
         article = c.scalar(m["article"], f"{where}.article", (bool,), "true 或 false") if "article" in m else False
         pages = c.scalar(m["pages"], f"{where}.pages", (int,), "正整数") if "pages" in m else 1
+        channel = c.text(m["channel"], f"{where}.channel") if "channel" in m else "news"
+        if channel not in CHANNELS:
+            c.problem(m["channel"], f"{where}.channel", f"应为 {' / '.join(CHANNELS)}, 实际是 {channel!r}")
+            channel = "news"
         if pages is not None and not 1 <= pages <= 20:
             c.problem(m["pages"], f"{where}.pages", "应为 1 到 20")
             pages = 1
@@ -245,7 +249,7 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False, source_tz, bool(article), pages or 1))
+                              board, robots is not False, source_tz, bool(article), pages or 1, channel))
     return tuple(out)
 
 

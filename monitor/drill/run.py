@@ -41,9 +41,10 @@ agency:
 timezone: Asia/Shanghai
 fetch: {{host_delay: 0s, retries: 0}}
 sources:
-  - {{id: qinghe-forum, kind: html, url: "{base}/forum/list.html", interval: 10m, authority: 1,
+  - {{id: qinghe-forum, kind: html, url: "{base}/forum/list.html", interval: 10m, authority: 1, channel: social,
      selectors: {{item: "ul.threads li", title: "a.title", link: "a.title@href", date: "span.time", summary: "p.digest"}}}}
-  - {{id: weibo-keyword, kind: rss, url: "{base}/rsshub/weibo/keyword/青禾审计", interval: 10m, authority: 1}}
+  - {{id: weibo-keyword, kind: rss, url: "{base}/rsshub/weibo/keyword/青禾审计", interval: 10m, authority: 1,
+     channel: social}}
   - {{id: qinghe-news, kind: rss, url: "{base}/news/rss.xml", interval: 10m, authority: 3}}
   - id: own-site
     kind: html

@@ -55,6 +55,8 @@ class Candidate:
     matched_rule: str = ""
     sentiment_label: str = ""
     sentiment_score: float | None = None
+    sentiment_negative: float | None = None  # calibrated P(negative): heat and negative share use it
+    channel: str = "news"                    # the source's channel: the sentiment model's kind
     edit_of: int | None = None           # the stored post at this URL, whose content changed: update it
     duplicate_of: int | None = None      # same content as this stored post (转载): joins its issue
     near_duplicate: bool = False         # duplicate_of found by SimHash, not by identical content

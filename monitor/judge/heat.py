@@ -3,7 +3,7 @@ which storage aggregates in SQL (store.issues.refresh).
 
 heat = volume + negativity + spread + growth + engagement, each shown (`heat_components`):
   volume      Σ authority(source) over the posts
-  negativity  Σ authority(source) over the negative posts (a negative post counts double)
+  negativity  Σ authority(source) × P(negative) over the posts (a surely negative post counts double)
   spread      2 × (distinct sources − 1)
   growth      2 × max(0, posts in the last 6 h − the issue's own mean per 6 h over the 24 h before)
   engagement  2 × log2(1 + reposts + comments + likes), where a source reports them
@@ -39,9 +39,9 @@ class IssueStats:
     """What heat needs, aggregated over an issue's member posts (storage computes it in SQL)."""
     posts: int
     sources: int
-    negative: int
+    negative: int                 # posts labelled negative (by the officer, else by the model)
     authority: float              # Σ authority
-    negative_authority: float     # Σ authority over negative posts
+    negative_authority: float     # Σ authority × P(negative)
     engagement: int
     recent: int = 0               # posts in the last 6 h
     before_recent: int = 0        # posts in the 24 h before those 6 h

@@ -1,100 +1,122 @@
-"""News-domain sentiment: SnowNLP's Bayes classifier retrained on our domain, words from jieba.
+"""Three-class sentiment for news and social posts, scored in pure Python from a committed table.
 
-Training uses snownlp's `Bayes` (its own instance: the process-wide classifier of
-`snownlp.sentiment` is never touched) and saves in its format. Scoring reads that file
-directly and uses Laplace smoothing over the shared vocabulary: snownlp's own `classify`
-gives an unseen word 1/total of each class, which favours the smallest class on news text.
+The table (`models/sentiment.tsv.gz`, built by `monitor train-sentiment`, see sentiment_train.py)
+holds, per character n-gram (1–4) of two namespaces (title + body, and the title alone), its idf and
+per source kind three class weights. Scoring reproduces the training library's decision values:
+sublinear tf × idf, l2-normalised per namespace over the n-grams the model knows, dotted with the
+weights, plus the intercepts; then the kind's decision biases choose the label, and the kind's
+Platt calibration turns the negative decision value into P(negative).
 
-Features: the title's words count twice, each word once per field; words the model never
-saw are ignored. A small negative bias trades precision for recall on the negative class
-(a missed negative post costs an agency more than a second look at a neutral one).
+Emoticons (`[怒]`), repeated punctuation (`！！！`) and netizen words reach the model as what they
+are: character n-grams. No word segmenter is involved.
 """
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
-import marshal
 import math
+import re
+import sys
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 from .candidate import SENTIMENTS
-from .words import cut
 
-LABELS = SENTIMENTS
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "sentiment_news.marshal.gz"
-ALPHA = 1.0
-NEGATIVE_BIAS = 0.8
-
-
-def features(title: str, body: str = "") -> list[str]:
-    t = list(dict.fromkeys(w for w in cut(title) if w.strip()))
-    b = list(dict.fromkeys(w for w in cut(body) if w.strip())) if body else []
-    return t + t + b
-
-
-def train_counts(rows: list[tuple[str, str, str]]) -> dict:
-    """rows: (title, body, label). Returns snownlp Bayes' saved form plus document counts."""
-    from snownlp.classification.bayes import Bayes     # imports snownlp (seconds): training only
-    bayes = Bayes()
-    bayes.train([(features(t, b), label) for t, b, label in rows])
-    return {"total": bayes.total, "d": {k: v.__dict__ for k, v in bayes.d.items()},
-            "docs": {label: sum(1 for r in rows if r[2] == label) for label in LABELS}}
-
-
-def save(counts: dict, path: Path, meta: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
-        f.write(marshal.dumps(counts))          # mtime 0: the same data gives the same bytes
-    path.with_suffix("").with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
-                                                          encoding="utf-8")
+KINDS = ("news", "social")      # a source's `channel`: news sites and official accounts, or social posts
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "sentiment.tsv.gz"
+_SPACES = re.compile(r"\s\s+")
 
 
 @dataclass(frozen=True)
 class Judgement:
     label: str
     score: float          # 0 = negative … 1 = positive: P(positive) + ½ P(neutral)
+    negative: float       # calibrated probability that the post is negative
 
 
-class NewsSentiment:
-    """Scores from a saved model: one table lookup per known word."""
+def normalise(text: str) -> str:
+    """As the training library's `char` analyzer: lower-cased, runs of white space folded to one space."""
+    return _SPACES.sub(" ", text.lower())
 
-    def __init__(self, counts: dict, alpha: float = ALPHA, negative_bias: float = NEGATIVE_BIAS):
-        classes = {label: {w: n - 1 for w, n in counts["d"][label]["d"].items()} for label in LABELS}
-        vocab = set().union(*classes.values())
-        totals = {label: sum(classes[label].values()) for label in LABELS}
-        denom = {label: math.log(totals[label] + alpha * len(vocab)) for label in LABELS}
-        self.table = {w: tuple(math.log(classes[label].get(w, 0) + alpha) - denom[label] for label in LABELS)
-                      for w in vocab}
-        docs = counts["docs"]
-        n = sum(docs.values())
-        self.prior = tuple(math.log(docs[label] / n) + (negative_bias if label == "negative" else 0.0)
-                           for label in LABELS)
+
+def grams(text: str, n_max: int) -> dict[str, int]:
+    """Character 1…n_max-grams of normalised text with their counts."""
+    text = normalise(text)
+    counts: dict[str, int] = {}
+    for n in range(1, n_max + 1):
+        for i in range(len(text) - n + 1):
+            counts[text[i:i + n]] = counts.get(text[i:i + n], 0) + 1
+    return counts
+
+
+def social_text(title: str, body: str) -> str:
+    """A social post as one text: its body, which usually begins with what the feed calls its title."""
+    if not body:
+        return title
+    return body if not title or body.startswith(title[:10]) else f"{title} {body}"
+
+
+class Model:
+    """The table in memory: per kind its intercepts, biases and calibration, and per namespace a dict
+    from n-gram to an offset into one flat array of (idf, w_positive, w_neutral, w_negative)."""
+
+    def __init__(self, meta: dict, lines):
+        self.n_max = meta["ngram_max"]
+        spaces = {(kind, ns): ({}, array("d")) for kind in meta["kinds"] for ns in ("text", "title")}
+        for line in lines:
+            kind, ns, gram, *numbers = line.rstrip("\n").split("\t")
+            index, values = spaces[kind, ns]
+            index[sys.intern(json.loads(gram))] = len(values)
+            values.extend(map(float, numbers))
+        self.kinds = {kind: (p["intercepts"], p["biases"], p["calibration"],
+                             [spaces[kind, "text"], spaces[kind, "title"]]) for kind, p in meta["kinds"].items()}
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH, **kw) -> "NewsSentiment":
-        with gzip.open(path, "rb") as f:
-            return cls(marshal.loads(f.read()), **kw)
+    def load(cls, path: Path = MODEL_PATH) -> "Model":
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return cls(json.loads(f.readline()), f)
 
-    def judge_features(self, words: list[str]) -> Judgement:
-        s = list(self.prior)
-        table = self.table
-        for w in words:
-            row = table.get(w)
-            if row is not None:
-                s[0] += row[0]
-                s[1] += row[1]
-                s[2] += row[2]
-        top = max(s)
-        p = [math.exp(x - top) for x in s]
+    def decision(self, title: str, body: str = "", kind: str = "news") -> list[float]:
+        """The three one-vs-rest decision values, as the training library computes them."""
+        intercepts, _, _, spaces = self.kinds[kind if kind in self.kinds else "news"]
+        out = list(intercepts)
+        n_max = self.n_max
+        for (index, w), text in zip(spaces, (f"{title} {body}", title)):
+            if not text:
+                continue
+            text = normalise(text)
+            get = index.get
+            counts: dict[int, int] = {}
+            for n in range(1, n_max + 1):
+                for i in range(len(text) - n + 1):
+                    at = get(text[i:i + n])
+                    if at is not None:
+                        counts[at] = counts.get(at, 0) + 1
+            a0 = a1 = a2 = norm2 = 0.0
+            for at, tf in counts.items():
+                v = w[at] if tf == 1 else (1.0 + math.log(tf)) * w[at]
+                norm2 += v * v
+                a0 += v * w[at + 1]
+                a1 += v * w[at + 2]
+                a2 += v * w[at + 3]
+            if norm2:
+                scale = 1.0 / math.sqrt(norm2)
+                out[0] += a0 * scale
+                out[1] += a1 * scale
+                out[2] += a2 * scale
+        return out
+
+    def judge(self, title: str, body: str = "", kind: str = "news") -> Judgement:
+        kind = kind if kind in self.kinds else "news"
+        if kind != "news":          # social posts have no headline: the model read them as one text
+            title, body = "", social_text(title, body)
+        _, biases, (a, b), _ = self.kinds[kind]
+        d = self.decision(title, body, kind)
+        biased = [x + bias for x, bias in zip(d, biases)]
+        best = max(range(3), key=biased.__getitem__)
+        top = max(biased)
+        p = [math.exp(x - top) for x in biased]
         z = sum(p)
-        best = max(range(3), key=s.__getitem__)
-        return Judgement(LABELS[best], round((p[0] + 0.5 * p[1]) / z, 4))
-
-    def judge(self, title: str, body: str = "") -> Judgement:
-        return self.judge_features(features(title, body))
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        negative = 1.0 / (1.0 + math.exp(-(a * biased[2] + b)))
+        return Judgement(SENTIMENTS[best], round((p[0] + 0.5 * p[1]) / z, 4), round(negative, 4))

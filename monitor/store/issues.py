@@ -140,12 +140,17 @@ def refresh(db: sqlite_utils.Database, issue_id: int, agency_names: tuple[str, .
     now = from_iso(span["last_seen"])
     hour = timedelta(hours=1)
     bounds = [to_iso(t) for t in (now, now - RECENT, now - RECENT - BASELINE, now - hour, now - hour - BASELINE)]
+    # a post counts as negative by the officer's correction, else by the model's label (negative share);
+    # how negative it is weighs its heat: the correction (1 or 0), else the model's calibrated probability,
+    # else (posts scored before 0010) its label
     negative = "coalesce(sentiment_override, sentiment_label) = 'negative'"
+    p_negative = ("(case when sentiment_override is not null then sentiment_override = 'negative' "
+                  "else coalesce(sentiment_negative, sentiment_label = 'negative') end)")
     # the agency's own posts are evidence of a response, not public opinion: they do not add heat
     a = one(db,
         f"select count(*) as posts, count(distinct source_id) as sources, coalesce(sum({negative}), 0) as negative, "
         f"coalesce(sum(coalesce(authority, 1.0)), 0) as authority, "
-        f"coalesce(sum(case when {negative} then coalesce(authority, 1.0) else 0 end), 0) as negative_authority, "
+        f"coalesce(sum({p_negative} * coalesce(authority, 1.0)), 0) as negative_authority, "
         f"coalesce(sum(engagement), 0) as engagement, "
         f"coalesce(sum(seen_at > :r and seen_at <= :now), 0) as recent, "
         f"coalesce(sum(seen_at > :b and seen_at <= :r), 0) as before_recent, "

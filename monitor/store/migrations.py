@@ -160,6 +160,12 @@ def m0009_state_in_columns(db: sqlite_utils.Database) -> None:
                            ["close" if action == "close" else "merge", deadline_id])
 
 
+def m0010_negative_probability(db: sqlite_utils.Database) -> None:
+    """The calibrated probability that a post is negative; heat and negative share weigh posts by it.
+    Posts from before keep their label (counted 1 when negative, else 0)."""
+    db["posts"].add_column("sentiment_negative", float)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -170,4 +176,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_post_versions", m0007_post_versions),
     ("0008_future_dates", m0008_future_dates),
     ("0009_state_in_columns", m0009_state_in_columns),
+    ("0010_negative_probability", m0010_negative_probability),
 ]

@@ -25,7 +25,7 @@ class Lookups:
         return one(self.db, "select id, issue_id, content_hash from posts where canonical_url = ?", [url])
 
     def post_with_hash(self, h: str) -> dict | None:
-        return one(self.db, "select id, issue_id, sentiment_label, sentiment_score from posts "
+        return one(self.db, "select id, issue_id, sentiment_label, sentiment_score, sentiment_negative from posts "
                             "where content_hash = ? and duplicate_of is null order by id limit 1", [h])
 
     def kept_today(self, matched_rule: str, at: datetime) -> int:
@@ -38,7 +38,8 @@ class Lookups:
     def near_duplicate(self, fp: int) -> dict | None:
         """The closest stored original within NEAR_BITS, found through the indexed bands."""
         b = bands(fp)
-        found = rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, simhash from posts "
+        found = rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, sentiment_negative, simhash "
+                              "from posts "
                      f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null", list(b))
         best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in found if r["simhash"] is not None),
                    default=None, key=lambda x: (x[0], x[1]))
@@ -109,7 +110,8 @@ def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:
         insert(db, "post_versions", {"post_id": old["id"], "title": old["title"], "body": old["body"],
                                      "content_hash": old["content_hash"], "replaced_at": to_iso(c.seen_at)})
         update(db, "posts", old["id"], {"title": c.title, "body": c.body, "content_hash": c.content_hash,
-                                        "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score})
+                                        "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score,
+                                        "sentiment_negative": c.sentiment_negative})
     return old["issue_id"]
 
 
@@ -127,7 +129,8 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
                 "published_at": to_iso(c.published_at),
                 "published_precision": str(c.published_precision) if c.published_precision else None,
                 "seen_at": to_iso(c.seen_at), "sentiment_label": c.sentiment_label,
-                "sentiment_score": c.sentiment_score, "matched_rule": c.matched_rule,
+                "sentiment_score": c.sentiment_score, "sentiment_negative": c.sentiment_negative,
+                "matched_rule": c.matched_rule,
                 "own": int(c.own), "authority": c.authority, "issue_id": issue_id, "duplicate_of": c.duplicate_of,
                 "near_duplicate": int(c.near_duplicate), "published_clamped": int(c.published_clamped),
                 "simhash": to_signed(c.simhash) if c.simhash is not None else None,

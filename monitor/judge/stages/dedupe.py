@@ -25,4 +25,5 @@ def stage(c: Candidate, ctx) -> Candidate | Drop:
             return dataclasses.replace(c, simhash=fp)
     return dataclasses.replace(c, duplicate_of=original["id"], issue_id=original["issue_id"], near_duplicate=near,
                                sentiment_label=original["sentiment_label"],
-                               sentiment_score=original["sentiment_score"], similarity=1.0)
+                               sentiment_score=original["sentiment_score"],
+                               sentiment_negative=original["sentiment_negative"], similarity=1.0)

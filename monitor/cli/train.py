@@ -1,0 +1,34 @@
+"""`monitor train-sentiment`: rebuild the sentiment model. Needs the training extra
+(`pip install 'monitor[train]'`: scikit-learn); nothing else in the command line does."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import MonitorError
+from ..judge.sentiment import MODEL_PATH
+
+try:
+    from ..judge import sentiment_train
+except ImportError as e:           # scikit-learn is an extra: training only
+    sentiment_train = None
+    MISSING = str(e)
+
+
+@click.command("train-sentiment")
+@click.option("--data", "data_dir", default=None, metavar="DIR",
+              help="The folder of labelled sets (default ../shared/data/sentiment).")
+@click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model table.")
+def train_sentiment(data_dir, out_path):
+    """Rebuild the sentiment model from labelled news and social posts (writes the table and its provenance).
+
+    \b
+    Example:
+      monitor train-sentiment --data ../shared/data/sentiment --out /tmp/sentiment.tsv.gz
+    """
+    if sentiment_train is None:
+        raise MonitorError(f"训练需要安装 scikit-learn: pip install 'monitor[train]' ({MISSING})")
+    out = Path(out_path) if out_path else MODEL_PATH
+    meta = sentiment_train.build(Path(data_dir) if data_dir else sentiment_train.DATA, out)
+    click.echo(f"已训练: {meta['rows']} 条 ({meta['rows_per_kind_and_label']}) → {out}")
