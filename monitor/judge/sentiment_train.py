@@ -35,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from ..errors import InvalidInput
 from .candidate import SENTIMENTS
-from .sentiment import KINDS, MODEL_PATH
+from .sentiment import KINDS, MODEL_PATH, Model
 
 DATA = Path("../shared/data/sentiment")
 NEWS_FILE = "bdci2019_news_dev/bdci2019_news_dev.csv"
@@ -236,20 +236,29 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(model: dict, path: Path, meta: dict) -> None:
-    """The table as gzip'd text: a JSON header line (per kind: intercepts, biases, calibration), then one
-    line per n-gram: kind, namespace, the n-gram as a JSON string, idf and three weights."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def lines(model: dict) -> list[str]:
+    """The table as text: a JSON header line (per kind: intercepts, biases, calibration), then one line per
+    n-gram: kind, namespace, the n-gram as a JSON string, idf and three weights (judge.sentiment.Model)."""
     header = {"format": model["format"], "labels": model["labels"], "ngram_max": model["ngram_max"],
               "kinds": {k: {f: p[f] for f in ("intercepts", "biases", "calibration")}
                         for k, p in model["kinds"].items()}}
-    lines = [json.dumps(header, ensure_ascii=False, sort_keys=True)]
+    out = [json.dumps(header, ensure_ascii=False, sort_keys=True)]
     for kind, p in model["kinds"].items():
         for ns, rows in p["namespaces"].items():
-            lines += ["\t".join([kind, ns, json.dumps(g, ensure_ascii=False), *map(repr, r)])
-                      for g, r in rows.items()]
+            out += ["\t".join([kind, ns, json.dumps(g, ensure_ascii=False), *map(repr, r)]) for g, r in rows.items()]
+    return out
+
+
+def scorer(model: dict) -> Model:
+    """The pure-Python scorer of a table still in memory (the benchmark's folds)."""
+    text = lines(model)
+    return Model(json.loads(text[0]), text[1:])
+
+
+def save(model: dict, path: Path, meta: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
-        f.write(("\n".join(lines) + "\n").encode("utf-8"))     # mtime 0: the same data gives the same bytes
+        f.write(("\n".join(lines(model)) + "\n").encode("utf-8"))   # mtime 0: the same data gives the same bytes
     path.with_name(path.name.split(".")[0] + ".provenance.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
