@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from conftest import shared
 from monitor.cli import cli
-from monitor.judge.sentiment import MODEL_PATH, Model, grams
+from monitor.judge.sentiment import MODEL_PATH, Model, escape, grams, unescape
 from monitor.judge.sentiment_train import EVALUATION_FILES, SOCIAL_FILES
 
 PROVENANCE = MODEL_PATH.with_name("sentiment.provenance.json")
@@ -81,3 +81,8 @@ def test_sentiment_command_scores_each_stdin_line_with_its_channel():
     assert out[0]["score"] < 0.5 < out[1]["score"] and out[0]["negative"] > 0.5 > out[1]["negative"]
     r = CliRunner().invoke(cli, ["sentiment", "--channel", "social"], input="太垃圾了！！！[怒][怒]\n")
     assert r.exit_code == 0 and r.output.startswith("negative\t")
+
+
+def test_ngrams_with_tabs_newlines_and_backslashes_survive_the_table_file():
+    for gram in ("a\tb", "\n", "\\", "x\\t", "审计\r\n", "\\n", "[怒]"):
+        assert unescape(escape(gram)) == gram and "\t" not in escape(gram) and "\n" not in escape(gram)

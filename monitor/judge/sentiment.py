@@ -57,6 +57,20 @@ def social_text(title: str, body: str) -> str:
     return body if not title or body.startswith(title[:10]) else f"{title} {body}"
 
 
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def escape(gram: str) -> str:
+    """An n-gram as one field of a table line (n-grams may hold a tab or a newline)."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in gram)
+
+
+def unescape(field: str) -> str:
+    return _UNESCAPE.sub(lambda m: _UNESCAPES[m[1]], field) if "\\" in field else field
+
+
 class Model:
     """The table in memory: per kind its intercepts, biases and calibration, and per namespace a dict
     from n-gram to an offset into one flat array of (idf, w_positive, w_neutral, w_negative)."""
@@ -67,7 +81,7 @@ class Model:
         for line in lines:
             kind, ns, gram, *numbers = line.rstrip("\n").split("\t")
             index, values = spaces[kind, ns]
-            index[sys.intern(json.loads(gram))] = len(values)
+            index[sys.intern(unescape(gram))] = len(values)
             values.extend(map(float, numbers))
         self.kinds = {kind: (p["intercepts"], p["biases"], p["calibration"],
                              [spaces[kind, "text"], spaces[kind, "title"]]) for kind, p in meta["kinds"].items()}

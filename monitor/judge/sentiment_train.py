@@ -35,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from ..errors import InvalidInput
 from .candidate import SENTIMENTS
-from .sentiment import KINDS, MODEL_PATH, Model
+from .sentiment import KINDS, MODEL_PATH, Model, escape
 
 DATA = Path("../shared/data/sentiment")
 NEWS_FILE = "bdci2019_news_dev/bdci2019_news_dev.csv"
@@ -238,14 +238,14 @@ def sha256(path: Path) -> str:
 
 def lines(model: dict) -> list[str]:
     """The table as text: a JSON header line (per kind: intercepts, biases, calibration), then one line per
-    n-gram: kind, namespace, the n-gram as a JSON string, idf and three weights (judge.sentiment.Model)."""
+    n-gram: kind, namespace, the n-gram (backslash, tab and newline escaped), idf and three weights."""
     header = {"format": model["format"], "labels": model["labels"], "ngram_max": model["ngram_max"],
               "kinds": {k: {f: p[f] for f in ("intercepts", "biases", "calibration")}
                         for k, p in model["kinds"].items()}}
     out = [json.dumps(header, ensure_ascii=False, sort_keys=True)]
     for kind, p in model["kinds"].items():
         for ns, rows in p["namespaces"].items():
-            out += ["\t".join([kind, ns, json.dumps(g, ensure_ascii=False), *map(repr, r)]) for g, r in rows.items()]
+            out += ["\t".join([kind, ns, escape(g), *map(repr, r)]) for g, r in rows.items()]
     return out
 
 
