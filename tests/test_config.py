@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import REPO
+from monitor.config.load import load_config
 
 
 def check(run, tmp_path, text: str):
@@ -98,3 +99,19 @@ def test_policy_override_changes_only_what_it_names(tmp_path):
     assert rules["response"].remind == (("duty", 4 * 3600),)
     assert rules["response"].repeat_s is None
     assert rules["response"].levels == ("III", "IV") and rules["release"].within_s == 5 * 3600
+
+
+def test_a_source_channel_is_news_or_social(run, tmp_path):
+    text = """\
+agency: {name: 青禾县审计局, keywords: {subject: [青禾县审计局]}}
+sources:
+  - {id: weibo, kind: rss, url: "http://127.0.0.1:1200/weibo/keyword/x", channel: social}
+  - {id: tv, kind: rss, url: "https://tv.example.cn/rss.xml", channel: television}
+people: {duty: [duty@example.cn]}
+"""
+    r = check(run, tmp_path, text)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"{tmp_path / 'sources.yaml'}:4: sources[1].channel: 应为 news / social, 实际是 'television'"
+    (tmp_path / "sources.yaml").write_text(text.replace("channel: television", ""), encoding="utf-8")
+    config = load_config(tmp_path / "sources.yaml")
+    assert [s.channel for s in config.sources] == ["social", "news"]
