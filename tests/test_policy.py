@@ -89,3 +89,11 @@ def test_date_only_first_publication_never_starts_a_clock_at_midnight():
     times = IssueTimes(seen, datetime(2026, 3, 16, 4, 0, tzinfo=timezone.utc), Precision.DAY, seen)
     started_at, basis = clock_start("first_published", times)
     assert started_at == seen and basis.startswith("first_seen")
+
+
+def test_a_clock_started_after_its_notices_times_sends_the_latest_step_as_news_not_as_a_late_send():
+    declared_at = DUE + H + 20 * M          # a level declared after the legal window had passed
+    assert sorted(sends(declared_at, created_at=declared_at)) == [("d7:overdue:1:deputy_leader", Reason.SEND),
+                                                                 ("d7:overdue:1:head", Reason.SEND)]
+    # the same clock, running since long before: the same notices were missed while we were down
+    assert {r for _, r in sends(declared_at, created_at=DUE - 5 * H)} == {Reason.SEND_LATE}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -32,6 +33,8 @@ def check(app: App):
     """
     c = app.config()
     click.echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
+    if c.smtp and c.smtp.password_env and not os.environ.get(c.smtp.password_env):
+        click.echo(f"警告: 环境变量 {c.smtp.password_env} 未设置, 发送邮件时将无法登录 SMTP 服务器", err=True)
 
 
 @click.command()
@@ -84,6 +87,8 @@ def tick(app: App):
         click.echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
     if not (report.delivered or report.failed):
         click.echo("没有需要发送的通知")
+    if report.failed and not report.delivered:
+        raise SystemExit(1)                     # every send failed: let cron or systemd see it
 
 
 @click.command()

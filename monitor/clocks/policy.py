@@ -84,6 +84,8 @@ class DeadlineState:
     open: bool              # not met or cancelled
     issue_open: bool
     acked_roles: frozenset[str] = frozenset()   # repeats to these roles stop
+    created_at: datetime | None = None          # when the clock was started (a late declaration starts it
+                                                # after some of its notices' times: those are not 补发)
 
 
 class Stage(StrEnum):
@@ -158,8 +160,8 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.ACKED
         elif not recipients.get(n.role):
             reason = Reason.NO_RECIPIENTS
-        elif now - n.fire_at > LATE_GRACE:
-            reason = Reason.SEND_LATE
+        elif now - n.fire_at > LATE_GRACE and (d.created_at is None or n.fire_at >= d.created_at):
+            reason = Reason.SEND_LATE      # it fell due while the clock ran, and nobody sent it: we were down
         else:
             reason = Reason.SEND
         out.append(Decision(n, reason))

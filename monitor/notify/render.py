@@ -5,6 +5,7 @@ Templates receive `issue` and `deadline` as separate values (see `issue_values`,
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,11 +42,26 @@ class Renderer:
         return first[len("Subject:"):].strip(), body.lstrip("\n")
 
 
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_text(text: str) -> str:
+    """One line of printable text for a header: control characters, line and paragraph separators
+    (CR, LF, NEL, VT, FF, FS/GS/RS, U+2028/9, ESC, NUL) become a space, so a title cannot add a header."""
+    return " ".join(_HEADER_BREAKS.sub(" ", text).split())
+
+
+def body_text(text: str) -> str:
+    """A plain-text body without terminal escapes or NULs (line breaks and tabs stay)."""
+    return _BODY_CONTROLS.sub("", text)
+
+
 def issue_values(row: dict) -> dict:
     """What a template may say about an issue, from a row with the issue's columns (or `issue_id`)."""
     level = row.get("level")
     kind = row.get("issue_kind") or row.get("kind") or IssueKind.OPINION
-    return {"id": row.get("issue_id", row.get("id")), "title": row["title"], "kind": kind,
+    return {"id": row.get("issue_id", row.get("id")), "title": header_text(row["title"]), "kind": kind,
             "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
             "level_name": LEVEL_NAMES.get(level, "") if level else "",
             "heat": row.get("heat"), "negative_share": row.get("negative_share") or 0.0,
@@ -57,7 +73,9 @@ def deadline_values(row: dict, rule: DeadlineRule | None, tz: ZoneInfo) -> dict:
     return {"id": row["id"], "kind": row["kind"], "label": rule.label if rule else row["kind"],
             "basis": rule.basis if rule else row.get("basis"),
             "due_at": row["due_at"], "due_local": local_str(row["due_at"], tz),
-            "started_local": local_str(row["started_at"], tz)}
+            "started_local": local_str(row["started_at"], tz),
+            # started after it was already due: a level declared after the legal window had passed
+            "started_late": bool(row.get("created_at")) and row["created_at"] > row["due_at"]}
 
 
 def when_values(now: datetime, fire_at: datetime, tz: ZoneInfo) -> dict:

@@ -29,13 +29,20 @@ from ..labels import ROLE_NAMES, duration
 from ..store import answers, deadlines, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
-from .render import Renderer, deadline_values, issue_values, when_values
+from .render import Renderer, body_text, deadline_values, header_text, issue_values, when_values
 
 log = logging.getLogger(__name__)
 
 CLAIM_STALE = timedelta(minutes=10)
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(minutes=30)
+MOOT = "时限已过, 提醒不再发送"
+SUPERSEDED = "同一时限已有更新的通知, 只发送最新的"
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """1 min doubling to 30 min, however many attempts there were."""
+    return min(RETRY_BASE * 2 ** min(max(attempts - 1, 0), 10), RETRY_MAX)
 DUTY = Role.DUTY
 
 
@@ -59,7 +66,8 @@ def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, rend
 def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, role: str, recipients,
          subject: str, body: str, fire_at: datetime, now: datetime, late: bool = False) -> dict:
     return {"key": key, "issue_id": issue_id, "deadline_id": deadline_id, "stage": str(stage), "role": str(role),
-            "recipients": json.dumps(list(recipients)), "subject": subject, "body": body, "fire_at": to_iso(fire_at),
+            "recipients": json.dumps(list(recipients)), "subject": header_text(subject), "body": body_text(body),
+            "fire_at": to_iso(fire_at),
             "created_at": to_iso(now), "status": "pending", "late": int(late),
             "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
 
@@ -78,7 +86,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             continue
         due_at = from_iso(d["due_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
-                               issues.acked_roles(db, d["issue_id"]))
+                               issues.acked_roles(db, d["issue_id"]), from_iso(d["created_at"]))
         for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), config.people, now):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
@@ -110,7 +118,7 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
         subject, body = renderer.render(
             Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY],
-            source_id=r["source_id"], post_id=r["post_id"], post_title=r["post_title"], post_url=r["post_url"],
+            source_id=r["source_id"], post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
             published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
         _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.people[DUTY],
                         subject, body, from_iso(r["detected_at"]), now), report)
@@ -154,19 +162,34 @@ QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health]
 
 
 def deliver(db, now: datetime, channel, report: TickReport) -> None:
+    """Send what is due. A clock's notice waiting since an outage goes only if it is still the latest
+    step for its role, and a reminder never after its deadline."""
+    latest: dict[tuple, str] = {}
+    for w in outbox.undelivered(db):
+        if w["deadline_id"] is not None:
+            key = (w["deadline_id"], w["role"])
+            latest[key] = max(latest.get(key, ""), w["fire_at"])
     for n in outbox.deliverable(db, now, now - CLAIM_STALE):
         if n["deadline_id"] is not None and (n["deadline_status"] != DeadlineStatus.OPEN
                                         or n["issue_status"] != IssueStatus.OPEN):
             outbox.cancel(db, n["id"])
+            continue
+        if n["deadline_id"] is not None and n["stage"] == Stage.REMIND and from_iso(n["due_at"]) <= now:
+            outbox.cancel(db, n["id"], MOOT)
+            continue
+        if n["deadline_id"] is not None and n["fire_at"] < latest[(n["deadline_id"], n["role"])]:
+            outbox.cancel(db, n["id"], SUPERSEDED)
             continue
         if not outbox.claim(db, n["id"], n["status"], now):
             continue                    # another process has it
         attempts = (n["attempts"] or 0) + 1
         try:
             channel.send(json.loads(n["recipients"]), n["subject"], n["body"], n["message_id"], now)
-        except DeliveryError as e:
-            wait = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-            outbox.failed(db, n["id"], attempts, str(e), now + wait)
+        except Exception as e:                       # one notice that cannot be sent never stops the others
+            if not isinstance(e, DeliveryError):
+                log.exception("notice could not be sent key=%s", n["key"])
+                e = DeliveryError(f"{type(e).__name__}: {e}")
+            outbox.failed(db, n["id"], attempts, str(e), now + retry_wait(attempts))
             if n["last_error"] != str(e):
                 log.warning("notice failed key=%s error=%s", n["key"], e)
             report.failed.append({**n, "last_error": str(e)})

@@ -30,16 +30,17 @@ def has(db: sqlite_utils.Database, key: str) -> bool:
 def deliverable(db: sqlite_utils.Database, now: datetime, stale_before: datetime) -> list[dict]:
     """Pending notices whose retry time has come, and claims left by a crashed process, with the
     status of their clock and issue."""
-    return rows(db, "select n.*, d.status as deadline_status, i.status as issue_status from notifications n "
+    return rows(db, "select n.*, d.status as deadline_status, d.due_at, i.status as issue_status "
+                    "from notifications n "
                     "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
                     "where (n.status = 'pending' and (n.next_attempt_at is null or n.next_attempt_at <= ?)) "
                     "or (n.status = 'sending' and n.next_attempt_at <= ?) order by n.fire_at, n.id",
                 [to_iso(now), to_iso(stale_before)])
 
 
-def cancel(db: sqlite_utils.Database, notice_id: int) -> None:
-    db.execute("update notifications set status = 'cancelled' where id = ? and status in ('pending', 'sending')",
-               [notice_id])
+def cancel(db: sqlite_utils.Database, notice_id: int, reason: str | None = None) -> None:
+    db.execute("update notifications set status = 'cancelled', last_error = coalesce(?, last_error) "
+               "where id = ? and status in ('pending', 'sending')", [reason, notice_id])
 
 
 def claim(db: sqlite_utils.Database, notice_id: int, status: str, now: datetime) -> bool:
