@@ -88,3 +88,19 @@ def test_check_warns_when_the_smtp_password_variable_is_unset(tmp_path, run, mon
                                 "password_env: MONITOR_TEST_NO_SUCH_PASSWORD, from: u@example.cn}\n")
     r = run("check", config=config)
     assert r.exit_code == 0 and "MONITOR_TEST_NO_SUCH_PASSWORD" in r.stderr and "未设置" in r.stderr
+
+
+def test_a_recipient_refused_by_the_server_does_not_make_the_others_receive_it_again(declared, smtp, tmp_path, run):
+    smtp.refuse = {"head2@agency.example.cn"}                        # 550 for one of the head's two addresses
+    for hhmm in ("13:00", "13:05", "13:40", "13:50"):
+        run("--now", f"2026-03-16T{hhmm}+08:00", "tick", config=declared)
+    breach_to = sorted(m.to for m in smtp.take() if m.subject.startswith("【舆情超时】"))
+    assert breach_to == [("deputy@agency.example.cn",), ("head@agency.example.cn",)]
+    alerts = json.loads(run("--now", "2026-03-16T13:50+08:00", "alerts", "--json", config=declared).output)
+    (waiting,) = [n for n in alerts["undelivered"] if n["role"] == "head"]
+    assert "head2@agency.example.cn" in waiting["last_error"]
+    smtp.refuse = set()
+    run("--now", "2026-03-16T13:59+08:00", "tick", config=declared)
+    assert [m.to for m in smtp.take()] == [("head2@agency.example.cn",)]
+    run("--now", "2026-03-16T13:59:30+08:00", "tick", config=declared)
+    assert smtp.take() == []

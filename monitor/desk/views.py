@@ -85,7 +85,8 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
     out["posts"] = [{k: p[k] for k in POST_FIELDS} for p in posts.of_issue(db, issue_id)]
     out["notifications"] = [
         {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",
-                           "attempts", "last_error", "late")} | {"recipients": json.loads(n["recipients"])}
+                           "attempts", "last_error", "late")} | {"recipients": json.loads(n["recipients"]),
+                                                    "delivered_to": json.loads(n["delivered_to"] or "[]")}
         for n in outbox.of_issue(db, issue_id)]
     out["actions"] = audit.history(db, issue_id)
     return out

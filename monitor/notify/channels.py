@@ -15,8 +15,9 @@ class EmailChannel:
     def __init__(self, smtp: Smtp):
         self.smtp = smtp
 
-    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime) -> None:
-        """Returns only once the server accepted the message for every recipient."""
+    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime) -> dict[str, str]:
+        """Returns once the server accepted the message for at least one recipient: the addresses it
+        refused, with its answer (empty when it took them all). Raises when it took none."""
         msg = EmailMessage()
         msg["From"] = self.smtp.from_addr
         msg["To"] = ", ".join(recipients)
@@ -37,7 +38,9 @@ class EmailChannel:
                 if s.user and s.password():
                     conn.login(s.user, s.password())
                 refused = conn.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise DeliveryError("收件人被拒绝: " + ", ".join(f"{a} ({code} {text.decode(errors='replace')})"
+                                                      for a, (code, text) in e.recipients.items())) from None
         except (smtplib.SMTPException, OSError) as e:
             raise DeliveryError(f"{type(e).__name__}: {e}") from None
-        if refused:
-            raise DeliveryError(f"收件人被拒绝: {', '.join(refused)}")
+        return {a: f"{code} {text.decode(errors='replace')}" for a, (code, text) in refused.items()}

@@ -183,8 +183,10 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         if not outbox.claim(db, n["id"], n["status"], now):
             continue                    # another process has it
         attempts = (n["attempts"] or 0) + 1
+        delivered = json.loads(n["delivered_to"] or "[]")
+        left = [r for r in json.loads(n["recipients"]) if r not in delivered]
         try:
-            channel.send(json.loads(n["recipients"]), n["subject"], n["body"], n["message_id"], now)
+            refused = channel.send(left, n["subject"], n["body"], n["message_id"], now) or {}
         except Exception as e:                       # one notice that cannot be sent never stops the others
             if not isinstance(e, DeliveryError):
                 log.exception("notice could not be sent key=%s", n["key"])
@@ -194,5 +196,9 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
                 log.warning("notice failed key=%s error=%s", n["key"], e)
             report.failed.append({**n, "last_error": str(e)})
             continue
-        outbox.sent(db, n, attempts, now)
+        outbox.sent(db, n, attempts, now, [r for r in left if r not in refused], refused,
+                    now + retry_wait(attempts))
+        if refused:
+            report.failed.append({**n, "last_error": "收件人被拒绝: " + ", ".join(refused)})
+            log.warning("notice refused for some recipients key=%s refused=%s", n["key"], ",".join(refused))
         report.delivered.append({**n, "sent_at": to_iso(now)})

@@ -166,6 +166,12 @@ def m0010_negative_probability(db: sqlite_utils.Database) -> None:
     db["posts"].add_column("sentiment_negative", float)
 
 
+def m0011_delivery_per_recipient(db: sqlite_utils.Database) -> None:
+    """Which recipients' servers accepted a notice: when one address is refused, a retry goes only to the
+    addresses still missing, never again to those who have it."""
+    db["notifications"].add_column("delivered_to", str, not_null_default="[]")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -177,4 +183,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_future_dates", m0008_future_dates),
     ("0009_state_in_columns", m0009_state_in_columns),
     ("0010_negative_probability", m0010_negative_probability),
+    ("0011_delivery_per_recipient", m0011_delivery_per_recipient),
 ]

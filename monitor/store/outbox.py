@@ -54,13 +54,24 @@ def failed(db: sqlite_utils.Database, notice_id: int, attempts: int, error: str,
                "where id = ?", [attempts, error, to_iso(retry_at), notice_id])
 
 
-def sent(db: sqlite_utils.Database, n: dict, attempts: int, now: datetime) -> None:
+def sent(db: sqlite_utils.Database, n: dict, attempts: int, now: datetime, accepted: list[str],
+         refused: dict[str, str] | None = None, retry_at: datetime | None = None) -> None:
+    """The server accepted the notice for `accepted`. With `refused` addresses left, it stays pending for
+    them alone (retried at `retry_at`); otherwise it is sent. Either way the acceptance is recorded."""
+    delivered = json.loads(n.get("delivered_to") or "[]") + accepted
     with transaction(db):
-        db.execute("update notifications set status = 'sent', sent_at = ?, attempts = ?, last_error = null "
-                   "where id = ?", [to_iso(now), attempts, n["id"]])
-        audit.record(db, now, audit.SYSTEM, n["issue_id"], Action.NOTIFY, key=n["key"], stage=n["stage"],
-                     role=n["role"], recipients=json.loads(n["recipients"]), subject=n["subject"],
-                     late=bool(n["late"]))
+        if refused:
+            error = "收件人被拒绝: " + ", ".join(f"{a} ({why})" for a, why in refused.items())
+            db.execute("update notifications set status = 'pending', attempts = ?, last_error = ?, "
+                       "next_attempt_at = ?, delivered_to = ? where id = ?",
+                       [attempts, error, to_iso(retry_at), json.dumps(delivered), n["id"]])
+        else:
+            db.execute("update notifications set status = 'sent', sent_at = ?, attempts = ?, last_error = null, "
+                       "delivered_to = ? where id = ?", [to_iso(now), attempts, json.dumps(delivered), n["id"]])
+        if accepted:
+            audit.record(db, now, audit.SYSTEM, n["issue_id"], Action.NOTIFY, key=n["key"], stage=n["stage"],
+                         role=n["role"], recipients=accepted, subject=n["subject"], late=bool(n["late"]),
+                         **({"refused": sorted(refused)} if refused else {}))
 
 
 def undelivered(db: sqlite_utils.Database) -> list[dict]:
