@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timezone
 
-from conftest import shared, write_config
+from conftest import rss, shared, write_config
+from monitor.clock import SimClock
+from monitor.collect.pipeline import Collector
+from monitor.config.load import load_config
+from monitor.judge.candidate import RawItem
+from monitor.judge.sentiment import Judgement
+from monitor.store.db import open_db
 
 MOJIBAKE = ("Ã", "Â", "æ", "è", "ä", "Ð", "\ufffd")
 
@@ -215,3 +222,53 @@ def test_a_future_publication_time_is_clamped_and_flagged(web, tmp_path, run):
     run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
     shown = json.loads(run("show", "1", "--json", config=config).output)["posts"][0]
     assert (shown["published_at"], shown["published_clamped"]) == ("2026-03-16T01:00:00+00:00", 1)
+
+
+def test_items_with_impossible_times_or_ports_are_dropped_and_cost_no_other_item_or_source(web, tmp_path, run):
+    bad = web.set("/bad.xml", rss([
+        ("青禾县审计局通报一", "http://a.example.cn/1", "2026-03-16 24:00", "青禾县审计局"),
+        ("青禾县审计局通报二", "http://a.example.cn/2", "昨天 99:99", "青禾县审计局"),
+        ("青禾县审计局通报三", "http://a.example.cn/3", "999999999天前", "青禾县审计局"),
+        ("青禾县审计局通报四", "http://a.example.cn/4", "0001-01-01T00:00:00+14:00", "青禾县审计局"),
+        ("青禾县审计局通报五", "http://a.example.cn:99999/5", "", "青禾县审计局"),
+        ("青禾县审计局通报六", "http://a.example.cn/6", "Mon, 16 Mar 2026 07:50:00 +0800", "青禾县审计局"),
+    ]))
+    good = web.set("/good.xml", rss([("青禾县审计局召开会议", "http://b.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: bad, kind: rss, url: "{bad}"}}\n'
+                                    f'  - {{id: good, kind: rss, url: "{good}"}}\n')
+    r = run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+    posts = [p for i in json.loads(run("issues", "--json", "--all", config=config).output)
+             for p in json.loads(run("show", str(i["id"]), "--json", config=config).output)["posts"]]
+    titles = {p["title"] for p in posts}
+    assert {"青禾县审计局通报六", "青禾县审计局召开会议"} <= titles and "青禾县审计局通报五" not in titles
+    times = {p["title"]: p["published_at"] for p in posts}
+    assert all(times.get(f"青禾县审计局通报{n}") is None for n in "一二三四")     # kept, without a time
+
+
+class _FailsOn:
+    """A scorer that raises on one title, as an unexpected bug would."""
+
+    def __init__(self, title: str):
+        self.title = title
+
+    def judge(self, title: str, body: str = "", kind: str = "news") -> Judgement:
+        if title == self.title:
+            raise RuntimeError("scorer bug")
+        return Judgement("negative", 0.1, 0.9)
+
+
+def test_an_item_that_fails_unexpectedly_leaves_nothing_behind_and_the_pass_goes_on(tmp_path):
+    config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"))
+    db = open_db(str(tmp_path / "monitor.db"))
+    now = datetime(2026, 3, 16, tzinfo=timezone.utc)
+    collector = Collector(db, config, SimClock(now), scorer=_FailsOn("青禾县审计局坏条目"))
+    report = collector.judge_items(config.source("a"), [
+        RawItem("青禾县审计局审计组接受宴请", "http://a.example.cn/1", "审计组接受宴请"),
+        RawItem("青禾县审计局坏条目", "http://a.example.cn/2", "完全不同的另一件事情内容"),
+        RawItem("青禾县审计局审计组接受宴请 纪委介入", "http://a.example.cn/3", "审计组接受宴请 纪委介入"),
+    ], now)
+    assert report.dropped == {"bad_item": 1} and report.new_posts == 2 and len(report.new_issue_ids) == 1
+    assert [r["title"] for r in db.query("select title from posts order by id")] == [
+        "青禾县审计局审计组接受宴请", "青禾县审计局审计组接受宴请 纪委介入"]
+    assert db.execute("select count(*) from issues").fetchone()[0] == 1

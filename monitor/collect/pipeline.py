@@ -115,7 +115,11 @@ class Collector:
             futures = {pool.submit(self._fetch_and_parse, s, rows[s.id]): s for s in sources}
             for future in as_completed(futures):
                 source = futures[future]
-                reports[source.id] = self._finish(source, future.result())
+                try:
+                    reports[source.id] = self._finish(source, future.result())
+                except Exception as e:          # a source whose pass crashes is a blind spot, not the end
+                    log.exception("source pass crashed source=%s", source.id)
+                    reports[source.id] = self._finish(source, (FetchError("crash", f"{type(e).__name__}: {e}"), None))
         return [reports[s.id] for s in sources]
 
     def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int]:
@@ -123,7 +127,7 @@ class Collector:
         out, fetched, nbytes = [], 0, 0
         for item in items:
             if (len(item.summary) < 50 and fetched < ARTICLES_PER_PASS and item.link
-                    and not posts.known_url(self.db, normalize.canonical_url(item.link))):
+                    and not self._known(item.link)):
                 fetched += 1
                 try:
                     page = self.fetcher.fetch(source.id, item.link, robots=source.robots)
@@ -135,6 +139,13 @@ class Collector:
                     log.info("article not fetched source=%s url=%s reason=%s", source.id, item.link, e)
             out.append(item)
         return out, nbytes
+
+    def _known(self, link: str) -> bool:
+        """Stored already (a link no parser accepts counts as known: it will be dropped anyway)."""
+        try:
+            return posts.known_url(self.db, normalize.canonical_url(link))
+        except ValueError:
+            return True
 
     def _fetch_and_parse(self, source: Source, row: dict):
         try:
@@ -198,7 +209,16 @@ class Collector:
         tally = _Tally()
         with transaction(self.db):
             for raw in items:
-                self._judge_one(source, raw, now, ctx, tally)
+                new_issues, touched = len(tally.new_issues), len(tally.touched)
+                try:
+                    with transaction(self.db):          # a savepoint: a failed item leaves nothing behind
+                        self._judge_one(source, raw, now, ctx, tally)
+                except Exception:                       # one bad item never costs the rest of the pass
+                    log.exception("item dropped source=%s link=%r", source.id, raw.link[:200])
+                    for issue_id in tally.new_issues[new_issues:]:
+                        self.index_sync.index.remove(issue_id)
+                    del tally.new_issues[new_issues:], tally.touched[touched:]
+                    tally.dropped[Drop.BAD_ITEM.value] += 1
             for issue_id in dict.fromkeys(tally.new_issues + tally.touched):
                 issues.refresh(self.db, issue_id, self.stopwords)   # once per touched issue, not once per post
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),

@@ -31,6 +31,8 @@ SENTIMENTS = tuple(s.value for s in Sentiment)    # plain strings: the saved sen
 class Drop(StrEnum):
     """Why a pipeline stage let an item go."""
     NO_LINK = "no_link"
+    BAD_LINK = "bad_link"                # a link no URL parser accepts (port 99999, …)
+    BAD_ITEM = "bad_item"                # judging it failed unexpectedly: dropped, logged, the pass goes on
     NOT_RELEVANT = "not_relevant"
     EXCLUDED = "excluded"
     DUPLICATE_URL = "duplicate_url"

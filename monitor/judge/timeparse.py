@@ -45,7 +45,10 @@ def parse_published(text: str | None, now: datetime, tz: ZoneInfo, force_tz: boo
     s = text.strip()
     if force_tz:
         s = _OFFSET.sub("", s)
-    parsed = _parse(s, now, tz)
+    try:
+        parsed = _parse(s, now, tz)
+    except (ValueError, OverflowError):         # hour 24, 昨天 99:99, 999999999天前, year 1 east of UTC
+        return None
     if parsed is None:
         return None
     if parsed.at > now + timedelta(minutes=5):

@@ -33,11 +33,15 @@ def content_hash(title: str, body: str) -> str:
 def stage(c: Candidate, ctx) -> Candidate | Drop:
     if not c.raw.link:
         return Drop.NO_LINK
+    try:
+        url = canonical_url(c.raw.link)
+    except ValueError:
+        return Drop.BAD_LINK
     override = ctx.source_tz.get(c.source_id)
     parsed = parse_published(c.raw.published_text, c.seen_at, override or ctx.tz, force_tz=override is not None)
     return dataclasses.replace(
         c,
-        canonical_url=canonical_url(c.raw.link),
+        canonical_url=url,
         title=c.raw.title,
         body=c.raw.summary,
         content_hash=content_hash(c.raw.title, c.raw.summary),
