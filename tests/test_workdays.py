@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write_config
 from monitor.errors import ConfigError
-from monitor.clocks.workdays import WorkdayCalendar, add_working_days
+from monitor.clocks.workdays import WorkdayCalendar, add_working_days, office_time
 from monitor.config.load import load_overrides
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -68,7 +68,7 @@ def test_message_intake_starts_a_5_working_day_reply_clock_stopped_by_a_reply(tm
     r = run("--now", "2026-03-14T12:00+08:00", "intake", "--kind", "message", "--title", "网民留言: 审计结果何时公开",
             "--received", "2026-03-14T11:00+08:00", "--from", "网民甲", "--by", "李娜", config=config)
     assert r.exit_code == 0 and "截止 2026-03-20 23:59" in r.output, r.output
-    run("--now", "2026-03-19T23:59:59+08:00", "tick", config=config)     # 24 h before: duty reminded
+    run("--now", "2026-03-19T09:00+08:00", "tick", config=config)     # the day before, in office hours
     assert [m.to for m in smtp.take()] == [("duty@agency.example.cn",)]
     run("--now", "2026-03-20T16:00+08:00", "respond", "1", "--kind", "reply", "--url", "https://x.gov.cn/ly/1",
         "--by", "李娜", config=config)
@@ -116,3 +116,40 @@ def test_provisional_deadline_is_recomputed_once_the_calendar_covers_the_year(tm
     run("--now", "2026-12-29T10:05+08:00", "tick", config=config)
     again = json.loads(run("show", "1", "--json", config=config).output)
     assert [a["action"] for a in again["actions"]].count("clock_recomputed") == 1
+
+
+def test_working_day_reminders_go_out_at_nine_on_a_working_day_never_at_midnight(tmp_path, smtp, run):
+    config = _config(tmp_path, smtp)
+    r = run("--now", "2026-03-09T12:00+08:00", "intake", "--kind", "message", "--title", "网民留言: 周一到期",
+            "--received", "2026-03-09T11:00+08:00", config=config)
+    assert "截止 2026-03-16 23:59" in r.output, r.output                 # due on a Monday
+    sent = {}
+    for at in ("2026-03-13T08:59", "2026-03-13T09:00", "2026-03-15T23:59:59", "2026-03-16T08:59", "2026-03-16T09:00",
+               "2026-03-16T20:00"):
+        run("--now", f"{at}+08:00", "tick", config=config)
+        sent[at] = [m.subject for m in smtp.take()]
+    # the reminder for the day before goes out on the last working day before (Friday) at 09:00,
+    # the last-day reminder at 09:00 on the day itself; nothing in the night
+    assert [at for at, subjects in sent.items() if subjects] == ["2026-03-13T09:00", "2026-03-16T09:00"]
+    assert all(len(subjects) <= 1 for subjects in sent.values())
+
+
+def test_office_hours_start_is_configurable(tmp_path, smtp, run):
+    config = _config(tmp_path, smtp, extra='office_start: "08:30"\n')
+    run("--now", "2026-03-09T12:00+08:00", "intake", "--kind", "message", "--title", "网民留言",
+        "--received", "2026-03-09T11:00+08:00", config=config)
+    run("--now", "2026-03-13T08:30+08:00", "tick", config=config)
+    assert len(smtp.take()) == 1
+
+
+def test_office_time_is_nine_on_the_last_working_day_at_or_before():
+    tz = ZoneInfo("Asia/Shanghai")
+    cal = WorkdayCalendar()
+
+    def at(y, m, d, hh=0, mm=0):
+        return dt.datetime(y, m, d, hh, mm, tzinfo=tz)
+
+    assert office_time(at(2026, 3, 19, 23, 59), tz, cal) == at(2026, 3, 19, 9)        # Thursday night → 09:00
+    assert office_time(at(2026, 3, 19, 8, 0), tz, cal) == at(2026, 3, 18, 9)          # before 09:00 → the day before
+    assert office_time(at(2026, 3, 15, 23, 59), tz, cal) == at(2026, 3, 13, 9)        # Sunday → Friday
+    assert office_time(at(2026, 10, 5, 12, 0), tz, cal) == at(2026, 9, 30, 9)         # National Day → before it

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from enum import StrEnum
 
 from ..clock import Precision
@@ -118,12 +119,18 @@ class Decision:
         return self.reason in (Reason.SEND, Reason.SEND_LATE)
 
 
-def planned_notices(d: DeadlineState, rule: DeadlineRule) -> list[Notice]:
-    """Every notice this deadline may ever produce, in time order."""
+Shift = Callable[[datetime], datetime]       # moves a working-day clock's reminder into office hours
+
+
+def planned_notices(d: DeadlineState, rule: DeadlineRule, office: Shift | None = None) -> list[Notice]:
+    """Every notice this deadline may ever produce, in time order. A working-day clock's reminders go
+    where `office` puts them (workdays.office_time: 09:00 on a working day); hour clocks are never held."""
     out = []
     for role, before_s in rule.remind:
-        out.append(Notice(f"d{d.id}:remind:{before_s}:{role}", d.id, role, Stage.REMIND,
-                          d.due_at - timedelta(seconds=before_s)))
+        fire_at = d.due_at - timedelta(seconds=before_s)
+        if rule.within_wd and office is not None:
+            fire_at = office(fire_at)
+        out.append(Notice(f"d{d.id}:remind:{before_s}:{role}", d.id, role, Stage.REMIND, fire_at))
     for role in rule.escalate:
         out.append(Notice(f"d{d.id}:breach:{role}", d.id, role, Stage.BREACH, d.due_at))
         if rule.repeat_s:
@@ -136,9 +143,9 @@ def planned_notices(d: DeadlineState, rule: DeadlineRule) -> list[Notice]:
 
 
 def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[str],
-                   recipients: dict[str, tuple[str, ...]], now: datetime) -> list[Decision]:
+                   recipients: dict[str, tuple[str, ...]], now: datetime, office: Shift | None = None) -> list[Decision]:
     """What to do with each planned notice of one deadline at `now`."""
-    notices = planned_notices(d, rule)
+    notices = planned_notices(d, rule, office)
     # the latest notice per role that is already due
     latest_due: dict[str, Notice] = {}
     for n in notices:

@@ -43,6 +43,16 @@ class WorkdayDue:
     provisional: bool            # some day counted was from an uncovered year
 
 
+def office_time(at: dt.datetime, tz: ZoneInfo, cal: WorkdayCalendar, start: dt.time = dt.time(9)) -> dt.datetime:
+    """When office hours begin on the last working day at or before `at` (local): where a working-day
+    clock's reminder goes, so that nobody is reminded at 23:59 or on a Sunday."""
+    local = at.astimezone(tz)
+    day = local.date() if local.time() >= start else local.date() - dt.timedelta(days=1)
+    while not cal.is_workday(day)[0]:
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+
+
 def add_working_days(received_at: dt.datetime, days: int, tz: ZoneInfo, cal: WorkdayCalendar) -> WorkdayDue:
     day = received_at.astimezone(tz).date()
     counted, provisional = 0, False

@@ -53,7 +53,7 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
-                                     "fetch"),
+                                     "fetch", "office_start"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -76,9 +76,15 @@ def _read_root(c, root: Node, name: str) -> Config | None:
         if not Path(calendar_path).exists():
             c.problem(top["calendar"], "calendar", f"找不到节假日调整文件 {cal!r}")
     fetch = read_fetch(c, top["fetch"]) if "fetch" in top else FetchPolicy()
+    office_start = dt.time(9)
+    if "office_start" in top and (text := c.text(top["office_start"], "office_start")):
+        try:
+            office_start = dt.time.fromisoformat(text.strip())
+        except ValueError:
+            c.problem(top["office_start"], "office_start", f"不是有效的时刻 {text!r} (例如 09:00)")
     if agency is None:
         return None
-    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch)
+    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

@@ -1,6 +1,7 @@
 """The configuration's types: frozen dataclasses read from `sources.yaml` by `config.load`."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class Config:
     policies: dict[str, DeadlineRule] = field(default_factory=dict)
     calendar_path: str | None = None          # holiday overrides file, relative paths resolved
     fetch: FetchPolicy = FetchPolicy()
+    office_start: dt.time = dt.time(9)        # working-day clocks remind at this local time on working days
 
     @property
     def tz(self) -> ZoneInfo:

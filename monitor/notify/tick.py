@@ -20,6 +20,7 @@ import sqlite_utils
 from ..clock import from_iso, local_str, to_iso
 from ..clocks.policy import Decision, DeadlineState, Reason, Stage, decide_notices
 from ..clocks.rules import DeadlineStatus, IssueStatus, Role
+from ..clocks.workdays import office_time
 from ..config.load import calendar_for
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
@@ -80,6 +81,11 @@ def _queue(db: sqlite_utils.Database, row: dict, report: TickReport) -> None:
 
 def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Reminders, breaches and overdue repeats of every running clock, as policy decides."""
+    cal = calendar_for(config)
+
+    def office(at: datetime) -> datetime:
+        return office_time(at, config.tz, cal, config.office_start)
+
     for d in deadlines.running(db):
         rule = config.policies.get(d["kind"])
         if rule is None:
@@ -87,7 +93,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         due_at = from_iso(d["due_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
                                issues.acked_roles(db, d["issue_id"]), from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), config.people, now):
+        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), config.people, now, office):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
             if not decision.send:
