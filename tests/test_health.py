@@ -39,3 +39,17 @@ def test_broken_quiet_and_recovered_sources_are_each_told_once(web, smtp, tmp_pa
         run("--now", at(17, hh), "tick", config=config)
     assert [m.subject for m in smtp.take()] == ["【来源沉寂】来源「news」长时间没有新内容"]
     assert json.loads(run("--now", at(17, "14"), "alerts", "--json", config=config).output)["quiet_sources"] == ["news"]
+
+
+def test_a_source_that_lists_new_items_none_of_them_about_us_is_not_quiet(web, smtp, tmp_path, run):
+    """A county bureau has no relevant news most days: a working news feed whose items change is not a
+    blind spot. Quiet means the source listed nothing new at all."""
+    config = write_config(tmp_path, f'  - {{id: news, kind: rss, url: "{web.base_url}/f.xml", interval: 1h}}\n',
+                          smtp.port)
+    for day in range(16, 20):
+        web.set("/f.xml", rss([(f"外省新闻 {day} 日：天气晴好", f"http://a.example.cn/{day}", "", "无关")]))
+        run("--now", f"2026-03-{day}T09:00+08:00", "collect", config=config)
+        run("--now", f"2026-03-{day}T09:00+08:00", "tick", config=config)
+        state = json.loads(run("--now", f"2026-03-{day}T09:00+08:00", "sources", "--json", config=config).output)
+        assert state[0]["state"] == "ok", day
+    assert smtp.take() == []

@@ -6,6 +6,7 @@ The order of judgement is written here once. A new stage is one module in
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -270,9 +271,11 @@ class Collector:
             items, extra = self._with_articles(source, items)
             nbytes += extra
         outcome = self.judge_items(source, items, now)
+        not_modified = getattr(result, "not_modified", False)
+        digest = None if not_modified else hashlib.sha1("\n".join(sorted(i.link for i in items)).encode()).hexdigest()
         source_rows.record_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None),
-                                   outcome.new_posts)
+                                   outcome.new_posts, digest)
         log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
                  outcome.dropped)
         return dataclasses.replace(outcome, fetched=len(items), bytes=nbytes,

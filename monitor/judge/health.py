@@ -2,7 +2,8 @@
 
   broken   BROKEN_AFTER failures in a row, or a login/captcha page instead of content
   failing  failed lately, not yet broken
-  quiet    working, but nothing new for longer than expected: max(24 h, 12 × its interval)
+  quiet    working, but listing nothing new at all (relevant or not) for longer than expected:
+           max(24 h, 12 × its interval)
   ok       working and recently productive
   unknown  never fetched
 """

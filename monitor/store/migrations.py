@@ -172,6 +172,12 @@ def m0011_delivery_per_recipient(db: sqlite_utils.Database) -> None:
     db["notifications"].add_column("delivered_to", str, not_null_default="[]")
 
 
+def m0012_source_item_digest(db: sqlite_utils.Database) -> None:
+    """What a source listed last (a digest of its item links): a source is quiet when its list stops
+    changing, not when nothing on it is about the agency."""
+    db["sources"].add_column("items_digest", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -184,4 +190,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0009_state_in_columns", m0009_state_in_columns),
     ("0010_negative_probability", m0010_negative_probability),
     ("0011_delivery_per_recipient", m0011_delivery_per_recipient),
+    ("0012_source_item_digest", m0012_source_item_digest),
 ]

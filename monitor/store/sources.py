@@ -26,11 +26,16 @@ def get(db: sqlite_utils.Database, source_id: str) -> dict | None:
 
 
 def record_success(db: sqlite_utils.Database, source_id: str, at: datetime, items: int, nbytes: int,
-                   etag: str | None, last_modified: str | None, new_posts: int = 0) -> dict:
+                   etag: str | None, last_modified: str | None, new_posts: int = 0,
+                   items_digest: str | None = None) -> dict:
+    """A pass worked. It brought something new when it stored posts or when the source's list changed
+    (`items_digest`, None for an unchanged 304), relevant or not."""
     before = get(db, source_id) or {}
+    changed = items_digest is not None and items_digest != before.get("items_digest")
     update(db, "sources", source_id, {
         "first_success_at": before.get("first_success_at") or to_iso(at),
-        "last_new_at": to_iso(at) if new_posts else before.get("last_new_at"),
+        "last_new_at": to_iso(at) if new_posts or changed else before.get("last_new_at"),
+        "items_digest": items_digest or before.get("items_digest"),
         "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
         "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
         "etag": etag, "last_modified": last_modified,
