@@ -17,6 +17,7 @@ CLOCK_STATE_NAMES = {"pending": "计时中", "overdue": "已超时", "met": "按
 ISSUE_KIND_NAMES = {"opinion": "网络舆情", "message": "网民留言", "disclosure": "信息公开申请",
                     "repost": "上级信息转发"}
 ISSUE_STATUS_NAMES = {"open": "处置中", "closed": "已关闭"}
+USER_ROLE_NAMES = {"duty": "值班员", "leader": "领导", "admin": "管理员"}
 SENTIMENT_NAMES = {"positive": "正面", "neutral": "中性", "negative": "负面"}
 ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop": "停止计时", "notify": "发送通知",
                 "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",

@@ -192,3 +192,55 @@ def rss(items: list[tuple[str, str, str, str]], encoding: str = "utf-8") -> byte
                    f"<description>{d}</description></item>" for t, l, p, d in items)
     return (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>t</title>'
             f"<link>http://x/</link><description>d</description>{body}</channel></rss>").encode(encoding)
+
+
+class MovableClock:
+    """The one thing tests fake: time. A test moves it; nothing sleeps."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def now(self):
+        return self.at
+
+
+PASSWORD = "correct horse battery"
+HOSTILE_TITLE = "<script>alert(1)</script>青禾县审计局审计组被举报接受宴请"
+
+
+@pytest.fixture
+def console(web, tmp_path, run):
+    """A collected issue (whose first post is titled with a script tag), a duty officer 张敏 and a
+    leader 王局长, and the console app on a movable clock at 2026-03-16 08:30 (+08:00)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from monitor.config.load import load_config
+    from monitor.desk import people
+    from monitor.store.db import open_db
+    from monitor.web import create_app
+
+    hostile = HOSTILE_TITLE.replace("<", "&lt;").replace(">", "&gt;")
+    url = web.set("/f.xml", rss([
+        (hostile, "http://a.example.cn/1", "Mon, 16 Mar 2026 00:10:00 GMT", "青禾县审计局审计组被举报"),
+        ("青禾县审计局审计组接受宴请 网友: 必须严肃处理", "http://a.example.cn/2", "Mon, 16 Mar 2026 00:20:00 GMT",
+         "青禾县审计局审计组被举报接受宴请"),
+        ("青禾县审计局开展审计进社区宣讲活动", "http://a.example.cn/3", "Sun, 15 Mar 2026 02:00:00 GMT",
+         "青禾县审计局在社区开展政策宣讲"),
+    ]))
+    config_path = write_config(tmp_path, f'  - {{id: forum, name: 青禾论坛, kind: rss, url: "{url}"}}\n',
+                               extra="console_url: http://console.example.cn:8765\n")
+    assert run("--now", "2026-03-16T08:25+08:00", "collect", config=config_path).exit_code == 0
+    db_path = str(tmp_path / "monitor.db")
+    db = open_db(db_path)
+    tz = ZoneInfo("Asia/Shanghai")
+    at = datetime(2026, 3, 16, 8, 30, tzinfo=tz)
+    people.add(db, "张敏", "duty", PASSWORD, at, "test")
+    people.add(db, "王局长", "leader", PASSWORD, at, "test")
+    clock = MovableClock(at)
+    config = load_config(config_path)
+    app = create_app(config, db_path, clock)
+    yield SimpleNamespace(app=app, clock=clock, db=db, config=config, config_path=config_path, db_path=db_path,
+                          tz=tz)
+    db.conn.close()

@@ -86,16 +86,23 @@ def test_every_command_a_cli_module_defines_is_reachable_and_has_an_example():
     for module in {m for m, _ in COMMANDS.values()}:
         mod = importlib.import_module(f"monitor.cli.{module}")
         defined |= {(module, name) for name, obj in vars(mod).items() if isinstance(obj, click.Command)}
-    assert defined == set(COMMANDS.values())
     ctx = click.Context(cli)
+    reachable = set(COMMANDS.values())
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         assert command.name == name and "Example:" in (command.help or ""), name
+        module = COMMANDS[name][0]
+        for sub in getattr(command, "commands", {}).values():     # a group's subcommands
+            assert "Example:" in (sub.help or ""), f"{name} {sub.name}"
+            reachable |= {(module, attr) for attr, obj in vars(importlib.import_module(f"monitor.cli.{module}")).items()
+                          if obj is sub}
+    assert defined == reachable
 
 
 WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "issues": "issues",
            "issue_posts": "issues", "acks": "issues", "deadlines": "deadlines", "responses": "answers",
-           "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db"}
+           "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db",
+           "users": "users", "login_attempts": "users", "secrets": "users"}
 WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)
 
 

@@ -78,6 +78,7 @@ COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
                                           ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"))},
     "train-sentiment": ("train", "train_sentiment"),
+    "serve": ("web", "serve"), "user": ("web", "user"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
                                             ("alerts", "alerts_cmd"), ("stats", "stats"))},
     **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),

@@ -53,7 +53,7 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
-                                     "fetch", "office_start"),
+                                     "fetch", "office_start", "console_url"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -82,9 +82,16 @@ def _read_root(c, root: Node, name: str) -> Config | None:
             office_start = dt.time.fromisoformat(text.strip())
         except ValueError:
             c.problem(top["office_start"], "office_start", f"不是有效的时刻 {text!r} (例如 09:00)")
+    console_url = None
+    if "console_url" in top and (text := c.text(top["console_url"], "console_url")):
+        if not re.match(r"^https?://[^\s/]+", text.strip()):
+            c.problem(top["console_url"], "console_url", f"应为 http(s) 网址, 例如 http://10.0.0.5:8765, 实际是 {text!r}")
+        else:
+            console_url = text.strip().rstrip("/")
     if agency is None:
         return None
-    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start)
+    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start,
+                  console_url)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

@@ -82,6 +82,11 @@ class Source:
     pages: int = 1            # html list pages to read per pass, following selectors.next
     channel: str = "news"     # news (sites, official accounts) | social (Weibo, forums, message boards): the
                               # sentiment model's kind
+    name: str = ""            # display name (中文), shown everywhere instead of the id
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class Config:
     calendar_path: str | None = None          # holiday overrides file, relative paths resolved
     fetch: FetchPolicy = FetchPolicy()
     office_start: dt.time = dt.time(9)        # working-day clocks remind at this local time on working days
+    console_url: str | None = None            # the web console's address as leaders reach it (links in notices)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -117,6 +123,14 @@ class Config:
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)
+
+    def source_name(self, source_id: str | None) -> str:
+        s = self.source(source_id) if source_id else None
+        return s.display_name if s else (source_id or "-")
+
+    def issue_url(self, issue_id: int) -> str | None:
+        """The console's page for an issue, for links in notices (None without `console_url`)."""
+        return f"{self.console_url.rstrip('/')}/issues/{issue_id}" if self.console_url else None
 
     @property
     def agency_names(self) -> tuple[str, ...]:

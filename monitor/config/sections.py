@@ -193,7 +193,7 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
     for i, item in enumerate(node.value):
         where = f"sources[{i}]"
         m = c.mapping(item, where, ("id", "kind", "url", "interval", "own", "authority", "selectors", "superior", "board", "robots",
-                       "tz", "article", "pages", "channel"),
+                       "tz", "article", "pages", "channel", "name"),
                       required=("id", "kind", "url"))
         if m is None or not {"id", "kind", "url"} <= m.keys():
             continue
@@ -220,6 +220,7 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
         if channel not in CHANNELS:
             c.problem(m["channel"], f"{where}.channel", f"应为 {' / '.join(CHANNELS)}, 实际是 {channel!r}")
             channel = "news"
+        display = (c.text(m["name"], f"{where}.name") or "").strip() if "name" in m else ""
         if pages is not None and not 1 <= pages <= 20:
             c.problem(m["pages"], f"{where}.pages", "应为 1 到 20")
             pages = 1
@@ -249,7 +250,7 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False, source_tz, bool(article), pages or 1, channel))
+                              board, robots is not False, source_tz, bool(article), pages or 1, channel, display))
     return tuple(out)
 
 

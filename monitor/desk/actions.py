@@ -57,14 +57,7 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
     row = get_issue(db, issue_id)
     if row["status"] != IssueStatus.OPEN:
         raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
-    times = IssueTimes(
-        first_seen_at=from_iso(row["first_seen_at"]),
-        first_published_at=from_iso(row["first_published_at"]),
-        first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
-        declared_at=now,
-        explicit_at=start_at,
-    )
-    starts = clocks_for_level(level, config.policies, times, deadlines.kinds_of(db, issue_id))
+    starts = clocks_for_level(level, config.policies, _times(row, now, start_at), deadlines.kinds_of(db, issue_id))
     with transaction(db):
         issues.set_level(db, issue_id, level, now, by)
         audit.record(db, now, by, issue_id, Action.DECLARE, level=level, previous=row["level"],
@@ -76,6 +69,24 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
                             evidence_url=earlier["url"] if earlier else None, already_met=bool(earlier),
                             **({"start_reason": start_reason.strip()} if start_at else {}))
     return DeclareResult(issue_id, level, tuple(starts))
+
+
+def _times(row: dict, now: datetime, start_at: datetime | None = None) -> IssueTimes:
+    return IssueTimes(
+        first_seen_at=from_iso(row["first_seen_at"]),
+        first_published_at=from_iso(row["first_published_at"]),
+        first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
+        declared_at=now,
+        explicit_at=start_at,
+    )
+
+
+def declare_preview(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict[str, list[ClockStart]]:
+    """For each level, the clocks declaring it now would start (a due time already past means the
+    legal window closed before the declaration)."""
+    row = get_issue(db, issue_id)
+    kinds = deadlines.kinds_of(db, issue_id)
+    return {level: clocks_for_level(level, config.policies, _times(row, now), kinds) for level in LEVELS}
 
 
 def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime, roles: tuple[str, ...] = ROLES) -> None:

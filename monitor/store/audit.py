@@ -51,3 +51,31 @@ def history(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return [{"id": a["id"], "at": a["at"], "by": a["by"], "action": a["action"],
              "detail": json.loads(a["detail"] or "{}")}
             for a in rows(db, "select * from actions where issue_id = ? order by id", [issue_id])]
+
+
+def search(db: sqlite_utils.Database, issue_id: int | None = None, by: str | None = None,
+           action: str | None = None, start_at: datetime | None = None, end_at: datetime | None = None,
+           limit: int | None = 500) -> list[dict]:
+    """The trail filtered by issue, person, action and time [start_at, end_at), newest first."""
+    where, args = [], []
+    for column, value in (("issue_id", issue_id), ("by", by), ("action", action)):
+        if value is not None and value != "":
+            where.append(f"{column} = ?")
+            args.append(value)
+    if start_at is not None:
+        where.append("at >= ?")
+        args.append(to_iso(start_at))
+    if end_at is not None:
+        where.append("at < ?")
+        args.append(to_iso(end_at))
+    sql = "select * from actions" + (" where " + " and ".join(where) if where else "") + " order by id desc"
+    if limit is not None:
+        sql += " limit ?"
+        args.append(limit)
+    return [{"id": a["id"], "at": a["at"], "by": a["by"], "issue_id": a["issue_id"], "action": a["action"],
+             "detail": json.loads(a["detail"] or "{}")} for a in rows(db, sql, args)]
+
+
+def people(db: sqlite_utils.Database) -> list[str]:
+    """Everyone who appears in the trail (for the audit page's filter)."""
+    return [r["by"] for r in rows(db, "select distinct by from actions order by by")]

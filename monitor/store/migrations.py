@@ -178,6 +178,28 @@ def m0012_source_item_digest(db: sqlite_utils.Database) -> None:
     db["sources"].add_column("items_digest", str)
 
 
+def m0013_console(db: sqlite_utils.Database) -> None:
+    """The web console: people who log in (password hashes only), failed-login counts for rate
+    limiting, the session-signing secret, and full-text search over posts (FTS5 trigram: it matches
+    any 3+ character run, which is what Chinese needs without a word segmenter)."""
+    db["users"].create({"name": str, "role": str, "password_hash": str, "disabled": int, "created_at": str,
+                        "created_by": str, "last_login_at": str}, pk="name", defaults={"disabled": 0})
+    db["login_attempts"].create({"id": int, "name": str, "remote": str, "at": str, "ok": int}, pk="id")
+    db["login_attempts"].create_index(["name", "at"])
+    db["login_attempts"].create_index(["remote", "at"])
+    db["secrets"].create({"name": str, "value": str}, pk="name")
+    db.execute("create virtual table posts_fts using fts5(title, body, content='posts', content_rowid='id', "
+               "tokenize='trigram')")
+    db.execute("insert into posts_fts(posts_fts) values ('rebuild')")
+    db.execute("create trigger posts_fts_ai after insert on posts begin "
+               "insert into posts_fts(rowid, title, body) values (new.id, new.title, new.body); end")
+    db.execute("create trigger posts_fts_ad after delete on posts begin "
+               "insert into posts_fts(posts_fts, rowid, title, body) values ('delete', old.id, old.title, old.body); end")
+    db.execute("create trigger posts_fts_au after update of title, body on posts begin "
+               "insert into posts_fts(posts_fts, rowid, title, body) values ('delete', old.id, old.title, old.body); "
+               "insert into posts_fts(rowid, title, body) values (new.id, new.title, new.body); end")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -191,4 +213,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0010_negative_probability", m0010_negative_probability),
     ("0011_delivery_per_recipient", m0011_delivery_per_recipient),
     ("0012_source_item_digest", m0012_source_item_digest),
+    ("0013_console", m0013_console),
 ]

@@ -62,6 +62,18 @@ def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select * from posts where issue_id = ? order by seen_at, id", [issue_id])
 
 
+def counts_by_hour(db: sqlite_utils.Database, issue_ids: list[int], since_iso: str) -> dict[int, dict[str, int]]:
+    """Posts per issue per hour (seen time, 'YYYY-MM-DDTHH') since `since_iso`: the home page's charts."""
+    if not issue_ids:
+        return {}
+    out: dict[int, dict[str, int]] = {}
+    for r in rows(db, f"select issue_id, substr(seen_at, 1, 13) h, count(*) n from posts "
+                      f"where issue_id in ({marks(issue_ids)}) and seen_at >= ? group by issue_id, h",
+                  [*issue_ids, since_iso]):
+        out.setdefault(r["issue_id"], {})[r["h"]] = r["n"]
+    return out
+
+
 def originals(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     """An issue's posts that are not reposts, in the order they came (its clustering signature)."""
     return rows(db, "select title, body from posts where issue_id = ? and duplicate_of is null order by id", [issue_id])

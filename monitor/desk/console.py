@@ -1,0 +1,81 @@
+"""Read models for the web console's pages, built on views.py (the same figures the CLI shows)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import from_iso, to_iso
+from ..clocks.rules import IssueKind, IssueStatus
+from ..config.schema import Config
+from ..judge.health import SourceState
+from ..store import audit, posts
+from ..store import search as post_search
+from . import views
+from .actions import declare_preview
+
+CHART_HOURS = 48
+TOP_ISSUES = 100
+
+
+def _hours(now: datetime) -> list[str]:
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=CHART_HOURS - 1)
+    return [to_iso(start + timedelta(hours=i))[:13] for i in range(CHART_HOURS)]
+
+
+def home(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
+    """The duty desk: open opinion issues ranked (with posts per hour over the last 48 h), what is due,
+    detected releases, blind spots, undelivered notices, provisional deadlines."""
+    ranked = [i for i in views.list_issues(db, now) if i["kind"] == IssueKind.OPINION]
+    shown = ranked[:TOP_ISSUES]
+    hours = _hours(now)
+    counts = posts.counts_by_hour(db, [i["id"] for i in shown], hours[0])
+    for i in shown:
+        per_hour = counts.get(i["id"], {})
+        i["chart"] = [per_hour.get(h, 0) for h in hours]
+    alerts = views.alerts(db, now, config)
+    sources = views.sources(db, config, now)
+    blind = [s for s in sources if s["state"] in (SourceState.BROKEN, SourceState.FAILING, SourceState.QUIET,
+                                                  SourceState.UNKNOWN)]
+    undelivered = [n for n in alerts["undelivered"] if from_iso(n["fire_at"]) <= now]
+    return {"issues": shown, "more": len(ranked) - len(shown), "due": alerts["deadlines"],
+            "release_detected": alerts["release_detected"], "blind": blind, "undelivered": undelivered,
+            "provisional": alerts["provisional"], "source_count": len(sources)}
+
+
+def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+    """Netizen messages, disclosure requests and superior posts to repost, with their clocks."""
+    return [i for i in views.list_issues(db, now, include_closed) if i["kind"] != IssueKind.OPINION]
+
+
+def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
+    issue = views.show_issue(db, issue_id, now)
+    for p in issue["posts"]:
+        p["source_name"] = config.source_name(p["source_id"])
+        p["reposts"] = sum(1 for q in issue["posts"] if q["duplicate_of"] == p["id"] or q["near_duplicate"] == p["id"])
+    issue["preview"] = {}
+    if issue["status"] == IssueStatus.OPEN and issue["kind"] == IssueKind.OPINION:
+        issue["preview"] = {level: [{"kind": s.kind, "started_at": to_iso(s.started_at), "due_at": to_iso(s.due_at),
+                                     "start_basis": s.start_basis, "passed": s.due_at <= now} for s in starts]
+                            for level, starts in declare_preview(db, config, issue_id, now).items()}
+    issue["window_passed"] = any(c["passed"] for starts in issue["preview"].values() for c in starts)
+    issue["others"] = [{"id": i["id"], "title": i["title"]} for i in views.list_issues(db, now)
+                       if i["id"] != issue_id and i["kind"] == issue["kind"]][:200]
+    return issue
+
+
+def search(db: sqlite_utils.Database, config: Config, query: str, limit: int = 100) -> list[dict]:
+    words = [w for w in (query or "").split() if w][:8]
+    out = post_search.posts(db, words, limit) if words else []
+    for p in out:
+        p["source_name"] = config.source_name(p["source_id"])
+    return out
+
+
+def audit_trail(db: sqlite_utils.Database, issue_id: int | None, by: str | None, action: str | None,
+                start_at: datetime | None, end_at: datetime | None, limit: int | None = 500) -> list[dict]:
+    return audit.search(db, issue_id, by, action, start_at, end_at, limit)
+
+
+def audit_people(db: sqlite_utils.Database) -> list[str]:
+    return audit.people(db)

@@ -1,0 +1,30 @@
+"""Full-text search over collected posts (FTS5 trigram index `posts_fts`, kept by triggers)."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from .db import rows
+
+COLUMNS = ("p.id, p.source_id, p.title, p.url, p.published_at, p.seen_at, p.sentiment_label, "
+           "p.sentiment_override, p.issue_id, p.duplicate_of")
+
+
+def posts(db: sqlite_utils.Database, words: list[str], limit: int = 100) -> list[dict]:
+    """Posts whose title or body contains every word, newest first. Words of 3+ characters use the
+    trigram index; shorter ones (常见的两字词) filter the index's hits, or scan when all are short."""
+    long_words = [w for w in words if len(w) >= 3]
+    short = [w for w in words if len(w) < 3]
+    like = " and ".join("(p.title like ? escape '\\' or p.body like ? escape '\\')" for _ in short)
+    like_args = [a for w in short for a in (_like(w), _like(w))]
+    if long_words:
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        sql = (f"select {COLUMNS} from posts_fts f join posts p on p.id = f.rowid where posts_fts match ?"
+               + (f" and {like}" if like else "") + " order by p.id desc limit ?")
+        return rows(db, sql, [match, *like_args, limit])
+    if not short:
+        return []
+    return rows(db, f"select {COLUMNS} from posts p where {like} order by p.id desc limit ?", [*like_args, limit])
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,0 +1,96 @@
+"""The console's Flask app: one SQLite connection per server thread, login on every page, CSRF on
+every form (Flask-WTF), the injected clock, and library errors turned into messages on the page."""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import sqlite_utils
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..clock import Clock, SystemClock
+from ..config.schema import Config
+from ..desk import people
+from ..errors import MonitorError, NotFound
+from ..store.db import open_db
+from . import filters
+from .auth import bp as auth_bp
+from .common import safe_next
+from .forms import bp as forms_bp
+from .pages import bp as pages_bp
+
+log = logging.getLogger(__name__)
+
+SESSION_HOURS = 12          # one shift; then log in again
+OPEN_ENDPOINTS = {"auth.login", "static", "health"}
+
+
+def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_proxy: bool = False,
+               secure_cookies: bool = False) -> Flask:
+    app = Flask(__name__)
+    local = threading.local()
+    clock = clock or SystemClock()
+
+    def db() -> sqlite_utils.Database:
+        if getattr(local, "db", None) is None:
+            local.db = open_db(db_path, create=False)
+        return local.db
+
+    app.config.update(
+        SECRET_KEY=people.secret(db()),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_NAME="monitor_session",
+        WTF_CSRF_TIME_LIMIT=None,          # valid for the session (a form may stay open through a shift)
+        WTF_CSRF_SSL_STRICT=False,         # behind the agency's proxy the Referer may be rewritten
+        MONITOR_CONFIG=config, MONITOR_CLOCK=clock, MONITOR_DB=db,
+    )
+    if behind_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    filters.install(app, config)
+
+    @app.before_request
+    def load_user():
+        g.now = clock.now()
+        g.db = db()
+        g.config = config
+        g.user = people.active(g.db, session.get("user")) if session.get("user") else None
+        if g.user is not None and not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS):
+            session.clear()
+            g.user = None
+        if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+            return render_template("error.html", message="登录已过期, 请重新登录"), 401
+
+    CSRFProtect(app)     # after load_user: its check runs second, with g set for the error page
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_template("error.html", message="表单缺少或带有无效的校验码, 已拒绝。请刷新页面后重试。"), 400
+
+    @app.errorhandler(NotFound)
+    def not_found(e):
+        return render_template("error.html", message=str(e)), 404
+
+    @app.errorhandler(404)
+    def no_page(e):
+        return render_template("error.html", message="没有这个页面"), 404
+
+    @app.errorhandler(MonitorError)
+    def monitor_error(e):
+        flash(str(e), "error")
+        return redirect(safe_next(request.form.get("back") or request.referrer or url_for("pages.home")))
+
+    @app.get("/healthz")
+    def health():
+        return {"ok": True}
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(forms_bp)
+    return app
+

@@ -1,0 +1,40 @@
+"""What every console view needs: the request's user, clock and database, permission checks,
+safe redirects."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, g, render_template
+
+from ..desk.people import Permission
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host): a login link cannot send anyone elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target.rstrip("?") or "/"
+
+
+def requires(permission: Permission):
+    """Refuse (403, with the reason on the page) a user whose role lacks `permission`."""
+    def wrap(view):
+        @wraps(view)
+        def inner(*args, **kwargs):
+            if g.user is None or not g.user.can(permission):
+                return render_template("error.html", message="您的账号没有此项操作的权限 (领导账号可查看和确认收到; "
+                                                             "登记回应等操作由值班员完成)"), 403
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def by() -> str:
+    """Who acts: always the logged-in person, never a name typed into a form."""
+    if g.user is None:
+        abort(401)
+    return g.user.name

@@ -1,0 +1,64 @@
+"""Template helpers: local times, durations, Chinese names, the small posts-per-hour chart."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from markupsafe import Markup
+
+from .. import labels
+from ..clock import from_iso, local_str, to_iso
+from ..config.schema import Config
+from .describe import describe
+
+
+def session_fresh(since_iso: str | None, now: datetime, hours: int) -> bool:
+    since = from_iso(since_iso) if since_iso else None
+    return since is not None and since <= now + timedelta(minutes=5) and now - since < timedelta(hours=hours)
+
+
+def sparkline(counts: list[int], width: int = 120, height: int = 28) -> Markup:
+    """An inline SVG of posts per hour (bars), oldest left; no script, no external file."""
+    if not counts:
+        return Markup("")
+    top = max(counts) or 1
+    step = width / len(counts)
+    bars = []
+    for i, c in enumerate(counts):
+        h = max(1.0, c / top * (height - 2))
+        zero = ' class="z"' if not c else ""
+        bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.6, 0.8):.1f}" '
+                    f'height="{h:.1f}"{zero}></rect>')
+    total = sum(counts)
+    return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+                  f'aria-label="近{len(counts)}小时 {total} 条"><title>近{len(counts)}小时新增 {total} 条 (最高 {top} 条/小时)'
+                  f'</title>{"".join(bars)}</svg>')
+
+
+def install(app: Flask, config: Config) -> None:
+    tz = config.tz
+
+    @app.template_filter("local")
+    def local(value) -> str:
+        return local_str(value, tz) if value else "-"
+
+    @app.template_filter("iso")
+    def iso(value) -> str:
+        return to_iso(value) if isinstance(value, datetime) else (value or "")
+
+    @app.template_filter("pct")
+    def pct(value) -> str:
+        return f"{round((value or 0) * 100)}%"
+
+    @app.template_filter("dur")
+    def dur(seconds) -> str:
+        return labels.duration(seconds or 0)
+
+    @app.template_filter("describe")
+    def describe_detail(detail: dict) -> str:
+        return describe(detail, tz)
+
+    app.jinja_env.globals.update(
+        L=labels, name=labels.name, sparkline=sparkline, agency=config.agency.name,
+        source_name=config.source_name,
+    )

@@ -1,0 +1,88 @@
+"""The console's pages: 值班台, issue, intake, sources, search, audit (with CSV export)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, g, render_template, request
+
+from .. import labels
+from ..clock import local_str
+from ..clocks.rules import INTAKE_KINDS, LEVELS, RESPONSE_KINDS
+from ..desk import console, views
+from ..errors import InvalidInput, NotFound
+from ..judge.candidate import SENTIMENTS
+from ..store.audit import Action
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    data = console.home(g.db, g.config, g.now)
+    if request.args.get("partial") == "board":
+        return render_template("_board.html", d=data)
+    return render_template("home.html", d=data)
+
+
+@bp.get("/issues/<int:issue_id>")
+def issue(issue_id: int):
+    if issue_id > 2**62:
+        raise NotFound(f"没有编号为 {issue_id} 的舆情")
+    return render_template("issue.html", i=console.issue_page(g.db, g.config, issue_id, g.now), levels=LEVELS,
+                           response_kinds=RESPONSE_KINDS, sentiments=SENTIMENTS)
+
+
+@bp.get("/intake")
+def intake():
+    closed = request.args.get("closed") == "1"
+    return render_template("intake.html", items=console.intake_items(g.db, g.now, closed), kinds=INTAKE_KINDS,
+                           closed=closed)
+
+
+@bp.get("/sources")
+def sources():
+    return render_template("sources.html", sources=views.sources(g.db, g.config, g.now))
+
+
+@bp.get("/search")
+def search():
+    q = (request.args.get("q") or "").strip()[:100]
+    return render_template("search.html", q=q, results=console.search(g.db, g.config, q) if q else None)
+
+
+def _day(text: str | None, end: bool = False) -> datetime | None:
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InvalidInput(f"日期格式应为 2026-03-16, 实际是 {text!r}") from None
+    start = datetime.combine(d, time(0), g.config.tz)
+    return start + timedelta(days=1) if end else start
+
+
+@bp.get("/audit")
+def audit():
+    f = {k: (request.args.get(k) or "").strip() for k in ("issue", "by", "action", "from", "to")}
+    issue_id = int(f["issue"]) if f["issue"].isdigit() and len(f["issue"]) < 18 else None
+    trail = console.audit_trail(g.db, issue_id, f["by"] or None, f["action"] or None, _day(f["from"]),
+                                _day(f["to"], end=True), None if request.args.get("format") == "csv" else 500)
+    if request.args.get("format") == "csv":
+        return _csv(trail)
+    return render_template("audit.html", trail=trail, f=f, people=console.audit_people(g.db),
+                           actions=[a.value for a in Action])
+
+
+def _csv(trail: list[dict]) -> Response:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["编号", "时间", "操作人", "舆情编号", "操作", "详情"])
+    for a in trail:
+        w.writerow([a["id"], local_str(a["at"], g.config.tz), a["by"], a["issue_id"] or "",
+                    labels.name(labels.ACTION_NAMES, a["action"]), json.dumps(a["detail"], ensure_ascii=False)])
+    # a BOM so that Excel opens the Chinese text as UTF-8
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=audit.csv"})

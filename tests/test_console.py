@@ -1,0 +1,185 @@
+"""The duty console through its HTTP interface (Flask's test client over the real app and a real
+SQLite file): who may see and do what, and that what they do is recorded under their name."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.desk import actions, people
+from monitor.store import audit, deadlines
+
+from conftest import HOSTILE_TITLE, PASSWORD
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def token(client, path: str = "/") -> str:
+    return TOKEN.search(client.get(path).get_data(as_text=True))[1]
+
+
+def login(client, name: str, password: str = PASSWORD, next_: str = "/"):
+    return client.post("/login", data={"name": name, "password": password, "next": next_,
+                                       "csrf_token": token(client, "/login")})
+
+
+def issue_id_of(console) -> int:
+    return console.db.execute("select issue_id from posts where url = 'http://a.example.cn/1'").fetchone()[0]
+
+
+def test_every_page_needs_a_login_and_a_link_comes_back_to_its_page_after_it(console):
+    c = console.app.test_client()
+    for path in ("/", "/issues/1", "/intake", "/sources", "/search?q=审计组", "/audit"):
+        r = c.get(path)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login?next="), path
+    r = login(c, "张敏", next_="/issues/1")
+    assert r.status_code == 302 and r.headers["Location"] == "/issues/1"
+    assert "审计组" in c.get("/issues/1").get_data(as_text=True)
+
+
+def test_login_does_not_redirect_to_another_site(console):
+    c = console.app.test_client()
+    for target in ("https://evil.example.com/", "//evil.example.com/x", "/\\evil.example.com"):
+        r = login(c, "张敏", next_=target)
+        assert r.headers["Location"] == "/", target
+        c.post("/logout", data={"csrf_token": token(c)})
+
+
+def test_a_wrong_password_is_refused_and_the_sixth_try_is_refused_even_with_the_right_one(console):
+    c = console.app.test_client()
+    for _ in range(people.MAX_FAILURES_PER_NAME):
+        r = login(c, "张敏", "wrong password")
+        assert r.status_code == 401 and "用户名或密码不正确" in r.get_data(as_text=True)
+    r = login(c, "张敏")
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
+    console.clock.at += people.WINDOW + timedelta(minutes=1)
+    assert login(c, "张敏").status_code == 302
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    r = c.post(f"/issues/{issue}/declare", data={"level": "II"})
+    assert r.status_code == 400 and "校验码" in r.get_data(as_text=True)
+    assert deadlines.of_issue(console.db, issue) == []
+
+
+def test_an_action_is_recorded_under_the_logged_in_person_not_a_name_in_the_form(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    r = c.post(f"/issues/{issue}/declare", data={"level": "II", "by": "别人", "csrf_token": token(c)})
+    assert r.status_code == 302
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已定为 II 级" in page and "发布权威信息" in page and "举行新闻发布会" in page
+    declared = [a for a in audit.history(console.db, issue) if a["action"] == "declare"]
+    assert [a["by"] for a in declared] == ["张敏"]
+
+
+def test_a_leader_may_view_and_ack_but_not_record_a_response(console):
+    c = console.app.test_client()
+    login(c, "王局长")
+    issue = issue_id_of(console)
+    page = c.get(f"/issues/{issue}").get_data(as_text=True)
+    assert "确认收到" in page and "登记发布 / 回应" not in page and "确认定级" not in page
+    r = c.post(f"/issues/{issue}/respond", data={"kind": "release", "url": "https://gov.example.cn/1",
+                                                   "csrf_token": token(c)})
+    assert r.status_code == 403
+    assert not [a for a in audit.history(console.db, issue) if a["action"] == "respond"]
+    assert c.post(f"/issues/{issue}/ack", data={"csrf_token": token(c)}).status_code == 302
+    assert [a["by"] for a in audit.history(console.db, issue) if a["action"] == "ack"] == ["王局长"]
+
+
+def test_a_disabled_user_is_logged_out_at_the_next_click(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    assert c.get("/").status_code == 200
+    people.disable(console.db, "张敏")
+    assert c.get("/").headers["Location"].startswith("/login")
+
+
+def test_a_session_ends_after_a_shift(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    console.clock.at += timedelta(hours=12, minutes=1)
+    assert c.get("/").headers["Location"].startswith("/login")
+
+
+def test_a_post_title_with_a_script_tag_is_shown_as_text(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    for path in ("/", f"/issues/{issue}", "/search?q=宴请"):
+        html = c.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+
+
+def test_a_library_error_is_a_message_on_the_page_not_a_server_error(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    r = c.post(f"/issues/{issue}/respond", data={"kind": "release", "url": "not a url", "csrf_token": token(c)},
+               headers={"Referer": f"/issues/{issue}"})
+    assert r.status_code == 302
+    assert "需要一个 http(s) 网址" in c.get(r.headers["Location"]).get_data(as_text=True)
+    assert c.get("/issues/999999").status_code == 404
+    assert c.get("/issues/99999999999999999999999").status_code == 404
+
+
+def test_search_finds_chinese_words_of_two_and_of_more_characters(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    three = c.get("/search?q=宣讲活动").get_data(as_text=True)
+    assert "审计进社区宣讲活动" in three and "接受宴请" not in three
+    two = c.get("/search?q=宴请").get_data(as_text=True)
+    assert "2 条" in two and "宣讲活动" not in two
+    both = c.get("/search?q=审计组 网友").get_data(as_text=True)
+    assert "必须严肃处理" in both and "1 条" in both
+
+
+def test_the_audit_page_filters_by_person_action_and_day_and_exports_csv(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    c.post(f"/issues/{issue}/declare", data={"level": "IV", "csrf_token": token(c)})
+    actions.ack(console.db, issue, "王局长", console.clock.now())
+
+    def exported(query: str) -> list[list[str]]:
+        r = c.get(f"/audit?{query}&format=csv")
+        assert r.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+        assert rows[0] == ["编号", "时间", "操作人", "舆情编号", "操作", "详情"]
+        return rows[1:]
+
+    everything = exported("")
+    assert {r[2] for r in everything} == {"张敏", "王局长"}
+    mine = exported("by=张敏")
+    assert mine and {r[2] for r in mine} == {"张敏"} and len(mine) < len(everything)
+    assert [r[4] for r in exported("action=declare")] == ["定级"]
+    assert exported("from=2026-03-17") == []
+    assert len(exported("from=2026-03-16&to=2026-03-16")) == len(everything)
+    page = c.get("/audit?action=declare").get_data(as_text=True)
+    assert "级别: IV" in page and "张敏" in page
+
+
+def test_user_commands_add_list_and_disable_with_the_password_from_stdin(tmp_path):
+    db = str(tmp_path / "m.db")
+    r = CliRunner().invoke(cli, ["--db", db, "user", "add", "李娜", "--role", "duty", "--password-stdin"],
+                           input="a long enough password\n")
+    assert r.exit_code == 0 and "已添加用户 李娜 (值班员)" in r.output
+    r = CliRunner().invoke(cli, ["--db", db, "user", "add", "李娜", "--role", "duty", "--password-stdin"],
+                           input="another long password\n")
+    assert r.exit_code == 2 and "已存在" in r.output
+    r = CliRunner().invoke(cli, ["--db", db, "user", "add", "赵", "--role", "leader", "--password-stdin"], input="short\n")
+    assert r.exit_code == 2 and "至少 8 个字符" in r.output
+    assert CliRunner().invoke(cli, ["--db", db, "user", "disable", "李娜"]).exit_code == 0
+    listing = CliRunner().invoke(cli, ["--db", db, "user", "list"]).output
+    assert "李娜" in listing and "已停用" in listing
+    row = CliRunner().invoke(cli, ["--db", db, "user", "list"]).output
+    assert "a long enough password" not in row
