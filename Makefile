@@ -3,7 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean system-deps
+
+# Debian packages the tests need: Chromium for the console's browser tests (Playwright drives it;
+# Playwright's own browser download does not work here) and CJK fonts so pages and charts render Chinese.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +21,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/monitor demo
 
-test: $(STAMP)
+system-deps:
+	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \
+	  echo "installing $(DEBIAN_PACKAGES) (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; }
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -240,7 +240,7 @@ def console(web, tmp_path, run):
     people.add(db, "王局长", "leader", PASSWORD, at, "test")
     clock = MovableClock(at)
     config = load_config(config_path)
-    app = create_app(config, db_path, clock)
+    app = create_app(config, db_path, clock, refresh_s=1)
     yield SimpleNamespace(app=app, clock=clock, db=db, config=config, config_path=config_path, db_path=db_path,
                           tz=tz)
     db.conn.close()

@@ -115,3 +115,17 @@ people: {duty: [duty@example.cn]}
     (tmp_path / "sources.yaml").write_text(text.replace("channel: television", ""), encoding="utf-8")
     config = load_config(tmp_path / "sources.yaml")
     assert [s.channel for s in config.sources] == ["social", "news"]
+
+
+def test_a_source_has_a_display_name_and_the_console_url_makes_issue_links(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD.replace("{id: news,", "{id: news, name: 青禾日报,") + "console_url: https://yq.example.cn/\n",
+                    encoding="utf-8")
+    config = load_config(path)
+    assert config.source_name("news") == "青禾日报" and config.source_name("gone") == "gone"
+    assert config.issue_url(7) == "https://yq.example.cn/issues/7"
+
+
+def test_a_console_url_that_is_not_a_web_address_is_a_problem_with_its_line(run, tmp_path):
+    r = check(run, tmp_path, GOOD + "console_url: yq.example.cn\n")
+    assert r.exit_code == 2 and "sources.yaml:8: console_url" in r.output

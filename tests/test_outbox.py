@@ -51,7 +51,7 @@ def test_email_carries_chinese_subject_and_stable_message_id(declared, smtp, run
     run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
     (m,) = smtp.take()
     assert "【舆情时限提醒】发布权威信息还剩2小时" in m.subject
-    assert "青禾县审计局审计组被举报接受宴请" in m.body and "monitor respond 1 --kind release" in m.body
+    assert "青禾县审计局审计组被举报接受宴请" in m.body and "monitor respond" not in m.body
     assert m.message_id.endswith(".monitor@localhost>")
 
 
@@ -89,3 +89,15 @@ def test_an_operator_template_beside_the_config_replaces_only_that_template(decl
     assert [m.subject for m in smtp.take()] == ["本局自定义提醒 发布权威信息 还剩2小时 (编号 1)"]
     run("--now", "2026-03-16T13:00+08:00", "tick", config=declared)
     assert any(m.subject.startswith("【舆情超时】发布权威信息") for m in smtp.take())     # breach: the package's
+
+
+def test_every_notice_about_an_issue_links_to_its_console_page_and_gives_no_shell_command(declared, smtp, run):
+    text = declared.read_text(encoding="utf-8") + "console_url: https://yq.example.gov.cn/console/\n"
+    declared.write_text(text, encoding="utf-8")
+    for at in ("11:00", "12:00", "13:00", "14:00", "15:00", "16:00"):      # reminders, breach, repeats
+        run("--now", f"2026-03-16T{at}+08:00", "tick", config=declared)
+    mails = smtp.take()
+    assert {m.subject[:6] for m in mails} >= {"【舆情时限提", "【舆情超时】", "【舆情超时·"}
+    for m in mails:
+        assert "https://yq.example.gov.cn/console/issues/1" in m.body, m.subject
+        assert "monitor " not in m.body and "--by" not in m.body, m.subject

@@ -16,6 +16,7 @@ from .actions import declare_preview
 
 CHART_HOURS = 48
 TOP_ISSUES = 100
+MERGE_CHOICES = 50
 
 
 def _hours(now: datetime) -> list[str]:
@@ -26,8 +27,7 @@ def _hours(now: datetime) -> list[str]:
 def home(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
     """The duty desk: open opinion issues ranked (with posts per hour over the last 48 h), what is due,
     detected releases, blind spots, undelivered notices, provisional deadlines."""
-    ranked = [i for i in views.list_issues(db, now) if i["kind"] == IssueKind.OPINION]
-    shown = ranked[:TOP_ISSUES]
+    shown, total = views.ranked_issues(db, now, kinds=(IssueKind.OPINION,), limit=TOP_ISSUES)
     hours = _hours(now)
     counts = posts.counts_by_hour(db, [i["id"] for i in shown], hours[0])
     for i in shown:
@@ -38,14 +38,14 @@ def home(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
     blind = [s for s in sources if s["state"] in (SourceState.BROKEN, SourceState.FAILING, SourceState.QUIET,
                                                   SourceState.UNKNOWN)]
     undelivered = [n for n in alerts["undelivered"] if from_iso(n["fire_at"]) <= now]
-    return {"issues": shown, "more": len(ranked) - len(shown), "due": alerts["deadlines"],
+    return {"issues": shown, "more": total - len(shown), "due": alerts["deadlines"],
             "release_detected": alerts["release_detected"], "blind": blind, "undelivered": undelivered,
             "provisional": alerts["provisional"], "source_count": len(sources)}
 
 
 def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
     """Netizen messages, disclosure requests and superior posts to repost, with their clocks."""
-    return [i for i in views.list_issues(db, now, include_closed) if i["kind"] != IssueKind.OPINION]
+    return views.ranked_issues(db, now, include_closed, not_kinds=(IssueKind.OPINION,), limit=500)[0]
 
 
 def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
@@ -59,8 +59,8 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
                                      "start_basis": s.start_basis, "passed": s.due_at <= now} for s in starts]
                             for level, starts in declare_preview(db, config, issue_id, now).items()}
     issue["window_passed"] = any(c["passed"] for starts in issue["preview"].values() for c in starts)
-    issue["others"] = [{"id": i["id"], "title": i["title"]} for i in views.list_issues(db, now)
-                       if i["id"] != issue_id and i["kind"] == issue["kind"]][:200]
+    others, _ = views.ranked_issues(db, now, kinds=(issue["kind"],), limit=MERGE_CHOICES + 1)
+    issue["others"] = [{"id": i["id"], "title": i["title"]} for i in others if i["id"] != issue_id][:MERGE_CHOICES]
     return issue
 
 

@@ -66,16 +66,28 @@ def rank_key(issue: dict) -> tuple:
     return issue["status"] != IssueStatus.OPEN, -issue["rank_score"], issue["first_seen_at"] or "", issue["id"]
 
 
-def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+def ranked_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False,
+                  kinds: tuple[str, ...] | None = None, not_kinds: tuple[str, ...] = (),
+                  limit: int | None = None) -> tuple[list[dict], int]:
+    """Issues in rank order (`rank_key`), the first `limit` of them in full; and how many there are.
+    Ranking reads five columns of every listed issue; the rest is read only for those shown."""
+    light = issues.rank_rows(db, include_closed, kinds, not_kinds)
+    for r in light:
+        r["rank_score"] = rank_score(r["heat"], r["negative_share"])
+    light.sort(key=rank_key)
+    ids = [r["id"] for r in (light if limit is None else light[:limit])]
+    full = issues.get_many(db, ids)
     by_issue: dict[int, list[dict]] = {}
-    for d in deadlines.listed(db):
+    for d in deadlines.of_issues(db, ids):
         by_issue.setdefault(d["issue_id"], []).append(d)
     detected: dict[int, list[dict]] = {}
     for d in answers.awaiting(db):
         detected.setdefault(d["issue_id"], []).append(d)
-    out = [_summary(r, by_issue.get(r["id"], []), detected.get(r["id"], []), now)
-           for r in issues.listed(db, include_closed)]
-    return sorted(out, key=rank_key)
+    return [_summary(full[i], by_issue.get(i, []), detected.get(i, []), now) for i in ids], len(light)
+
+
+def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:
+    return ranked_issues(db, now, include_closed)[0]
 
 
 def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:

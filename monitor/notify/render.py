@@ -57,11 +57,14 @@ def body_text(text: str) -> str:
     return _BODY_CONTROLS.sub("", text)
 
 
-def issue_values(row: dict) -> dict:
-    """What a template may say about an issue, from a row with the issue's columns (or `issue_id`)."""
+def issue_values(row: dict, config=None) -> dict:
+    """What a template may say about an issue, from a row with the issue's columns (or `issue_id`);
+    with the config, `url` is the issue's page in the console (`console_url`), else None."""
     level = row.get("level")
     kind = row.get("issue_kind") or row.get("kind") or IssueKind.OPINION
-    return {"id": row.get("issue_id", row.get("id")), "title": header_text(row["title"]), "kind": kind,
+    issue_id = row.get("issue_id", row.get("id"))
+    return {"id": issue_id, "url": config.issue_url(issue_id) if config is not None else None,
+            "title": header_text(row["title"]), "kind": kind,
             "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
             "level_name": LEVEL_NAMES.get(level, "") if level else "",
             "heat": row.get("heat"), "negative_share": row.get("negative_share") or 0.0,

@@ -101,7 +101,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             n = decision.notice
             late = decision.reason == Reason.SEND_LATE
             subject, body = renderer.render(
-                n.stage, agency=config.agency.name, issue=issue_values(d), deadline=deadline_values(d, rule, config.tz),
+                n.stage, agency=config.agency.name, issue=issue_values(d, config), deadline=deadline_values(d, rule, config.tz),
                 role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
                 overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
                 **when_values(now, n.fire_at, config.tz))
@@ -122,9 +122,9 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
         issue = issues.get(db, r["issue_id"])
         d = deadlines.get(db, r["deadline_id"])
         subject, body = renderer.render(
-            Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue),
+            Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY],
-            source_id=r["source_id"], post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
+            source_id=r["source_id"], source_name=config.source_name(r["source_id"]), post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
             published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
         _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.people[DUTY],
                         subject, body, from_iso(r["detected_at"]), now), report)
@@ -136,7 +136,7 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
         return
     for d in deadlines.provisional(db, open_issues_only=True):
         subject, body = renderer.render(
-            Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d),
+            Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d, config),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY])
         _queue(db, _row(f"d{d['id']}:provisional", d["issue_id"], d["id"], Stage.PROVISIONAL, DUTY,
                         config.people[DUTY], subject, body, now, now), report)
@@ -153,7 +153,9 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
             continue
         n = (row.get("state_changes") or 0) + 1
         subject, body = renderer.render(
-            Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id, url=source.url,
+            Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id,
+            source_name=source.display_name, url=source.url,
+            sources_url=f"{config.console_url}/sources" if config.console_url else None,
             state=str(current), previous=row.get("notified_state") or SourceState.OK,
             last_error=row.get("last_error") or "",
             last_success_local=local_str(row.get("last_success_at"), config.tz),

@@ -11,7 +11,7 @@ from ..clock import to_iso
 from ..clocks.rules import DeadlineStatus
 from . import audit
 from .audit import Action
-from .db import insert, one, rows, update
+from .db import insert, marks, one, rows, update
 
 OPEN = DeadlineStatus.OPEN
 
@@ -42,6 +42,14 @@ def kinds_of(db: sqlite_utils.Database, issue_id: int) -> frozenset[str]:
 
 def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select * from deadlines where issue_id = ? order by due_at", [issue_id])
+
+
+def of_issues(db: sqlite_utils.Database, issue_ids: list[int]) -> list[dict]:
+    out: list[dict] = []
+    for i in range(0, len(issue_ids), 500):
+        chunk = issue_ids[i:i + 500]
+        out += rows(db, f"select * from deadlines where issue_id in ({marks(chunk)}) order by due_at", chunk)
+    return out
 
 
 def listed(db: sqlite_utils.Database) -> list[dict]:

@@ -27,6 +27,36 @@ def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[dict
     return rows(db, "select * from issues" + ("" if include_closed else " where status = 'open'"))
 
 
+def rank_rows(db: sqlite_utils.Database, include_closed: bool = False, kinds: tuple[str, ...] | None = None,
+              not_kinds: tuple[str, ...] = ()) -> list[dict]:
+    """The few columns ranking needs, for every issue listed (the rest is read for the shown ones)."""
+    where, args = [], []
+    if not include_closed:
+        where.append("status = 'open'")
+    if kinds:
+        where.append(f"coalesce(kind, 'opinion') in ({marks(kinds)})")
+        args += list(kinds)
+    if not_kinds:
+        where.append(f"coalesce(kind, 'opinion') not in ({marks(not_kinds)})")
+        args += list(not_kinds)
+    return rows(db, "select id, status, heat, negative_share, first_seen_at from issues"
+                + (" where " + " and ".join(where) if where else ""), args)
+
+
+SHOWN = ("id, kind, title, level, suggested_level, suggested_reason, status, heat, negative_share, heat_components, "
+         "burst_at, keywords, post_count, source_count, repost_count, first_published_at, first_published_precision, "
+         "first_seen_at, last_post_at, declared_at, acked_at, closed_at, close_reason, received_at")
+
+
+def get_many(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
+    """Issues by id, without their clustering signature."""
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out |= {r["id"]: r for r in rows(db, f"select {SHOWN} from issues where id in ({marks(chunk)})", chunk)}
+    return out
+
+
 def hottest_open(db: sqlite_utils.Database) -> int | None:
     r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
     return r["id"] if r else None

@@ -29,7 +29,7 @@ OPEN_ENDPOINTS = {"auth.login", "static", "health"}
 
 
 def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_proxy: bool = False,
-               secure_cookies: bool = False) -> Flask:
+               secure_cookies: bool = False, refresh_s: int = 30) -> Flask:
     app = Flask(__name__)
     local = threading.local()
     clock = clock or SystemClock()
@@ -46,7 +46,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         SESSION_COOKIE_NAME="monitor_session",
         WTF_CSRF_TIME_LIMIT=None,          # valid for the session (a form may stay open through a shift)
         WTF_CSRF_SSL_STRICT=False,         # behind the agency's proxy the Referer may be rewritten
-        MONITOR_CONFIG=config, MONITOR_CLOCK=clock, MONITOR_DB=db,
+        MONITOR_CONFIG=config, MONITOR_CLOCK=clock, MONITOR_DB=db, MONITOR_REFRESH_S=refresh_s,
     )
     if behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
@@ -79,6 +79,11 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     @app.errorhandler(404)
     def no_page(e):
         return render_template("error.html", message="没有这个页面"), 404
+
+    @app.errorhandler(500)
+    def server_error(e):
+        log.error("page failed path=%s error=%r", request.path, getattr(e, "original_exception", e))
+        return render_template("error.html", message="服务器内部错误, 已记录在日志中。请稍后重试, 或联系管理员。"), 500
 
     @app.errorhandler(MonitorError)
     def monitor_error(e):

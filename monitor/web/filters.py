@@ -23,12 +23,13 @@ def sparkline(counts: list[int], width: int = 120, height: int = 28) -> Markup:
         return Markup("")
     top = max(counts) or 1
     step = width / len(counts)
-    bars = []
+    bars = [f'<rect x="{i * step:.1f}" y="{height - 1:.0f}" width="{width:.0f}" height="1" class="z"></rect>'
+            for i in (0,)]           # the baseline: hours with nothing
     for i, c in enumerate(counts):
-        h = max(1.0, c / top * (height - 2))
-        zero = ' class="z"' if not c else ""
-        bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.6, 0.8):.1f}" '
-                    f'height="{h:.1f}"{zero}></rect>')
+        if c:
+            h = max(1.0, c / top * (height - 2))
+            bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.6, 0.8):.1f}" '
+                        f'height="{h:.1f}"></rect>')
     total = sum(counts)
     return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
                   f'aria-label="近{len(counts)}小时 {total} 条"><title>近{len(counts)}小时新增 {total} 条 (最高 {top} 条/小时)'
