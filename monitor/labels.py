@@ -18,6 +18,9 @@ ISSUE_KIND_NAMES = {"opinion": "网络舆情", "message": "网民留言", "discl
                     "repost": "上级信息转发"}
 ISSUE_STATUS_NAMES = {"open": "处置中", "closed": "已关闭"}
 USER_ROLE_NAMES = {"duty": "值班员", "leader": "领导", "admin": "管理员"}
+START_BASIS_NAMES = {"first_seen": "首次发现时", "first_published": "首发时", "declared": "定级时", "received": "收到时",
+                     "published": "发布时", "explicit": "指定起点", "after release": "发布权威信息后",
+                     "after update": "上次发布进展后", "first_seen (首发时间不精确)": "首次发现时 (首发时间不精确)"}
 SENTIMENT_NAMES = {"positive": "正面", "neutral": "中性", "negative": "负面"}
 ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop": "停止计时", "notify": "发送通知",
                 "respond": "登记回应", "ack": "确认收到", "close": "关闭", "intake": "登记受理",

@@ -183,3 +183,18 @@ def test_user_commands_add_list_and_disable_with_the_password_from_stdin(tmp_pat
     assert "李娜" in listing and "已停用" in listing
     row = CliRunner().invoke(cli, ["--db", db, "user", "list"]).output
     assert "a long enough password" not in row
+
+
+def test_registering_a_disclosure_request_starts_its_working_day_clock(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    r = c.post("/intake", data={"kind": "disclosure", "title": "申请公开2025年度审计报告",
+                                "received": "2026-03-16T08:20", "from_name": "张三", "csrf_token": token(c, "/intake")})
+    assert r.status_code == 302 and r.headers["Location"].startswith("/issues/")
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    # 20 working days from Monday 16 March 2026, with 清明 (Monday 6 April) off: Tuesday 14 April
+    assert "答复政府信息公开申请" in page and "2026-04-14 23:59" in page and "延期答复" in page
+    assert "热度" not in page            # a request has no heat: its page does not pretend
+    listing = c.get("/intake").get_data(as_text=True)
+    assert "申请公开2025年度审计报告" in listing and "信息公开申请" in listing
+    assert [a["by"] for a in audit.search(console.db, action="intake")] == ["张敏"]

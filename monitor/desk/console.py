@@ -52,7 +52,7 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
     issue = views.show_issue(db, issue_id, now)
     for p in issue["posts"]:
         p["source_name"] = config.source_name(p["source_id"])
-        p["reposts"] = sum(1 for q in issue["posts"] if q["duplicate_of"] == p["id"] or q["near_duplicate"] == p["id"])
+        p["reposts"] = sum(1 for q in issue["posts"] if q["duplicate_of"] == p["id"])
     issue["preview"] = {}
     if issue["status"] == IssueStatus.OPEN and issue["kind"] == IssueKind.OPINION:
         issue["preview"] = {level: [{"kind": s.kind, "started_at": to_iso(s.started_at), "due_at": to_iso(s.due_at),

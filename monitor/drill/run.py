@@ -41,12 +41,13 @@ agency:
 timezone: Asia/Shanghai
 fetch: {{host_delay: 0s, retries: 0}}
 sources:
-  - {{id: qinghe-forum, kind: html, url: "{base}/forum/list.html", interval: 10m, authority: 1, channel: social,
+  - {{id: qinghe-forum, name: 青禾论坛, kind: html, url: "{base}/forum/list.html", interval: 10m, authority: 1, channel: social,
      selectors: {{item: "ul.threads li", title: "a.title", link: "a.title@href", date: "span.time", summary: "p.digest"}}}}
-  - {{id: weibo-keyword, kind: rss, url: "{base}/rsshub/weibo/keyword/青禾审计", interval: 10m, authority: 1,
+  - {{id: weibo-keyword, name: 微博·关键词(RSSHub), kind: rss, url: "{base}/rsshub/weibo/keyword/青禾审计", interval: 10m, authority: 1,
      channel: social}}
-  - {{id: qinghe-news, kind: rss, url: "{base}/news/rss.xml", interval: 10m, authority: 3}}
+  - {{id: qinghe-news, name: 青禾新闻网, kind: rss, url: "{base}/news/rss.xml", interval: 10m, authority: 3}}
   - id: own-site
+    name: 青禾县审计局网站
     kind: html
     url: "{base}/sjj/tzgg/"
     interval: 10m
@@ -83,7 +84,7 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
         db = _fresh_db(db_path)
         channel, renderer = EmailChannel(config.smtp), Renderer.beside(config.path)
         collector = Collector(db, config, clock)
-        names = {s.id: n for s, n in zip(config.sources, ["青禾论坛", "微博关键词(RSSHub)", "青禾新闻网", "本局网站"])}
+        names = {s.id: s.display_name for s in config.sources}
 
         def say(text: str) -> None:
             out(f"[{local_str(clock.now(), TZ)[5:]}] {text}")

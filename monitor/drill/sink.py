@@ -16,6 +16,11 @@ class Received:
     body: str
     message_id: str
     date: str
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
 class _Handler:
@@ -34,8 +39,12 @@ class _Handler:
             return "451 try again later"
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
-            self.sink.messages.append(Received(tuple(envelope.rcpt_tos), str(msg["Subject"]),
-                                               msg.get_content(), str(msg["Message-ID"]), str(msg["Date"])))
+            text = msg.get_body(("plain",))
+            html = msg.get_body(("html",))
+            self.sink.messages.append(Received(
+                tuple(envelope.rcpt_tos), str(msg["Subject"]), text.get_content() if text else "",
+                str(msg["Message-ID"]), str(msg["Date"]), html.get_content() if html else None,
+                tuple((k, str(v)) for k, v in msg.items())))
         return "250 Message accepted for delivery"
 
 

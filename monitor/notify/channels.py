@@ -15,16 +15,24 @@ class EmailChannel:
     def __init__(self, smtp: Smtp):
         self.smtp = smtp
 
-    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime) -> dict[str, str]:
+    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime,
+             html: str | None = None, thread_id: str | None = None) -> dict[str, str]:
         """Returns once the server accepted the message for at least one recipient: the addresses it
-        refused, with its answer (empty when it took them all). Raises when it took none."""
+        refused, with its answer (empty when it took them all). Raises when it took none.
+        With `thread_id`, the message refers to it (In-Reply-To, References): every notice about one
+        issue falls into one thread in the leader's mail client."""
         msg = EmailMessage()
         msg["From"] = self.smtp.from_addr
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = subject
         msg["Message-ID"] = message_id
         msg["Date"] = format_datetime(at)
+        if thread_id:
+            msg["In-Reply-To"] = thread_id
+            msg["References"] = thread_id
         msg.set_content(body)
+        if html:
+            msg.add_alternative(html, subtype="html")
         s = self.smtp
         try:
             if s.security == "ssl":

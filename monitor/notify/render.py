@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
+from markupsafe import Markup, escape
 
 from ..clock import local_str
 from ..clocks.rules import DeadlineRule, IssueKind
@@ -20,11 +21,36 @@ from ..labels import ISSUE_KIND_NAMES, LEVEL_NAMES, name
 OVERRIDE_DIR = "alerts"
 
 
+_URL = re.compile(r"https?://[^\s<>\"'（）「」，。；]+")
+
+
+def linkify(text: str) -> Markup:
+    """Plain text as HTML: escaped, line breaks kept, web addresses made links."""
+    out, last = [], 0
+    for m in _URL.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        url = escape(m.group(0))
+        out.append(Markup(f'<a href="{url}" style="color:#0b57a4;word-break:break-all">{url}</a>'))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out).replace("\n", Markup("<br>\n"))
+
+
 class Renderer:
     def __init__(self, override_dir: Path | None = None):
         loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
-        self.env = Environment(loader=ChoiceLoader([*loaders, PackageLoader("monitor.notify", "templates")]),
-                               undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+        loader = ChoiceLoader([*loaders, PackageLoader("monitor.notify", "templates")])
+        self.env = Environment(loader=loader, undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+        # the HTML part: everything escaped unless marked safe (post titles cannot inject markup)
+        self.html_env = Environment(loader=loader, undefined=StrictUndefined, autoescape=True)
+        self.html_env.filters["linkify"] = linkify
+
+    def html(self, subject: str, text: str, **values) -> str:
+        """The HTML part of a notice: `email.html` around the plain text, with the issue's button."""
+        try:
+            return self.html_env.get_template("email.html").render(subject=subject, text=text, **values)
+        except TemplateNotFound:
+            raise MonitorError("找不到通知模板 email.html") from None
 
     @classmethod
     def beside(cls, config_path: str) -> "Renderer":
@@ -65,6 +91,8 @@ def issue_values(row: dict, config=None) -> dict:
     issue_id = row.get("issue_id", row.get("id"))
     return {"id": issue_id, "url": config.issue_url(issue_id) if config is not None else None,
             "title": header_text(row["title"]), "kind": kind,
+            # where the item itself is: the superior article to repost, the netizen's message
+            "source_url": row.get("issue_url") or (row.get("url") if "status" in row and "kind" in row else None),
             "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
             "level_name": LEVEL_NAMES.get(level, "") if level else "",
             "heat": row.get("heat"), "negative_share": row.get("negative_share") or 0.0,

@@ -27,7 +27,7 @@ from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError
 from ..judge.health import SourceState, should_notify, state
 from ..labels import ROLE_NAMES, duration
-from ..store import answers, deadlines, issues, outbox
+from ..store import answers, deadlines, issues, outbox, posts
 from ..store import sources as source_rows
 from ..store.db import transaction
 from .render import Renderer, body_text, deadline_values, header_text, issue_values, when_values
@@ -65,12 +65,37 @@ def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, rend
 
 
 def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, role: str, recipients,
-         subject: str, body: str, fire_at: datetime, now: datetime, late: bool = False) -> dict:
+         text: tuple[str, str, str], fire_at: datetime, now: datetime, late: bool = False,
+         thread_id: str | None = None) -> dict:
+    subject, body, html = text
     return {"key": key, "issue_id": issue_id, "deadline_id": deadline_id, "stage": str(stage), "role": str(role),
             "recipients": json.dumps(list(recipients)), "subject": header_text(subject), "body": body_text(body),
-            "fire_at": to_iso(fire_at),
+            "html": body_text(html), "thread_id": thread_id, "fire_at": to_iso(fire_at),
             "created_at": to_iso(now), "status": "pending", "late": int(late),
             "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
+
+
+def thread_of(config: Config, issue_id: int | None, other: str = "") -> str | None:
+    """The root every notice about one issue refers to (In-Reply-To / References)."""
+    tag = hashlib.sha1(config.agency.name.encode()).hexdigest()[:8]
+    if issue_id is not None:
+        return f"<issue-{issue_id}.{tag}.monitor@localhost>"
+    return f"<{other}.{tag}.monitor@localhost>" if other else None
+
+
+def _text(renderer: Renderer, stage: str, **values) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of one notice."""
+    subject, body = renderer.render(stage, **values)
+    if values.get("late"):
+        subject = f"【补发】{subject}"
+    return subject, body, renderer.html(header_text(subject), body_text(body), **values)
+
+
+def _posts(db, config: Config, issue_id: int) -> list[dict]:
+    """The issue's top posts as notices show them: title, source name, time, link."""
+    return [{"title": header_text(p["title"] or ""), "url": p["url"], "source_name": config.source_name(p["source_id"]),
+             "time_local": local_str(p["published_at"] or p["seen_at"], config.tz)}
+            for p in posts.top_of_issue(db, issue_id)]
 
 
 def _queue(db: sqlite_utils.Database, row: dict, report: TickReport) -> None:
@@ -100,15 +125,14 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
                 continue
             n = decision.notice
             late = decision.reason == Reason.SEND_LATE
-            subject, body = renderer.render(
-                n.stage, agency=config.agency.name, issue=issue_values(d, config), deadline=deadline_values(d, rule, config.tz),
+            text = _text(
+                renderer, n.stage, agency=config.agency.name, issue=issue_values(d, config),
+                deadline=deadline_values(d, rule, config.tz), posts=_posts(db, config, d["issue_id"]),
                 role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
                 overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
                 **when_values(now, n.fire_at, config.tz))
-            if late:
-                subject = f"【补发】{subject}"
-            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.people[n.role], subject, body,
-                            n.fire_at, now, late), report)
+            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.people[n.role], text,
+                            n.fire_at, now, late, thread_of(config, d["issue_id"])), report)
 
 
 def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -121,13 +145,13 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
             continue
         issue = issues.get(db, r["issue_id"])
         d = deadlines.get(db, r["deadline_id"])
-        subject, body = renderer.render(
-            Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
+        text = _text(
+            renderer, Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY],
             source_id=r["source_id"], source_name=config.source_name(r["source_id"]), post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
             published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
         _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.people[DUTY],
-                        subject, body, from_iso(r["detected_at"]), now), report)
+                        text, from_iso(r["detected_at"]), now, thread_id=thread_of(config, r["issue_id"])), report)
 
 
 def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -135,11 +159,11 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
     if not config.people.get(DUTY):
         return
     for d in deadlines.provisional(db, open_issues_only=True):
-        subject, body = renderer.render(
-            Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d, config),
+        text = _text(
+            renderer, Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d, config),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY])
         _queue(db, _row(f"d{d['id']}:provisional", d["issue_id"], d["id"], Stage.PROVISIONAL, DUTY,
-                        config.people[DUTY], subject, body, now, now), report)
+                        config.people[DUTY], text, now, now, thread_id=thread_of(config, d["issue_id"])), report)
 
 
 def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -152,8 +176,8 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
         if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
             continue
         n = (row.get("state_changes") or 0) + 1
-        subject, body = renderer.render(
-            Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id,
+        text = _text(
+            renderer, Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id,
             source_name=source.display_name, url=source.url,
             sources_url=f"{config.console_url}/sources" if config.console_url else None,
             state=str(current), previous=row.get("notified_state") or SourceState.OK,
@@ -162,7 +186,7 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
             last_new_local=local_str(row.get("last_new_at"), config.tz))
         with transaction(db):
             _queue(db, _row(f"s:{source.id}:{n}:{current}", None, None, Stage.SOURCE, DUTY, config.people[DUTY],
-                            subject, body, now, now), report)
+                            text, now, now, thread_id=thread_of(config, None, f"source-{source.id}")), report)
             source_rows.set_notified(db, source.id, str(current), n)
 
 
@@ -194,7 +218,8 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         delivered = json.loads(n["delivered_to"] or "[]")
         left = [r for r in json.loads(n["recipients"]) if r not in delivered]
         try:
-            refused = channel.send(left, n["subject"], n["body"], n["message_id"], now) or {}
+            refused = channel.send(left, n["subject"], n["body"], n["message_id"], now, html=n.get("html"),
+                                   thread_id=n.get("thread_id")) or {}
         except Exception as e:                       # one notice that cannot be sent never stops the others
             if not isinstance(e, DeliveryError):
                 log.exception("notice could not be sent key=%s", n["key"])

@@ -65,8 +65,8 @@ def open_of(db: sqlite_utils.Database, issue_id: int, kind: str | None = None) -
 
 def running(db: sqlite_utils.Database) -> list[dict]:
     """Open clocks of open issues, soonest first, with the issue's title, level and figures."""
-    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind, i.heat, i.negative_share, i.post_count "
-                    "from deadlines d join issues i on i.id = d.issue_id "
+    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind, i.heat, i.negative_share, i.post_count, "
+                    "i.url as issue_url from deadlines d join issues i on i.id = d.issue_id "
                     "where d.status = 'open' and i.status = 'open' order by d.due_at")
 
 

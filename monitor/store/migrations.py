@@ -200,6 +200,13 @@ def m0013_console(db: sqlite_utils.Database) -> None:
                "insert into posts_fts(rowid, title, body) values (new.id, new.title, new.body); end")
 
 
+def m0014_notice_html_and_thread(db: sqlite_utils.Database) -> None:
+    """A notice's HTML part (rendered when queued, beside the plain text) and the thread it belongs to
+    (every notice about one issue references the same root, so mail clients group them)."""
+    db["notifications"].add_column("html", str)
+    db["notifications"].add_column("thread_id", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -214,4 +221,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0011_delivery_per_recipient", m0011_delivery_per_recipient),
     ("0012_source_item_digest", m0012_source_item_digest),
     ("0013_console", m0013_console),
+    ("0014_notice_html_and_thread", m0014_notice_html_and_thread),
 ]

@@ -74,6 +74,14 @@ def counts_by_hour(db: sqlite_utils.Database, issue_ids: list[int], since_iso: s
     return out
 
 
+def top_of_issue(db: sqlite_utils.Database, issue_id: int, limit: int = 3) -> list[dict]:
+    """The posts a notice shows: originals (not reposts), the most negative first, then the earliest."""
+    return rows(db, "select id, source_id, title, url, published_at, seen_at from posts where issue_id = ? "
+                    "and duplicate_of is null and coalesce(near_duplicate, 0) = 0 "
+                    "order by coalesce(sentiment_negative, sentiment_label = 'negative') desc, seen_at, id limit ?",
+                [issue_id, limit])
+
+
 def originals(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     """An issue's posts that are not reposts, in the order they came (its clustering signature)."""
     return rows(db, "select title, body from posts where issue_id = ? and duplicate_of is null order by id", [issue_id])
