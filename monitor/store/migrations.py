@@ -207,6 +207,12 @@ def m0014_notice_html_and_thread(db: sqlite_utils.Database) -> None:
     db["notifications"].add_column("thread_id", str)
 
 
+def m0015_posts_by_issue_and_time(db: sqlite_utils.Database) -> None:
+    """An issue's posts in time order, read from the index alone: the console's posts-per-hour charts
+    read only the last 48 h of each issue shown, not all of its history."""
+    db["posts"].create_index(["issue_id", "seen_at"], index_name="posts_issue_seen")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -222,4 +228,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0012_source_item_digest", m0012_source_item_digest),
     ("0013_console", m0013_console),
     ("0014_notice_html_and_thread", m0014_notice_html_and_thread),
+    ("0015_posts_by_issue_and_time", m0015_posts_by_issue_and_time),
 ]
