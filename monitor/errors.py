@@ -32,3 +32,8 @@ class FetchError(MonitorError):
 
 class DeliveryError(MonitorError):
     """A notification channel did not accept a message."""
+
+
+class ServerUnavailable(DeliveryError):
+    """The channel's server could not be reached or did not answer in time: no other message is tried
+    on it in the same tick (the tick is never held by more than one timeout)."""

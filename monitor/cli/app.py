@@ -76,7 +76,8 @@ pass_app = click.make_pass_decorator(App)
 # read command does not pay for the collector, the daemon or the drill (click's lazy-loading pattern)
 COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
-                                          ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"))},
+                                          ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
+                                          ("test-email", "test_email"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),

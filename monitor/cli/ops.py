@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
@@ -85,6 +86,8 @@ def tick(app: App):
         click.echo(f"发送失败 [{ROLE_NAMES[n['role']]}] {n['subject']}: {n['last_error']}", err=True)
     for d in report.skipped:
         click.echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
+    if report.postponed:
+        click.echo(f"另有 {len(report.postponed)} 条通知因邮件服务器不可用, 留待下次发送", err=True)
     if not (report.delivered or report.failed):
         click.echo("没有需要发送的通知")
     if report.failed and not report.delivered:
@@ -140,3 +143,23 @@ def demo(app: App, speed):
       monitor demo && monitor issues --all
     """
     run_drill(app.db_path, app.now_text, speed)
+
+
+@click.command("test-email")
+@click.option("--to", "to", required=True, help="Address to send the test message to.")
+@pass_app
+def test_email(app: App, to):
+    """Send one test email with the configured SMTP settings and print the server's answer.
+
+    \b
+    Example:
+      monitor test-email --to zhiban@example.gov.cn
+    """
+    config = app.config()
+    channel = _make_channel(config)
+    if config.smtp.password_env and not config.smtp.password():
+        click.echo(f"警告: 环境变量 {config.smtp.password_env} 未设置, 将不登录直接发送", err=True)
+    answer = channel.probe(to, f"【测试】{config.agency.name} 舆情监测系统邮件测试",
+                           f"这是一封测试邮件，发送时间 {local_str(app.now(), config.tz)}。\n"
+                           "收到即说明舆情通知可以送达此邮箱。\n", app.now())
+    click.echo(f"服务器已接受: {answer}")

@@ -24,7 +24,7 @@ from ..clocks.workdays import office_time
 from ..config.load import calendar_for
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
-from ..errors import DeliveryError
+from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceState, should_notify, state
 from ..labels import ROLE_NAMES, duration
 from ..store import answers, deadlines, issues, outbox, posts
@@ -53,6 +53,7 @@ class TickReport:
     delivered: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
     skipped: list[Decision] = field(default_factory=list)   # due but not sendable (no recipients)
+    postponed: list[dict] = field(default_factory=list)     # not tried: the server was unavailable this tick
 
 
 def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, renderer: Renderer) -> TickReport:
@@ -197,6 +198,7 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
     """Send what is due. A clock's notice waiting since an outage goes only if it is still the latest
     step for its role, and a reminder never after its deadline."""
     latest: dict[tuple, str] = {}
+    unavailable: ServerUnavailable | None = None
     for w in outbox.undelivered(db):
         if w["deadline_id"] is not None:
             key = (w["deadline_id"], w["role"])
@@ -212,6 +214,9 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         if n["deadline_id"] is not None and n["fire_at"] < latest[(n["deadline_id"], n["role"])]:
             outbox.cancel(db, n["id"], SUPERSEDED)
             continue
+        if unavailable is not None:
+            report.postponed.append(n)  # the server is down: the rest wait for the next tick, attempts unchanged
+            continue
         if not outbox.claim(db, n["id"], n["status"], now):
             continue                    # another process has it
         attempts = (n["attempts"] or 0) + 1
@@ -221,6 +226,8 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
             refused = channel.send(left, n["subject"], n["body"], n["message_id"], now, html=n.get("html"),
                                    thread_id=n.get("thread_id")) or {}
         except Exception as e:                       # one notice that cannot be sent never stops the others
+            if isinstance(e, ServerUnavailable):
+                unavailable = e
             if not isinstance(e, DeliveryError):
                 log.exception("notice could not be sent key=%s", n["key"])
                 e = DeliveryError(f"{type(e).__name__}: {e}")
