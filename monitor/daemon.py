@@ -1,62 +1,153 @@
-"""`monitor run`: APScheduler runs one collect job per source on its interval and a tick every minute.
+"""`monitor run`: the daemon. Three jobs on three executors, each with its own SQLite connection:
 
-Jobs run one at a time (a single worker thread) so the SQLite connection is never
-shared by two threads at once. SIGTERM/SIGINT stop the scheduler after the job in
-progress; everything a job wrote is already committed, so a restart loses nothing.
+- the tick (every minute): heartbeat, then decide and queue due notices (no network), then asks for
+  a delivery; nothing else runs on its thread, so no slow source or mail server can make it late;
+- delivery: sends the queue, bounded in time per send and per dead server (notify.channels);
+- collection (every 15 s): the sources that are due, as one batch through the collector's parallel
+  fetch; a source runs at most once at a time because the job never overlaps itself.
+
+One instance per database: an exclusive lock on `<db>.lock` (released by the OS when the process
+dies, even by kill -9) that names the holder's pid and start time. SIGTERM/SIGINT stop it within
+STOP_GRACE_S: what a job committed is kept, a pass cut short is rolled back and collected again.
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
+import os
 import signal
+import socket
 import threading
+import time
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from .clock import Clock
+from .clock import Clock, from_iso, local_str, to_iso
 from .collect.pipeline import Collector
 from .config.schema import Config
-from .notify.channels import EmailChannel
+from .errors import MonitorError
+from .notify.channels import make_channel
 from .notify.render import Renderer
-from .notify.tick import tick
+from .notify.tick import TickReport, deliver, queue_notices, queue_outage
+from .store import heartbeats
+from .store import sources as source_rows
 from .store.db import open_db
 
 log = logging.getLogger(__name__)
 TICK_EVERY_S = 60
+COLLECT_EVERY_S = 15
+STOP_GRACE_S = 8
+OUTAGE_AFTER = timedelta(minutes=3)      # a heartbeat older than this at start: the system was down
+NAME = "daemon"
 
 
-def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = TICK_EVERY_S) -> None:
-    db = open_db(db_path)
-    collector = Collector(db, config, clock)
-    renderer = Renderer.beside(config.path)
-    channel = EmailChannel(config.smtp) if config.smtp else None
-    stop = threading.Event()
+def due_sources(config: Config, rows: dict[str, dict], now: datetime) -> list[str]:
+    """Sources whose interval has passed since their last attempt (never tried: due)."""
+    out = []
+    for s in config.sources:
+        last = from_iso((rows.get(s.id) or {}).get("last_attempt_at"))
+        if last is None or now - last >= timedelta(seconds=s.interval_s) or last > now:
+            out.append(s.id)
+    return out
 
-    def collect_job(source_id: str) -> None:
+
+class InstanceLock:
+    """An exclusive lock beside the database file, naming its holder."""
+
+    def __init__(self, db_path: str, now: datetime, tz):
+        self.path = f"{db_path}.lock"
+        self.file = open(self.path, "a+", encoding="utf-8")
         try:
-            collector.collect([source_id])
-        except Exception:                      # a job must never kill the daemon
-            log.exception("collect job failed source=%s", source_id)
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0)
+            try:
+                holder = json.loads(self.file.read() or "{}")
+            except ValueError:
+                holder = {}
+            self.file.close()
+            raise MonitorError(f"另一个 monitor run 正在使用数据库 {db_path}: 进程 {holder.get('pid', '?')}, "
+                               f"启动于 {local_str(holder.get('started_at'), tz) if holder.get('started_at') else '?'}"
+                               f" (主机 {holder.get('host', '?')})。同一数据库只能运行一个守护进程。") from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started_at": to_iso(now)}))
+        self.file.flush()
+
+    def release(self) -> None:
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
+def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = TICK_EVERY_S,
+               collect_every_s: int = COLLECT_EVERY_S) -> None:
+    started_at = clock.now()
+    lock = InstanceLock(db_path, started_at, config.tz)
+    tick_db, deliver_db, collect_db = open_db(db_path), open_db(db_path), open_db(db_path)
+    collector = Collector(collect_db, config, clock)
+    renderer = Renderer.beside(config.path)
+    channel = make_channel(config)
+    stop = threading.Event()
+    running: dict[str, float] = {}
+    host, pid = socket.gethostname(), os.getpid()
+
+    previous = heartbeats.get(tick_db, NAME)
+    if previous and started_at - from_iso(previous["beat_at"]) > OUTAGE_AFTER:
+        log.warning("daemon was down from=%s to=%s", previous["beat_at"], to_iso(started_at))
+        queue_outage(tick_db, config, from_iso(previous["beat_at"]), started_at, renderer)
+    heartbeats.beat(tick_db, NAME, pid, host, started_at, started_at)
+
+    def job(name: str, fn):
+        def run() -> None:
+            if stop.is_set():
+                return
+            running[name] = time.monotonic()
+            try:
+                fn()
+            except Exception:                      # a job must never kill the daemon
+                log.exception("job failed job=%s", name)
+            finally:
+                running.pop(name, None)
+        return run
 
     def tick_job() -> None:
+        now = clock.now()
+        heartbeats.beat(tick_db, NAME, pid, host, started_at, now)
+        report = queue_notices(tick_db, config, now, renderer)
+        log.debug("tick done queued=%d", len(report.queued))
+        if channel is not None and not stop.is_set():
+            scheduler.modify_job("deliver", next_run_time=datetime.now().astimezone())
+
+    def deliver_job() -> None:
         if channel is None:
             return
-        try:
-            report = tick(db, config, clock.now(), channel, renderer)
-            level = logging.INFO if report.delivered or report.failed else logging.DEBUG
-            log.log(level, "tick done queued=%d delivered=%d failed=%d", len(report.queued),
-                    len(report.delivered), len(report.failed))
-        except Exception:
-            log.exception("tick job failed")
+        report = TickReport()
+        deliver(deliver_db, clock.now(), channel, report)
+        level = logging.INFO if report.delivered or report.failed else logging.DEBUG
+        log.log(level, "delivery done delivered=%d failed=%d postponed=%d", len(report.delivered),
+                len(report.failed), len(report.postponed))
 
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)},
-                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    def collect_job() -> None:
+        now = clock.now()
+        due = due_sources(config, {s.id: source_rows.get(collect_db, s.id) or {} for s in config.sources}, now)
+        if due:
+            reports = collector.collect(due)
+            log.info("collect batch done sources=%d new_posts=%d failed=%d", len(reports),
+                     sum(r.new_posts for r in reports), sum(not r.ok for r in reports))
+
+    scheduler = BackgroundScheduler(
+        executors={"tick": ThreadPoolExecutor(1), "deliver": ThreadPoolExecutor(1), "collect": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     start = datetime.now().astimezone()        # the scheduler's own trigger time; product time comes from `clock`
-    for i, s in enumerate(config.sources):
-        scheduler.add_job(collect_job, "interval", seconds=s.interval_s, args=[s.id], id=f"collect:{s.id}",
-                          next_run_time=start + timedelta(seconds=i))
-    scheduler.add_job(tick_job, "interval", seconds=tick_every_s, id="tick", next_run_time=start)
+    scheduler.add_job(job("tick", tick_job), "interval", seconds=tick_every_s, id="tick", executor="tick",
+                      next_run_time=start)
+    scheduler.add_job(job("deliver", deliver_job), "interval", seconds=tick_every_s, id="deliver",
+                      executor="deliver", next_run_time=start + timedelta(seconds=1))
+    scheduler.add_job(job("collect", collect_job), "interval", seconds=collect_every_s, id="collect",
+                      executor="collect", next_run_time=start)
 
     def on_signal(signum, frame):
         log.info("daemon stopping signal=%s", signum)
@@ -65,12 +156,21 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
-    log.info("daemon started sources=%d db=%s", len(config.sources), db_path)
-    print(f"monitor 守护进程已启动: {len(config.sources)} 个来源, 数据库 {db_path}", flush=True)
+    log.info("daemon started sources=%d db=%s pid=%d", len(config.sources), db_path, pid)
+    print(f"monitor 守护进程已启动: {len(config.sources)} 个来源, 数据库 {db_path}, 进程 {pid}", flush=True)
     try:
         stop.wait()
     finally:
-        scheduler.shutdown(wait=True)
-        collector.close()
-        db.close()
+        scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while running and time.monotonic() < deadline:
+            time.sleep(0.1)
         print("monitor 守护进程已停止", flush=True)
+        if running:            # a pass or a send still in flight: its transaction is rolled back, nothing is lost
+            log.warning("daemon stopped with jobs in flight jobs=%s", ",".join(running))
+            lock.release()
+            os._exit(0)
+        collector.close()
+        for db in (tick_db, deliver_db, collect_db):
+            db.close()
+        lock.release()

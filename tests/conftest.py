@@ -143,6 +143,7 @@ agency:
     exclude: [招聘]
 timezone: Asia/Shanghai
 fetch: {host_delay: 0s, retries: 0}    # every source here is on one local host; tests never wait
+digest: {at: []}                        # no 值班交接 unless a test asks (tests/test_digest.py)
 """
 
 

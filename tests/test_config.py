@@ -129,3 +129,30 @@ def test_a_source_has_a_display_name_and_the_console_url_makes_issue_links(tmp_p
 def test_a_console_url_that_is_not_a_web_address_is_a_problem_with_its_line(run, tmp_path):
     r = check(run, tmp_path, GOOD + "console_url: yq.example.cn\n")
     assert r.exit_code == 2 and "sources.yaml:8: console_url" in r.output
+
+
+def test_digest_times_and_roles_are_checked_with_their_line(run, tmp_path):
+    r = check(run, tmp_path, GOOD + 'digest: {at: ["08:30", "25:00"], to: [duty, mayor]}\n')
+    assert r.exit_code == 2
+    assert "sources.yaml:8: digest.at[1]" in r.output and "25:00" in r.output
+    assert "sources.yaml:8: digest.to[1]" in r.output and "mayor" in r.output
+
+
+def test_digest_defaults_to_08_30_and_17_30_for_the_duty_officer(tmp_path):
+    import datetime as dt
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    d = load_config(path).digest
+    assert d.at == (dt.time(8, 30), dt.time(17, 30)) and d.roles == ("duty",)
+
+
+def test_robots_are_checked_with_their_line(run, tmp_path):
+    r = check(run, tmp_path, GOOD + """robots:
+  - {name: 值班群, kind: wechat, url: "https://qyapi.weixin.qq.com/x"}
+  - {name: 领导群, kind: dingtalk, url: "oapi.dingtalk.com", secret_env: "SEC-1", stages: [breach, later]}
+""")
+    assert r.exit_code == 2
+    assert "sources.yaml:9: robots[0].kind" in r.output and "wechat" in r.output
+    assert "sources.yaml:10: robots[1].url" in r.output
+    assert "sources.yaml:10: robots[1].secret_env" in r.output
+    assert "sources.yaml:10: robots[1].stages[1]" in r.output and "later" in r.output

@@ -2,6 +2,7 @@
 and after a restart neither loses nor repeats anything."""
 from __future__ import annotations
 
+import json
 import queue
 import signal
 import sqlite3
@@ -19,9 +20,9 @@ WAIT_S = 60   # upper bound for a condition to become true; never a wait for a d
 
 
 class Daemon:
-    def __init__(self, config, db):
+    def __init__(self, config, db, *extra: str):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db), "run"],
+            [sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db), "run", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -45,6 +46,22 @@ class Daemon:
                 return line
         pytest.fail(f"daemon never printed {fragment!r}; output:\n{''.join(self.seen)}")
 
+    def wait_all(self, *fragments: str) -> None:
+        """Every fragment printed, in any order (the daemon's jobs run concurrently)."""
+        missing = set(fragments)
+        deadline = time.monotonic() + WAIT_S
+        while missing and time.monotonic() < deadline:
+            missing -= {f for f in missing if any(f in line for line in self.seen)}
+            if not missing:
+                return
+            try:
+                self.seen.append(self.lines.get(timeout=1))
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+        if missing:
+            pytest.fail(f"daemon never printed {sorted(missing)}; output:\n{''.join(self.seen)}")
+
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=WAIT_S)
@@ -65,21 +82,95 @@ def test_daemon_collects_sends_late_notice_once_and_survives_restart(web, smtp, 
     run("--now", past.isoformat(), "declare", "1", "--level", "II", "--by", "李娜", config=config)
 
     d = Daemon(config, db)
-    d.wait_for("守护进程已启动")
-    d.wait_for("source collected source=a")
-    d.wait_for("tick done")
+    d.wait_all("守护进程已启动", "source collected source=a", "delivery done delivered=2")
     assert d.stop() == 0
     assert "守护进程已停止" in "".join(d.seen)
     mails = smtp.take()
     assert sorted(m.to[0] for m in mails) == ["deputy@agency.example.cn", "head@agency.example.cn"]
     assert all(m.subject.startswith("【补发】【舆情超时·第1次催办】") for m in mails)
 
+    hits = web.hits["/f.xml"]
     d = Daemon(config, db)
-    d.wait_for("source collected source=a")
-    d.wait_for("tick done")
+    d.wait_all("tick done", "delivery done")
     assert d.stop() == 0
     assert smtp.take() == []
     con = sqlite3.connect(db)
     assert con.execute("select count(*) from posts").fetchone() == (1,)
     assert con.execute("select count(*) from notifications where status = 'sent'").fetchone() == (2,)
-    assert web.hits["/f.xml"] >= 3
+    assert web.hits["/f.xml"] == hits      # collected seconds ago, interval 1 h: a restart does not refetch
+
+
+def test_a_second_daemon_on_the_same_database_refuses_naming_the_first_and_kill_9_leaves_no_lock(
+        web, tmp_path, run):
+    url = web.set("/f.xml", rss([]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
+    db = tmp_path / "monitor.db"
+    first = Daemon(config, db)
+    first.wait_for("守护进程已启动")
+    second = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "--db", str(db), "run"],
+                            capture_output=True, text=True, timeout=WAIT_S)
+    assert second.returncode == 2
+    assert f"进程 {first.proc.pid}" in second.stderr and "启动于" in second.stderr and "Traceback" not in second.stderr
+    first.proc.kill()                                   # kill -9: no chance to release anything
+    first.proc.wait(timeout=WAIT_S)
+    third = Daemon(config, db)
+    third.wait_for("守护进程已启动")
+    assert third.stop() == 0
+
+
+def test_hanging_sources_neither_delay_the_tick_nor_stop_sigterm(web, tmp_path, run):
+    from conftest import Route
+    sources = ""
+    for i in range(4):
+        web.routes[f"/hang{i}.xml"] = Route(body=rss([]), delay_s=30)
+        sources += f'  - {{id: h{i}, kind: rss, url: "{web.base_url}/hang{i}.xml", interval: 1m}}\n'
+    config = write_config(tmp_path, sources)
+    d = Daemon(config, tmp_path / "monitor.db", "--tick-every", "1")
+    d.wait_for("守护进程已启动")
+    for _ in range(5):                                  # five ticks while every source is still hanging
+        d.wait_for("tick done")
+    assert not any("source collected" in line or "source failed" in line for line in d.seen)
+    started = time.monotonic()
+    assert d.stop() == 0
+    assert time.monotonic() - started < 10
+    assert "守护进程已停止" in "".join(d.seen)
+
+
+def test_health_is_ok_while_the_daemon_beats_and_says_why_when_it_stopped(web, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局通报", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
+    db = tmp_path / "monitor.db"
+    d = Daemon(config, db)
+    d.wait_all("source collected source=a", "tick done")
+    r = run("health", config=config)
+    assert r.exit_code == 0 and r.output.startswith("正常"), r.output
+    assert d.stop() == 0
+    later = (datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat()
+    r = run("--now", later, "health", "--json", config=config)
+    assert r.exit_code == 1
+    report = json.loads(r.output)
+    assert report["ok"] is False and [p["kind"] for p in report["problems"]] == ["daemon_down"]
+    assert "没有心跳" in report["problems"][0]["text"]
+
+
+def test_after_an_outage_the_duty_officer_gets_one_message_with_the_clocks_that_fell_due(
+        web, smtp, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "",
+                                  "青禾县审计局审计组被举报")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n', smtp.port)
+    db = tmp_path / "monitor.db"
+    past = datetime.now(timezone.utc) - timedelta(hours=6)
+    run("--now", past.isoformat(), "collect", config=config)
+    run("--now", past.isoformat(), "declare", "1", "--level", "II", "--by", "李娜", config=config)
+    con = sqlite3.connect(db)
+    con.execute("insert into heartbeats (name, pid, host, started_at, beat_at) values ('daemon', 1, 'h', ?, ?)",
+                [past.isoformat(timespec="seconds"), (past + timedelta(minutes=1)).isoformat(timespec="seconds")])
+    con.commit()
+    for _ in range(2):                                   # a second restart is not a second outage
+        d = Daemon(config, db)
+        d.wait_all("tick done", "delivery done")
+        assert d.stop() == 0
+    outage = [m for m in smtp.take() if m.subject.startswith("【系统恢复】")]
+    assert len(outage) == 1 and outage[0].to == ("duty@agency.example.cn",)
+    assert "停止运行了5小时" in outage[0].subject and "发布权威信息" in outage[0].body
+    assert "审计组被举报接受宴请" in outage[0].body

@@ -102,7 +102,8 @@ def test_every_command_a_cli_module_defines_is_reachable_and_has_an_example():
 WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "issues": "issues",
            "issue_posts": "issues", "acks": "issues", "deadlines": "deadlines", "responses": "answers",
            "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db",
-           "users": "users", "login_attempts": "users", "secrets": "users"}
+           "users": "users", "login_attempts": "users", "secrets": "users",
+           "heartbeats": "heartbeats"}
 WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)
 
 

@@ -77,7 +77,8 @@ pass_app = click.make_pass_decorator(App)
 COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
                                           ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
-                                          ("test-email", "test_email"))},
+                                          ("test-email", "test_email"), ("health", "health"),
+                                          ("test-webhook", "test_webhook"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),

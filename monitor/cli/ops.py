@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import click
 from tabulate import tabulate
@@ -12,12 +11,14 @@ from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
+from ..desk.health import check as check_health
 from ..drill.run import run_drill
 from ..errors import MonitorError
 from ..config.schema import CHANNELS
 from ..judge.sentiment import Model
 from ..labels import ROLE_NAMES
-from ..notify.channels import EmailChannel
+from ..notify.channels import EmailChannel, make_channel
+from ..notify.robots import RobotChannel
 from ..notify.render import Renderer
 from ..notify.tick import tick as run_tick
 from .app import App, pass_app
@@ -63,10 +64,17 @@ def collect(app: App, source_ids):
     click.echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
 
 
-def _make_channel(config: Config) -> EmailChannel:
+def _email(config: Config) -> EmailChannel:
     if config.smtp is None:
-        raise MonitorError("sources.yaml 没有配置 smtp, 无法发送通知")
+        raise MonitorError("sources.yaml 没有配置 smtp, 无法发送邮件")
     return EmailChannel(config.smtp)
+
+
+def _make_channel(config: Config):
+    channel = make_channel(config)
+    if channel is None:
+        raise MonitorError("sources.yaml 没有配置 smtp 或 robots, 无法发送通知")
+    return channel
 
 
 @click.command()
@@ -95,15 +103,17 @@ def tick(app: App):
 
 
 @click.command()
+@click.option("--tick-every", "tick_every_s", type=click.IntRange(1, 3600), default=60, show_default=True,
+              metavar="SECONDS", help="How often the clocks are evaluated.")
 @pass_app
-def run(app: App):
+def run(app: App, tick_every_s):
     """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
 
     \b
     Example:
       MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
     """
-    run_daemon(app.config(), app.db_path, app.clock)
+    run_daemon(app.config(), app.db_path, app.clock, tick_every_s)
 
 
 @click.command()
@@ -156,10 +166,58 @@ def test_email(app: App, to):
       monitor test-email --to zhiban@example.gov.cn
     """
     config = app.config()
-    channel = _make_channel(config)
+    channel = _email(config)
     if config.smtp.password_env and not config.smtp.password():
         click.echo(f"警告: 环境变量 {config.smtp.password_env} 未设置, 将不登录直接发送", err=True)
     answer = channel.probe(to, f"【测试】{config.agency.name} 舆情监测系统邮件测试",
                            f"这是一封测试邮件，发送时间 {local_str(app.now(), config.tz)}。\n"
                            "收到即说明舆情通知可以送达此邮箱。\n", app.now())
     click.echo(f"服务器已接受: {answer}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def health(app: App, as_json):
+    """Exit 0 only when the daemon is alive and recent, no source is broken, no notice is failing and the
+    calendar covers this year; otherwise exit 1 with the reasons (for systemd, cron or a monitor).
+
+    \b
+    Example:
+      monitor health || echo "舆情监测系统需要处理"
+    """
+    config = app.config()
+    h = check_health(app.existing_db, config, app.now())
+    if as_json:
+        click.echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
+                               "heartbeat": h.heartbeat, **h.checked}, ensure_ascii=False, indent=2))
+    elif h.ok:
+        click.echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
+                   f"{h.checked['sources']} 个来源正常, 通知均已送达, 日历覆盖 {h.checked['calendar_year']} 年")
+    else:
+        for _, text in h.problems:
+            click.echo(f"异常: {text}")
+    if not h.ok:
+        raise SystemExit(1)
+
+
+@click.command("test-webhook")
+@click.argument("name")
+@pass_app
+def test_webhook(app: App, name):
+    """Send one test message to the group robot NAME (from `robots:` in sources.yaml).
+
+    \b
+    Example:
+      monitor test-webhook 值班群
+    """
+    config = app.config()
+    robot = next((r for r in config.robots if r.name == name), None)
+    if robot is None:
+        raise MonitorError(f"sources.yaml 的 robots 中没有 {name!r} (现有: {', '.join(r.name for r in config.robots) or '无'})")
+    if robot.secret_env and not robot.secret():
+        click.echo(f"警告: 环境变量 {robot.secret_env} 未设置, 将不加签发送", err=True)
+    RobotChannel(robot).send(f"【测试】{config.agency.name} 舆情监测系统",
+                             f"这是一条测试消息，发送时间 {local_str(app.now(), config.tz)}。收到即说明舆情通知可以送达此群。",
+                             "test", app.now().timestamp())
+    click.echo(f"机器人「{name}」已接受测试消息")

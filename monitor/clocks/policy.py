@@ -97,6 +97,8 @@ class Stage(StrEnum):
     DETECTED = "detected"        # an own-channel post may be the answer: confirm it
     PROVISIONAL = "provisional"  # a working-day deadline counted over a year the calendar lacks
     SOURCE = "source"            # a source became broken or quiet, or recovered
+    DIGEST = "digest"            # 值班交接 at the configured times
+    OUTAGE = "outage"            # the daemon was down: from when to when, and which clocks fell due meanwhile
 
 
 @dataclass(frozen=True)

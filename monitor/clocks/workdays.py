@@ -26,6 +26,10 @@ class WorkdayCalendar:
     def __post_init__(self):
         object.__setattr__(self, "_years", frozenset(d.year for d in self.overrides))
 
+    def covers(self, year: int) -> bool:
+        """Whether the official holidays of `year` are known (the package's calendar or the overrides)."""
+        return not self.is_workday(dt.date(year, 1, 1))[1]
+
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
         """(working?, provisional?). A year the overrides file names is certain: its other days are
         ordinary weekdays and weekends."""

@@ -18,7 +18,8 @@ from yaml.nodes import Node
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
-from .schema import Config, FetchPolicy
+from .schema import Config, Digest, FetchPolicy
+from .notices import read_digest, read_robots
 from .sections import (Checker, read_agency, read_fetch, read_people, read_policies, read_smtp,
                        read_sources)
 
@@ -53,7 +54,7 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
-                                     "fetch", "office_start", "console_url"),
+                                     "fetch", "office_start", "console_url", "digest", "robots"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -88,10 +89,12 @@ def _read_root(c, root: Node, name: str) -> Config | None:
             c.problem(top["console_url"], "console_url", f"应为 http(s) 网址, 例如 http://10.0.0.5:8765, 实际是 {text!r}")
         else:
             console_url = text.strip().rstrip("/")
+    digest = read_digest(c, top["digest"]) if "digest" in top else Digest()
+    robots = read_robots(c, top["robots"]) if "robots" in top else ()
     if agency is None:
         return None
     return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start,
-                  console_url)
+                  console_url, digest, robots)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

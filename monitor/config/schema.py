@@ -104,6 +104,39 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Digest:
+    """值班交接: a summary at these local times to these roles (nothing when `at` is empty)."""
+    at: tuple[dt.time, ...] = (dt.time(8, 30), dt.time(17, 30))
+    roles: tuple[str, ...] = ("duty",)
+
+
+ROBOT_KINDS = ("wecom", "dingtalk", "feishu", "webhook")
+
+
+@dataclass(frozen=True)
+class Robot:
+    """A group robot (企业微信 / 钉钉 / 飞书) or a generic JSON webhook that receives notices."""
+    name: str
+    kind: str                                 # wecom | dingtalk | feishu | webhook
+    url: str
+    secret_env: str | None = None             # 钉钉/飞书 加签: the NAME of the variable holding the secret
+    stages: tuple[str, ...] = ()              # which notice kinds (empty: all)
+    roles: tuple[str, ...] = ()               # whose notices (empty: every role)
+    timeout_s: float = 10.0
+
+    def secret(self) -> str | None:
+        return os.environ.get(self.secret_env) if self.secret_env else None
+
+    @property
+    def address(self) -> str:
+        """How the robot appears among a notice's recipients (delivery is tracked per recipient)."""
+        return f"robot:{self.name}"
+
+    def wants(self, stage: str, role: str) -> bool:
+        return (not self.stages or stage in self.stages) and (not self.roles or role in self.roles)
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     agency: Agency
@@ -116,6 +149,12 @@ class Config:
     fetch: FetchPolicy = FetchPolicy()
     office_start: dt.time = dt.time(9)        # working-day clocks remind at this local time on working days
     console_url: str | None = None            # the web console's address as leaders reach it (links in notices)
+    digest: Digest = Digest()
+    robots: tuple[Robot, ...] = ()
+
+    def recipients(self, role: str, stage: str) -> tuple[str, ...]:
+        """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""
+        return (*self.people.get(role, ()), *(r.address for r in self.robots if r.wants(stage, role)))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from ..config.schema import Smtp
 from ..errors import DeliveryError, ServerUnavailable
+from .robots import RobotChannel
 
 
 def diagnose(e: BaseException, s: Smtp) -> str:
@@ -146,3 +147,47 @@ def _cut(conn: smtplib.SMTP) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class Dispatch:
+    """Email and group robots together. A notice's recipients are addresses and `robot:NAME`s; each is
+    delivered on its own, so one failing channel never costs another its delivery, and the outbox keeps
+    retrying only what is missing (delivery state is per recipient)."""
+
+    def __init__(self, email: EmailChannel | None, robots: dict[str, RobotChannel]):
+        self.email, self.robots = email, robots
+
+    def send(self, recipients: list[str], subject: str, body: str, message_id: str, at: datetime,
+             html: str | None = None, thread_id: str | None = None) -> dict[str, str]:
+        refused: dict[str, str] = {}
+        addresses = [r for r in recipients if not r.startswith("robot:")]
+        if addresses:
+            if self.email is None:
+                refused |= {a: "没有配置 smtp, 无法发送邮件" for a in addresses}
+            else:
+                try:
+                    refused |= self.email.send(addresses, subject, body, message_id, at, html, thread_id)
+                except DeliveryError as e:
+                    if not any(r.startswith("robot:") for r in recipients):
+                        raise
+                    refused |= {a: str(e) for a in addresses}
+        for r in (r for r in recipients if r.startswith("robot:")):
+            channel = self.robots.get(r)
+            if channel is None:
+                refused[r] = "配置中已没有这个机器人"
+                continue
+            try:
+                channel.send(subject, body, message_id, at.timestamp())
+            except DeliveryError as e:
+                refused[r] = str(e)
+        if recipients and len(refused) == len(recipients):
+            raise DeliveryError("; ".join(dict.fromkeys(refused.values())))
+        return refused
+
+
+def make_channel(config) -> "EmailChannel | Dispatch | None":
+    """What the tick delivers through: email alone, or email and the configured robots."""
+    email = EmailChannel(config.smtp) if config.smtp else None
+    if not config.robots:
+        return email
+    return Dispatch(email, {r.address: RobotChannel(r) for r in config.robots})

@@ -9,16 +9,14 @@ provisional working-day deadlines, source health. Then `deliver`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
 from ..clock import from_iso, local_str, to_iso
-from ..clocks.policy import Decision, DeadlineState, Reason, Stage, decide_notices
+from ..clocks.policy import DeadlineState, Reason, Stage, decide_notices
 from ..clocks.rules import DeadlineStatus, IssueStatus, Role
 from ..clocks.workdays import office_time
 from ..config.load import calendar_for
@@ -26,11 +24,13 @@ from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceState, should_notify, state
-from ..labels import ROLE_NAMES, duration
-from ..store import answers, deadlines, issues, outbox, posts
+from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, duration, name
+from ..store import answers, deadlines, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
-from .render import Renderer, body_text, deadline_values, header_text, issue_values, when_values
+from .digest import queue_digest
+from .queue import TickReport, _posts, _queue, _row, _text, thread_of
+from .render import Renderer, deadline_values, header_text, issue_values, when_values
 
 log = logging.getLogger(__name__)
 
@@ -47,62 +47,20 @@ def retry_wait(attempts: int) -> timedelta:
 DUTY = Role.DUTY
 
 
-@dataclass
-class TickReport:
-    queued: list[dict] = field(default_factory=list)
-    delivered: list[dict] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
-    skipped: list[Decision] = field(default_factory=list)   # due but not sendable (no recipients)
-    postponed: list[dict] = field(default_factory=list)     # not tried: the server was unavailable this tick
-
-
 def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, renderer: Renderer) -> TickReport:
-    report = TickReport()
-    recompute_provisional(db, config, calendar_for(config), now)
-    for queue in QUEUES:
-        queue(db, config, now, renderer, report)
+    report = queue_notices(db, config, now, renderer)
     deliver(db, now, channel, report)
     return report
 
 
-def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, role: str, recipients,
-         text: tuple[str, str, str], fire_at: datetime, now: datetime, late: bool = False,
-         thread_id: str | None = None) -> dict:
-    subject, body, html = text
-    return {"key": key, "issue_id": issue_id, "deadline_id": deadline_id, "stage": str(stage), "role": str(role),
-            "recipients": json.dumps(list(recipients)), "subject": header_text(subject), "body": body_text(body),
-            "html": body_text(html), "thread_id": thread_id, "fire_at": to_iso(fire_at),
-            "created_at": to_iso(now), "status": "pending", "late": int(late),
-            "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
-
-
-def thread_of(config: Config, issue_id: int | None, other: str = "") -> str | None:
-    """The root every notice about one issue refers to (In-Reply-To / References)."""
-    tag = hashlib.sha1(config.agency.name.encode()).hexdigest()[:8]
-    if issue_id is not None:
-        return f"<issue-{issue_id}.{tag}.monitor@localhost>"
-    return f"<{other}.{tag}.monitor@localhost>" if other else None
-
-
-def _text(renderer: Renderer, stage: str, **values) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of one notice."""
-    subject, body = renderer.render(stage, **values)
-    if values.get("late"):
-        subject = f"【补发】{subject}"
-    return subject, body, renderer.html(header_text(subject), body_text(body), **values)
-
-
-def _posts(db, config: Config, issue_id: int) -> list[dict]:
-    """The issue's top posts as notices show them: title, source name, time, link."""
-    return [{"title": header_text(p["title"] or ""), "url": p["url"], "source_name": config.source_name(p["source_id"]),
-             "time_local": local_str(p["published_at"] or p["seen_at"], config.tz)}
-            for p in posts.top_of_issue(db, issue_id)]
-
-
-def _queue(db: sqlite_utils.Database, row: dict, report: TickReport) -> None:
-    if outbox.queue(db, row):
-        report.queued.append(row)
-        log.info("notice queued key=%s role=%s late=%s", row["key"], row["role"], bool(row["late"]))
+def queue_notices(db: sqlite_utils.Database, config: Config, now: datetime, renderer: Renderer,
+                  report: TickReport | None = None) -> TickReport:
+    """The clock's part of a tick: decide and queue what is due (no network)."""
+    report = report or TickReport()
+    recompute_provisional(db, config, calendar_for(config), now)
+    for queue in QUEUES:
+        queue(db, config, now, renderer, report)
+    return report
 
 
 def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -112,6 +70,9 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
     def office(at: datetime) -> datetime:
         return office_time(at, config.tz, cal, config.office_start)
 
+    # who can be reached per role, by email or by a robot routed to a clock's notices
+    reachable = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
+                 + config.recipients(role, Stage.OVERDUE) for role in config.people}
     for d in deadlines.running(db):
         rule = config.policies.get(d["kind"])
         if rule is None:
@@ -119,7 +80,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         due_at = from_iso(d["due_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
                                issues.acked_roles(db, d["issue_id"]), from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), config.people, now, office):
+        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), reachable, now, office):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
             if not decision.send:
@@ -132,13 +93,13 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
                 role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
                 overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
                 **when_values(now, n.fire_at, config.tz))
-            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.people[n.role], text,
+            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.recipients(n.role, n.stage), text,
                             n.fire_at, now, late, thread_of(config, d["issue_id"])), report)
 
 
 def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Ask the duty officer, once per detected post, to confirm an own-channel post as the answer."""
-    if not config.people.get(DUTY):
+    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
         return
     for r in answers.to_notify(db):
         key = f"i{r['issue_id']}:detected:{r['post_id']}"
@@ -151,25 +112,26 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY],
             source_id=r["source_id"], source_name=config.source_name(r["source_id"]), post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
             published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
-        _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.people[DUTY],
+        _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.recipients(DUTY, Stage.DETECTED),
                         text, from_iso(r["detected_at"]), now, thread_id=thread_of(config, r["issue_id"])), report)
 
 
 def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Tell the duty officer once that a deadline was counted over a year the calendar lacks."""
-    if not config.people.get(DUTY):
+    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
         return
     for d in deadlines.provisional(db, open_issues_only=True):
         text = _text(
             renderer, Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d, config),
             deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY])
         _queue(db, _row(f"d{d['id']}:provisional", d["issue_id"], d["id"], Stage.PROVISIONAL, DUTY,
-                        config.people[DUTY], text, now, now, thread_id=thread_of(config, d["issue_id"])), report)
+                        config.recipients(DUTY, Stage.PROVISIONAL), text, now, now,
+                        thread_id=thread_of(config, d["issue_id"])), report)
 
 
 def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Tell the duty officer once when a source becomes broken or quiet, and once when it recovers."""
-    if not config.people.get(DUTY):
+    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
         return
     for source in config.sources:
         row = source_rows.get(db, source.id) or {}
@@ -186,12 +148,29 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
             last_success_local=local_str(row.get("last_success_at"), config.tz),
             last_new_local=local_str(row.get("last_new_at"), config.tz))
         with transaction(db):
-            _queue(db, _row(f"s:{source.id}:{n}:{current}", None, None, Stage.SOURCE, DUTY, config.people[DUTY],
+            _queue(db, _row(f"s:{source.id}:{n}:{current}", None, None, Stage.SOURCE, DUTY, config.recipients(DUTY, Stage.SOURCE),
                             text, now, now, thread_id=thread_of(config, None, f"source-{source.id}")), report)
             source_rows.set_notified(db, source.id, str(current), n)
 
 
-QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health]
+QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health, queue_digest]
+
+
+def queue_outage(db, config: Config, down_from: datetime, now: datetime, renderer: Renderer) -> bool:
+    """Tell the duty officer once that the daemon was down from `down_from` to `now`, with the clocks
+    that fell due meanwhile. False when already told (the key is the outage's start)."""
+    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
+        return False
+    passed = [{"label": name(CLOCK_KIND_NAMES, d["kind"]), "title": header_text(d["title"]), "issue_id": d["issue_id"],
+               "due_local": local_str(d["due_at"], config.tz), "url": config.issue_url(d["issue_id"])}
+              for d in deadlines.running(db) if down_from < from_iso(d["due_at"]) <= now]
+    text = _text(renderer, Stage.OUTAGE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], passed=passed,
+                 down_for=duration((now - down_from).total_seconds()), from_local=local_str(down_from, config.tz),
+                 to_local=local_str(now, config.tz))
+    report = TickReport()
+    _queue(db, _row(f"outage:{to_iso(down_from)}", None, None, Stage.OUTAGE, DUTY, config.recipients(DUTY, Stage.OUTAGE), text,
+                    now, now, thread_id=thread_of(config, None, "outage")), report)
+    return bool(report.queued)
 
 
 def deliver(db, now: datetime, channel, report: TickReport) -> None:
@@ -239,6 +218,7 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         outbox.sent(db, n, attempts, now, [r for r in left if r not in refused], refused,
                     now + retry_wait(attempts))
         if refused:
-            report.failed.append({**n, "last_error": "收件人被拒绝: " + ", ".join(refused)})
+            why = "; ".join(f"{a} ({reason})" for a, reason in refused.items())
+            report.failed.append({**n, "last_error": f"收件人被拒绝: {why}"})
             log.warning("notice refused for some recipients key=%s refused=%s", n["key"], ",".join(refused))
         report.delivered.append({**n, "sent_at": to_iso(now)})

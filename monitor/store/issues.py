@@ -57,6 +57,12 @@ def get_many(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
     return out
 
 
+def new_or_rising(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
+    """Open opinion issues first seen, or bursting, since then; hottest first."""
+    return rows(db, f"select {SHOWN} from issues where status = 'open' and kind = 'opinion' "
+                    "and (first_seen_at >= ? or burst_at >= ?) order by heat desc limit 50", [since_iso, since_iso])
+
+
 def hottest_open(db: sqlite_utils.Database) -> int | None:
     r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
     return r["id"] if r else None

@@ -213,6 +213,12 @@ def m0015_posts_by_issue_and_time(db: sqlite_utils.Database) -> None:
     db["posts"].create_index(["issue_id", "seen_at"], index_name="posts_issue_seen")
 
 
+def m0016_heartbeats(db: sqlite_utils.Database) -> None:
+    """The daemon's heartbeat: when it last ticked, since when it runs, which process; `monitor health`
+    reads it, and a restart after a gap tells the duty officer how long the system was down."""
+    db["heartbeats"].create({"name": str, "pid": int, "host": str, "started_at": str, "beat_at": str}, pk="name")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -229,4 +235,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0013_console", m0013_console),
     ("0014_notice_html_and_thread", m0014_notice_html_and_thread),
     ("0015_posts_by_issue_and_time", m0015_posts_by_issue_and_time),
+    ("0016_heartbeats", m0016_heartbeats),
 ]

@@ -78,5 +78,17 @@ def undelivered(db: sqlite_utils.Database) -> list[dict]:
     return rows(db, "select * from notifications where status in ('pending', 'sending') order by fire_at")
 
 
+def last_fire_of_stage(db: sqlite_utils.Database, stage: str) -> str | None:
+    row = one(db, "select max(fire_at) at from notifications where stage = ?", [stage])
+    return row["at"] if row else None
+
+
+def sent_since(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
+    """Notices sent since then, and those still failing (for the digest)."""
+    return rows(db, "select id, issue_id, stage, role, subject, fire_at, sent_at, status, attempts, last_error "
+                    "from notifications where (sent_at >= ? and stage != 'digest') "
+                    "or (status in ('pending', 'sending') and attempts > 0) order by fire_at", [since_iso])
+
+
 def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select * from notifications where issue_id = ? order by fire_at, id", [issue_id])

@@ -1,0 +1,66 @@
+"""The notice sections of sources.yaml: `digest` (值班交接) and `robots` (group robots and webhooks)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from yaml.nodes import Node, SequenceNode
+
+from ..clocks.policy import Stage
+from ..clocks.rules import ROLES
+from .schema import _ENV, ROBOT_KINDS, Digest, Robot
+from .sections import Checker, _check_url
+
+
+def read_digest(c: Checker, node: Node) -> Digest:
+    """`digest: {at: ["08:30", "17:30"], to: [duty, deputy_leader]}`; `at: []` turns it off."""
+    m = c.mapping(node, "digest", ("at", "to")) or {}
+    out = Digest()
+    if "at" in m:
+        times = []
+        for i, text in enumerate(c.texts(m["at"], "digest.at")):
+            try:
+                times.append(dt.time.fromisoformat(text.strip()))
+            except ValueError:
+                c.problem(m["at"], f"digest.at[{i}]", f"不是有效的时刻 {text!r} (例如 08:30)")
+        out = dataclasses.replace(out, at=tuple(sorted(set(times))))
+    if "to" in m:
+        roles = c.texts(m["to"], "digest.to",
+                        lambda r: None if r in ROLES else f"未知的角色 {r!r} (可用: {', '.join(ROLES)})")
+        out = dataclasses.replace(out, roles=roles)
+    return out
+
+
+def read_robots(c: Checker, node: Node) -> tuple[Robot, ...]:
+    """`robots: [{name: 值班群, kind: wecom, url: ..., stages: [breach, overdue], roles: [duty]}]`"""
+    if not isinstance(node, SequenceNode):
+        c.problem(node, "robots", "应为列表")
+        return ()
+    out: list[Robot] = []
+    for i, item in enumerate(node.value):
+        where = f"robots[{i}]"
+        m = c.mapping(item, where, ("name", "kind", "url", "secret_env", "stages", "roles", "timeout"),
+                      required=("name", "kind", "url"))
+        if m is None or not {"name", "kind", "url"} <= m.keys():
+            continue
+        name, kind, url = (c.text(m[k], f"{where}.{k}") for k in ("name", "kind", "url"))
+        if kind is not None and kind not in ROBOT_KINDS:
+            c.problem(m["kind"], f"{where}.kind", f"应为 {' / '.join(ROBOT_KINDS)}, 实际是 {kind!r}")
+        if url is not None and (msg := _check_url(url)):
+            c.problem(m["url"], f"{where}.url", msg)
+        if name is not None and any(r.name == name for r in out):
+            c.problem(m["name"], f"{where}.name", f"重复的名称 {name!r}")
+        secret_env = c.text(m["secret_env"], f"{where}.secret_env") if "secret_env" in m else None
+        if secret_env is not None and not _ENV.match(secret_env):
+            c.problem(m["secret_env"], f"{where}.secret_env", "应为环境变量的名字 (不要把密钥写在配置里)")
+        stages = c.texts(m["stages"], f"{where}.stages", lambda s: None if s in Stage.__members__.values()
+                         else f"未知的通知类型 {s!r} (可用: {', '.join(Stage)})") if "stages" in m else ()
+        roles = c.texts(m["roles"], f"{where}.roles", lambda r: None if r in ROLES
+                        else f"未知的角色 {r!r} (可用: {', '.join(ROLES)})") if "roles" in m else ()
+        timeout_s = c.duration(m["timeout"], f"{where}.timeout") if "timeout" in m else 10
+        if timeout_s is not None and not 1 <= timeout_s <= 120:
+            c.problem(m["timeout"], f"{where}.timeout", "应在 1s 到 120s 之间")
+            timeout_s = 10
+        if name and kind in ROBOT_KINDS and url:
+            out.append(Robot(name, kind, url, secret_env, stages, roles, float(timeout_s or 10)))
+    return tuple(out)

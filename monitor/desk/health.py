@@ -1,0 +1,62 @@
+"""Is the system healthy? For `monitor health` (systemd, cron, an external monitor): the daemon alive
+and recent, no source broken, no notice failing, the working-day calendar covering this year."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlite_utils
+
+from ..clock import from_iso, local_str
+from ..config.load import calendar_for
+from ..config.schema import Config
+from ..judge.health import SourceState
+from ..labels import duration
+from ..store import heartbeats, outbox
+from . import views
+
+DAEMON = "daemon"
+STALE_AFTER = timedelta(minutes=3)        # three missed ticks
+
+
+class Problem(StrEnum):
+    DAEMON_NEVER_RAN = "daemon_never_ran"
+    DAEMON_DOWN = "daemon_down"
+    SOURCE_BROKEN = "source_broken"
+    NOTICE_FAILING = "notice_failing"
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True)
+class Health:
+    problems: tuple[tuple[Problem, str], ...]
+    heartbeat: dict | None = None
+    checked: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(db: sqlite_utils.Database, config: Config, now: datetime) -> Health:
+    problems: list[tuple[Problem, str]] = []
+    beat = heartbeats.get(db, DAEMON)
+    if beat is None:
+        problems.append((Problem.DAEMON_NEVER_RAN, "守护进程 (monitor run) 从未运行过"))
+    elif now - from_iso(beat["beat_at"]) > STALE_AFTER:
+        problems.append((Problem.DAEMON_DOWN, f"守护进程已 {duration((now - from_iso(beat['beat_at'])).total_seconds())} "
+                                              f"没有心跳 (最后一次 {local_str(beat['beat_at'], config.tz)}, 进程 {beat['pid']})"))
+    broken = [s for s in views.sources(db, config, now) if s["state"] in (SourceState.BROKEN, SourceState.FAILING)]
+    for s in broken:
+        problems.append((Problem.SOURCE_BROKEN, f"来源「{config.source_name(s['id'])}」采集失败: {s['last_error'] or '-'}"))
+    failing = [n for n in outbox.undelivered(db) if n["attempts"] and from_iso(n["fire_at"]) <= now]
+    if failing:
+        problems.append((Problem.NOTICE_FAILING, f"{len(failing)} 条通知发送失败, 最近的错误: {failing[0]['last_error']}"))
+    cal = calendar_for(config)
+    year = now.astimezone(config.tz).year
+    if not cal.covers(year):
+        problems.append((Problem.CALENDAR, f"{year} 年的节假日安排不在日历中: 工作日时限只按周末计算 (更新 chinesecalendar "
+                                           f"或在 calendar 文件中填入当年安排)"))
+    return Health(tuple(problems), beat, {"sources": len(config.sources), "broken_sources": len(broken),
+                                          "failing_notices": len(failing), "calendar_year": year})

@@ -1,0 +1,73 @@
+"""值班交接: a digest at the configured local times (default 08:30 and 17:30) to the configured roles:
+new and rising issues, clocks due in the next 24 h, overdue items, detected releases awaiting
+confirmation, blind spots, notices sent and failed since the last digest. Each slot once (its key),
+and slots missed while down give one digest."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..clock import from_iso, local_str, to_iso
+from ..clocks.digest import due_slot
+from ..clocks.policy import Stage
+from ..config.schema import Config
+from ..desk import views
+from ..judge.health import SourceState
+from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, name
+from ..store import answers, deadlines, issues, outbox
+from .queue import _queue, _row, thread_of
+from .render import Renderer, header_text
+
+AHEAD = timedelta(hours=24)
+
+
+def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
+    tz = config.tz
+
+    def clock(d: dict) -> dict:
+        due = from_iso(d["due_at"])
+        return {"label": name(CLOCK_KIND_NAMES, d["kind"]), "title": header_text(d["title"]), "issue_id": d["issue_id"],
+                "due_local": local_str(due, tz), "url": config.issue_url(d["issue_id"]),
+                "left": duration((due - now).total_seconds()) if due > now else None,
+                "late": duration((now - due).total_seconds()) if due <= now else None}
+
+    running = deadlines.running(db)
+    new = [{"id": i["id"], "title": header_text(i["title"]), "heat": f"{i['heat'] or 0:.1f}",
+            "negative": f"{round((i['negative_share'] or 0) * 100)}%", "url": config.issue_url(i["id"]),
+            "level": f"{i['level']} 级 {LEVEL_NAMES[i['level']]}" if i["level"] else
+            (f"建议 {i['suggested_level']} 级" if i["suggested_level"] else "未定级"),
+            "new": (i["first_seen_at"] or "") >= to_iso(since)}
+           for i in issues.new_or_rising(db, to_iso(since))]
+    blind = [{"name": config.source_name(s["id"]), "state": s["state"], "error": s["last_error"] or ""}
+             for s in views.sources(db, config, now)
+             if s["state"] in (SourceState.BROKEN, SourceState.FAILING, SourceState.QUIET)]
+    notices = outbox.sent_since(db, to_iso(since))
+    return {
+        "since_local": local_str(since, tz), "now_local": local_str(now, tz),
+        "issues": new,
+        "due": [clock(d) for d in running if now < from_iso(d["due_at"]) <= now + AHEAD],
+        "overdue": [clock(d) for d in running if from_iso(d["due_at"]) <= now],
+        "detected": [{"issue_id": r["issue_id"], "title": header_text(r["title"]), "url": r["url"]}
+                     for r in answers.awaiting(db)],
+        "blind": blind,
+        "sent": [n for n in notices if n["status"] == "sent"],
+        "failed": [{"subject": n["subject"], "role": ROLE_NAMES.get(n["role"], n["role"]), "error": n["last_error"]}
+                   for n in notices if n["status"] != "sent"],
+        "console_url": config.console_url,
+    }
+
+
+def queue_digest(db, config: Config, now: datetime, renderer: Renderer, report) -> None:
+    """Queue the digest of the latest slot due, once per slot, to every configured role with recipients."""
+    last = from_iso(outbox.last_fire_of_stage(db, Stage.DIGEST))
+    slot = due_slot(config.digest.at, last, now, config.tz)
+    roles = [r for r in config.digest.roles if config.recipients(r, Stage.DIGEST)]
+    if slot is None or not roles:
+        return
+    values = digest_values(db, config, last or slot - timedelta(hours=24), now)
+    subject, body = renderer.render(Stage.DIGEST, agency=config.agency.name, slot_local=local_str(slot, config.tz),
+                                    **values)
+    html = renderer.html(header_text(subject), body, agency=config.agency.name)
+    # one notice per role; the key names the slot, so a second tick or a second process queues nothing
+    for role in roles:
+        _queue(db, _row(f"digest:{to_iso(slot)}:{role}", None, None, Stage.DIGEST, role, config.recipients(role, Stage.DIGEST),
+                        (subject, body, html), slot, now, thread_id=thread_of(config, None, "digest")), report)
