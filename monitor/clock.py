@@ -63,12 +63,17 @@ def ensure_aware(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
+MIN_YEAR, MAX_YEAR = 1990, 2200     # an operator's time outside these is a typo, not a plan
+
+
 def parse_cli_time(text: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 from an operator; a time without an offset is read in the agency's timezone."""
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"不是有效的时间 (ISO 8601, 例如 2026-03-16T09:30+08:00): {text!r}") from None
+    if not MIN_YEAR <= at.year <= MAX_YEAR:
+        raise InvalidInput(f"时间超出范围 ({MIN_YEAR}–{MAX_YEAR} 年): {text!r}")
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
     return at.astimezone(UTC)

@@ -24,6 +24,11 @@ def config_with_issue(web, tmp_path, run):
       "--by", "李娜"], "不能晚于当前时间"),
     (["ack", "1", "--by", " "], "--by 需要填写操作人姓名"),
     (["collect", "--source", "nope"], "未知的来源: nope"),
+    (["show", "99999999999999999999999"], "没有编号为 99999999999999999999999 的舆情"),
+    (["label", "99999999999999999999", "--as", "neutral", "--by", "李娜"], "没有编号为 99999999999999999999 的信息"),
+    (["--now", "0001-01-01", "issues"], "时间超出范围"),
+    (["--now", "0001-01-01", "tick"], "时间超出范围"),
+    (["intake", "--kind", "message", "--title", "x", "--received", "9999-12-31T10:00"], "时间超出范围"),
 ])
 def test_bad_input_is_a_one_line_error_with_exit_2(config_with_issue, run, args, fragment):
     r = run(*args, config=config_with_issue)
@@ -44,3 +49,15 @@ def test_actions_are_audited_with_who_and_when(config_with_issue, run):
     actions = json.loads(run("show", "1", "--json", config=config_with_issue).output)["actions"]
     assert actions[-1] | {"id": 0} == {"id": 0, "at": "2026-03-16T01:00:00+00:00", "by": "王强", "action": "ack",
                                        "detail": {"roles": ["duty", "deputy_leader", "head"]}}
+
+
+def test_terminal_escapes_in_posts_never_reach_the_terminal(web, tmp_path, run):
+    hostile = "青禾县审计局\x1b]0;owned\x07\x1b[2J审计组\x9b31m被举报"
+    url = web.set("/f.xml", rss([(hostile.replace("\x1b", "&#27;").replace("\x07", "&#7;").replace("\x9b", "&#155;"),
+                                  "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    for args in (["issues"], ["show", "1"], ["alerts"], ["show", "1", "--json"], ["issues", "--json"]):
+        out = run("--now", "2026-03-16T08:05+08:00", *args, config=config).output
+        assert not any(ch in out for ch in "\x1b\x07\x9b"), args
+    assert "审计组" in run("--now", "2026-03-16T08:05+08:00", "show", "1", config=config).output

@@ -156,3 +156,14 @@ def test_robots_are_checked_with_their_line(run, tmp_path):
     assert "sources.yaml:10: robots[1].url" in r.output
     assert "sources.yaml:10: robots[1].secret_env" in r.output
     assert "sources.yaml:10: robots[1].stages[1]" in r.output and "later" in r.output
+
+
+def test_absurd_durations_are_refused_with_their_line_instead_of_crashing_every_tick(run, tmp_path):
+    r = check(run, tmp_path, GOOD + """policies:
+  response: {within: 48h, remind: {duty: [99999999d]}, repeat: 1e9h}
+  reply: {within: 100000wd}
+""")
+    assert r.exit_code == 2, r.output
+    assert "sources.yaml:9: policies.response.remind" in r.output and "99999999d" in r.output
+    assert "sources.yaml:9: policies.response.repeat" in r.output
+    assert "sources.yaml:10: policies.reply.within" in r.output

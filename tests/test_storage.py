@@ -103,3 +103,23 @@ def test_migration_0009_moves_acks_detections_responses_and_what_a_close_cancell
     assert deadlines.get(db, 10)["status"] == "open"
     listed = {i["id"]: i for i in list_issues(db, NOW)}
     assert listed[2]["release_detected"][0]["url"] == "http://x/5"
+
+
+def test_backup_is_a_consistent_copy_taken_while_another_process_writes(tmp_path, run):
+    db = tmp_path / "monitor.db"          # the `run` fixture's database
+    open_db(str(db)).conn.close()
+    con = sqlite3.connect(db)
+    con.execute("insert into issues (title, kind, status, first_seen_at) values ('一', 'opinion', 'open', '2026-03-16')")
+    con.commit()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("begin immediate")                 # a concurrent writer holds the write lock
+    writer.execute("insert into issues (title, kind, status, first_seen_at) values ('二', 'opinion', 'open', '2026-03-16')")
+    out = tmp_path / "backup.db"
+    r = run("backup", "--out", str(out))
+    writer.execute("commit")
+    assert r.exit_code == 0 and "完整性检查通过" in r.output, r.output
+    copy = sqlite3.connect(out)
+    assert copy.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert [t for (t,) in copy.execute("select title from issues")] == ["一"]      # committed data only
+    r = run("backup", "--out", str(out))
+    assert r.exit_code == 2 and "不会覆盖" in r.output

@@ -13,7 +13,7 @@ from ..desk.intake import extend as do_extend, intake
 from ..errors import InvalidInput
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..labels import ROLE_NAMES
-from .app import App, pass_app
+from .app import App, echo, pass_app
 
 
 def _names(app: App) -> tuple[str, ...]:
@@ -37,7 +37,7 @@ def ack(app: App, issue_id, by, roles):
     """
     actions.ack(app.existing_db, issue_id, by, app.now(), *([tuple(roles)] if roles else []))
     who = "、".join(ROLE_NAMES[r] for r in roles) if roles else "所有角色"
-    click.echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
+    echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
 
 
 @click.command()
@@ -53,7 +53,7 @@ def reopen(app: App, issue_id, by, reason):
       monitor reopen 3 --by 张敏 --reason 出现新的爆料
     """
     n = actions.reopen(app.existing_db, issue_id, by, reason, app.now())
-    click.echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
+    echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
 
 
 @click.command()
@@ -72,9 +72,9 @@ def respond(app: App, issue_id, kind, url, at_text, by):
     """
     r = actions.respond(app.existing_db, issue_id, kind, url, app.time(at_text), by, app.now(), app.optional_config())
     if r.deadline_id is None:
-        click.echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
+        echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
     else:
-        click.echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
+        echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
 
 
 @click.command("intake")
@@ -96,7 +96,7 @@ def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
     config = app.config()
     r = intake(app.db, config, calendar_for(config), kind, title, app.time(received_text), by, app.now(),
                url, from_name)
-    click.echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
+    echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
                + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
 
 
@@ -115,7 +115,7 @@ def extend(app: App, issue_id, by, approver, days):
     """
     config = app.config()
     due, provisional = do_extend(app.existing_db, config, calendar_for(config), issue_id, by, approver, days, app.now())
-    click.echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
+    echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
 
 
 @click.command()
@@ -131,7 +131,7 @@ def confirm(app: App, issue_id, post_id, by):
       monitor confirm 2 --post 14 --by 李娜
     """
     r = actions.confirm_detected(app.existing_db, app.config(), issue_id, post_id, by, app.now())
-    click.echo(f"已确认, {r.kind} 时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
+    echo(f"已确认, {r.kind} 时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
                else f"已记录 {r.kind}")
 
 
@@ -148,7 +148,7 @@ def close(app: App, issue_id, by, reason):
       monitor close 3 --by 张敏 --reason 已处置完毕
     """
     n = actions.close(app.existing_db, issue_id, by, reason, app.now())
-    click.echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
+    echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
 
 
 @click.command()
@@ -164,7 +164,7 @@ def label(app: App, post_id, label, by):
       monitor label 14 --as neutral --by 李娜
     """
     issue_id = actions.override_label(app.existing_db, post_id, label, by, app.now())
-    click.echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
+    echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
 
 
 @click.command("merge")
@@ -180,7 +180,7 @@ def merge_cmd(app: App, target_id, source_ids, by):
       monitor merge 2 5 7 --by 李娜
     """
     n = merge(app.existing_db, _names(app), target_id, list(source_ids), by, app.now())
-    click.echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
+    echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
 
 
 @click.command("split")
@@ -200,7 +200,7 @@ def split_cmd(app: App, issue_id, post_ids, by):
     except ValueError:
         raise InvalidInput(f"--posts 应为逗号分隔的信息编号, 实际是 {post_ids!r}") from None
     new_id = split(app.existing_db, _names(app), issue_id, ids, by, app.now())
-    click.echo(f"已拆分: 新舆情 {new_id}")
+    echo(f"已拆分: 新舆情 {new_id}")
 
 
 @click.command()
@@ -221,6 +221,6 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
     config = app.config()
     start_at = app.time(start_text) if start_text else None
     r = actions.declare(app.existing_db, config, issue_id, level.upper(), by, app.now(), start_at, start_reason)
-    click.echo(f"舆情 {issue_id} 定为 {r.level} 级")
+    echo(f"舆情 {issue_id} 定为 {r.level} 级")
     for s in r.started:
-        click.echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")
+        echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +79,7 @@ COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
                                           ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
                                           ("test-email", "test_email"), ("health", "health"),
-                                          ("test-webhook", "test_webhook"))},
+                                          ("test-webhook", "test_webhook"), ("backup", "backup"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
@@ -135,5 +136,16 @@ def cli(ctx, config_path, db_path, now_text, verbose):
     ctx.obj = App(config_path, db_path, now_text)
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """Print for a person at a terminal: control characters from collected text (escape sequences
+    that set the window title, write the clipboard or clear the screen) are removed."""
+    click.echo(_CONTROLS.sub("", str(text)), err=err)
+
+
 def echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """JSON escapes C0 controls itself; C1 controls and line separators are escaped here too."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    click.echo(re.sub(r"[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", text))

@@ -12,6 +12,7 @@ from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
 from ..desk.health import check as check_health
+from ..store.db import backup as backup_db
 from ..drill.run import run_drill
 from ..errors import MonitorError
 from ..config.schema import CHANNELS
@@ -21,7 +22,7 @@ from ..notify.channels import EmailChannel, make_channel
 from ..notify.robots import RobotChannel
 from ..notify.render import Renderer
 from ..notify.tick import tick as run_tick
-from .app import App, pass_app
+from .app import App, echo, pass_app
 
 
 @click.command()
@@ -34,9 +35,9 @@ def check(app: App):
       monitor --config sources.yaml check
     """
     c = app.config()
-    click.echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
+    echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
     if c.smtp and c.smtp.password_env and not os.environ.get(c.smtp.password_env):
-        click.echo(f"警告: 环境变量 {c.smtp.password_env} 未设置, 发送邮件时将无法登录 SMTP 服务器", err=True)
+        echo(f"警告: 环境变量 {c.smtp.password_env} 未设置, 发送邮件时将无法登录 SMTP 服务器", err=True)
 
 
 @click.command()
@@ -61,7 +62,7 @@ def collect(app: App, source_ids):
     rows = [[r.source_id, "正常" if r.ok else "失败", r.fetched, r.new_posts,
              ", ".join(f"{k}={v}" for k, v in r.dropped.items()) or "-",
              ", ".join(map(str, r.new_issue_ids)) or "-", r.error or ""] for r in reports]
-    click.echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
+    echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
 
 
 def _email(config: Config) -> EmailChannel:
@@ -89,15 +90,15 @@ def tick(app: App):
     config = app.config()
     report = run_tick(app.db, config, app.now(), _make_channel(config), Renderer.beside(config.path))
     for n in report.delivered:
-        click.echo(f"已发送 [{ROLE_NAMES[n['role']]}] {n['subject']}")
+        echo(f"已发送 [{ROLE_NAMES[n['role']]}] {n['subject']}")
     for n in report.failed:
-        click.echo(f"发送失败 [{ROLE_NAMES[n['role']]}] {n['subject']}: {n['last_error']}", err=True)
+        echo(f"发送失败 [{ROLE_NAMES[n['role']]}] {n['subject']}: {n['last_error']}", err=True)
     for d in report.skipped:
-        click.echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
+        echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
     if report.postponed:
-        click.echo(f"另有 {len(report.postponed)} 条通知因邮件服务器不可用, 留待下次发送", err=True)
+        echo(f"另有 {len(report.postponed)} 条通知因邮件服务器不可用, 留待下次发送", err=True)
     if not (report.delivered or report.failed):
-        click.echo("没有需要发送的通知")
+        echo("没有需要发送的通知")
     if report.failed and not report.delivered:
         raise SystemExit(1)                     # every send failed: let cron or systemd see it
 
@@ -135,7 +136,7 @@ def sentiment(lines, as_json, channel):
         if not text.strip():
             continue
         j = model.judge(text, "", channel)
-        click.echo(json.dumps({"label": j.label, "score": j.score, "negative": j.negative, "text": text},
+        echo(json.dumps({"label": j.label, "score": j.score, "negative": j.negative, "text": text},
                               ensure_ascii=False)
                    if as_json else f"{j.label}\t{j.score:.4f}\t{j.negative:.4f}\t{text}")
 
@@ -168,11 +169,11 @@ def test_email(app: App, to):
     config = app.config()
     channel = _email(config)
     if config.smtp.password_env and not config.smtp.password():
-        click.echo(f"警告: 环境变量 {config.smtp.password_env} 未设置, 将不登录直接发送", err=True)
+        echo(f"警告: 环境变量 {config.smtp.password_env} 未设置, 将不登录直接发送", err=True)
     answer = channel.probe(to, f"【测试】{config.agency.name} 舆情监测系统邮件测试",
                            f"这是一封测试邮件，发送时间 {local_str(app.now(), config.tz)}。\n"
                            "收到即说明舆情通知可以送达此邮箱。\n", app.now())
-    click.echo(f"服务器已接受: {answer}")
+    echo(f"服务器已接受: {answer}")
 
 
 @click.command()
@@ -189,14 +190,14 @@ def health(app: App, as_json):
     config = app.config()
     h = check_health(app.existing_db, config, app.now())
     if as_json:
-        click.echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
+        echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
                                "heartbeat": h.heartbeat, **h.checked}, ensure_ascii=False, indent=2))
     elif h.ok:
-        click.echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
+        echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
                    f"{h.checked['sources']} 个来源正常, 通知均已送达, 日历覆盖 {h.checked['calendar_year']} 年")
     else:
         for _, text in h.problems:
-            click.echo(f"异常: {text}")
+            echo(f"异常: {text}")
     if not h.ok:
         raise SystemExit(1)
 
@@ -216,8 +217,22 @@ def test_webhook(app: App, name):
     if robot is None:
         raise MonitorError(f"sources.yaml 的 robots 中没有 {name!r} (现有: {', '.join(r.name for r in config.robots) or '无'})")
     if robot.secret_env and not robot.secret():
-        click.echo(f"警告: 环境变量 {robot.secret_env} 未设置, 将不加签发送", err=True)
+        echo(f"警告: 环境变量 {robot.secret_env} 未设置, 将不加签发送", err=True)
     RobotChannel(robot).send(f"【测试】{config.agency.name} 舆情监测系统",
                              f"这是一条测试消息，发送时间 {local_str(app.now(), config.tz)}。收到即说明舆情通知可以送达此群。",
                              "test", app.now().timestamp())
-    click.echo(f"机器人「{name}」已接受测试消息")
+    echo(f"机器人「{name}」已接受测试消息")
+
+
+@click.command()
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The backup file to write.")
+@pass_app
+def backup(app: App, out_path):
+    """A consistent copy of the database while the daemon and the console keep running.
+
+    \b
+    Example:
+      monitor backup --out /var/backups/monitor/monitor-$(date +%F).db
+    """
+    size = backup_db(app.existing_db, out_path)
+    echo(f"已备份到 {out_path} ({size / 2**20:.1f} MiB, 完整性检查通过)")

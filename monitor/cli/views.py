@@ -12,7 +12,7 @@ from ..desk import views
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
                       SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, name)
-from .app import App, echo_json, pass_app
+from .app import App, echo, echo_json, pass_app
 
 
 def _deadline_brief(d: dict, tz) -> str:
@@ -40,13 +40,13 @@ def issues_cmd(app: App, as_json, include_closed):
     if as_json:
         return echo_json(items)
     if not items:
-        return click.echo("目前没有舆情")
+        return echo("目前没有舆情")
     tz = app.tz
     rows = [[i["id"], i["level"] or f"({i['suggested_level']})", i["heat"], f"{i['negative_share']:.0%}",
              i["post_count"], local_str(i["first_seen_at"], tz), "开" if i["status"] == IssueStatus.OPEN else "关",
              "\n".join(_deadline_brief(d, tz) for d in i["deadlines"]) or "-", i["title"][:30]]
             for i in items]
-    click.echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
+    echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
 
 
 @click.command()
@@ -64,35 +64,35 @@ def show(app: App, issue_id, as_json):
     if as_json:
         return echo_json(i)
     tz = app.tz
-    click.echo(f"舆情 {i['id']}: {i['title']}")
+    echo(f"舆情 {i['id']}: {i['title']}")
     if i["keywords"]:
-        click.echo(f"  关键词: {' '.join(i['keywords'])}")
-    click.echo(f"  状态 {name(ISSUE_STATUS_NAMES, i['status'])}  级别 {i['level'] or '未定级'}"
+        echo(f"  关键词: {' '.join(i['keywords'])}")
+    echo(f"  状态 {name(ISSUE_STATUS_NAMES, i['status'])}  级别 {i['level'] or '未定级'}"
                f"  建议级别 {i['suggested_level']} ({i['suggested_reason']})")
-    click.echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
+    echo(f"  热度 {i['heat']}  负面占比 {i['negative_share']:.0%}  {i['post_count']} 条 / {i['source_count']} 个来源"
                f"  首次发现 {local_str(i['first_seen_at'], tz)}"
                + (f"  爆发于 {local_str(i['burst_at'], tz)}" if i["burst_at"] else ""))
-    click.echo("  热度构成: " + ", ".join(f"{name(HEAT_COMPONENT_NAMES, k)} {v:g}"
+    echo("  热度构成: " + ", ".join(f"{name(HEAT_COMPONENT_NAMES, k)} {v:g}"
                                       for k, v in i["heat_components"].items()))
     for d in i["release_detected"]:
-        click.echo(f"  检测到本单位发布 (待确认): {d['title']} {d['url']}")
-    click.echo("\n时限:")
+        echo(f"  检测到本单位发布 (待确认): {d['title']} {d['url']}")
+    echo("\n时限:")
     for d in i["deadlines"]:
-        click.echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
-    click.echo("\n信息:")
-    click.echo(tabulate([[p["id"], p["source_id"],
+        echo(f"  {_deadline_brief(d, tz)}  依据 {d['basis']}{'  证据 ' + d['evidence_url'] if d['evidence_url'] else ''}")
+    echo("\n信息:")
+    echo(tabulate([[p["id"], p["source_id"],
                           SENTIMENT_NAMES.get(p["sentiment_override"] or p["sentiment_label"], "-")
                           + ("(人工)" if p["sentiment_override"] else ""),
                           local_str(p["seen_at"], tz),
                           p["matched_rule"], p["title"][:40]] for p in i["posts"]],
                         headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))
-    click.echo("\n通知:")
+    echo("\n通知:")
     for n in i["notifications"]:
-        click.echo(f"  {local_str(n['fire_at'], tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
-    click.echo("\n操作记录:")
+        echo(f"  {local_str(n['fire_at'], tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
+    echo("\n操作记录:")
     for a in i["actions"]:
         detail = " ".join(f"{k}={v}" for k, v in a["detail"].items())
-        click.echo(f"  {local_str(a['at'], tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
+        echo(f"  {local_str(a['at'], tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
 
 
 @click.command("sources")
@@ -109,7 +109,7 @@ def sources_cmd(app: App, as_json):
     if as_json:
         return echo_json(rows)
     tz = app.tz
-    click.echo(tabulate([[r["id"], SOURCE_STATE_NAMES[r["state"]], local_str(r["last_success_at"], tz),
+    echo(tabulate([[r["id"], SOURCE_STATE_NAMES[r["state"]], local_str(r["last_success_at"], tz),
                           local_str(r["last_new_at"], tz), r["items_last_pass"] or 0, r["bytes_last_pass"] or 0,
                           (r["last_error"] or "")[:40]] for r in rows],
                         headers=["来源", "状态", "最后成功", "最后有新信息", "条目", "字节", "最近错误"]))
@@ -129,25 +129,25 @@ def alerts_cmd(app: App, as_json):
     if as_json:
         return echo_json(a)
     tz = app.tz
-    click.echo("即将到期或已超时的时限:" if a["deadlines"] else "没有即将到期的时限")
+    echo("即将到期或已超时的时限:" if a["deadlines"] else "没有即将到期的时限")
     for d in a["deadlines"]:
-        click.echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
-    click.echo("异常来源 (监测盲区):" if a["sources"] else "所有来源采集正常")
+        echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
+    echo("异常来源 (监测盲区):" if a["sources"] else "所有来源采集正常")
     if a["quiet_sources"]:
-        click.echo(f"长时间没有新信息的来源: {', '.join(a['quiet_sources'])}")
+        echo(f"长时间没有新信息的来源: {', '.join(a['quiet_sources'])}")
     for s in a["sources"]:
-        click.echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
+        echo(f"  {s['id']}: 连续失败 {s['consecutive_failures']} 次, {s['last_error']}")
     for d in a["release_detected"]:
-        click.echo(f"检测到本单位发布, 待确认: [{d['issue_id']}] {d['title'][:30]} {d['url']}"
+        echo(f"检测到本单位发布, 待确认: [{d['issue_id']}] {d['title'][:30]} {d['url']}"
                    f"  → monitor confirm {d['issue_id']} --post {d['post_id']} --by 姓名")
     if a["provisional"]:
-        click.echo("暂定的时限 (节假日安排未覆盖该年份, 仅按周末计算; 更新日历后将重新计算):")
+        echo("暂定的时限 (节假日安排未覆盖该年份, 仅按周末计算; 更新日历后将重新计算):")
         for d in a["provisional"]:
-            click.echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
+            echo(f"  [{d['issue_id']}] {d['issue_title'][:30]} — {_deadline_brief(d, tz)}")
     if a["undelivered"]:
-        click.echo("未送达的通知:")
+        echo("未送达的通知:")
         for n in a["undelivered"]:
-            click.echo(f"  [{n['issue_id']}] {n['subject']} (尝试 {n['attempts']} 次: {n['last_error'] or '等待发送'})")
+            echo(f"  [{n['issue_id']}] {n['subject']} (尝试 {n['attempts']} 次: {n['last_error'] or '等待发送'})")
 
 
 @click.command()
@@ -176,11 +176,11 @@ def stats(app: App, from_date, to_date, as_json):
     s = views.timeliness(app.existing_db, start_at, end_at, app.now())
     if as_json:
         return echo_json(s)
-    click.echo(f"{from_date} 至 {to_date}: 定级舆情 {s['issues_declared']} 件 ("
+    echo(f"{from_date} 至 {to_date}: 定级舆情 {s['issues_declared']} 件 ("
                + ", ".join(f"{k} 级 {v}" for k, v in s["issues_by_level"].items()) + ")")
     rows = [[k["label"], k["total"], k["on_time"], k["late"], k["overdue"], k["pending"], k["cancelled"],
              "-" if k["on_time_rate"] is None else f"{k['on_time_rate']:.0%}",
              "-" if k["median_hours_to_answer"] is None else k["median_hours_to_answer"], k["extended"]]
             for k in s["kinds"]]
-    click.echo(tabulate(rows, headers=["时限", "总数", "按时", "超时完成", "超时未完成", "计时中", "已取消",
+    echo(tabulate(rows, headers=["时限", "总数", "按时", "超时完成", "超时未完成", "计时中", "已取消",
                                        "按时率", "中位用时(小时)", "延期"]))

@@ -13,7 +13,7 @@ from ..desk.people import UserRole
 from ..errors import InvalidInput
 from ..labels import USER_ROLE_NAMES
 from ..web import create_app
-from .app import App, pass_app
+from .app import App, echo, pass_app
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ def serve(app: App, host, port, threads, behind_proxy, secure_cookies):
     app.existing_db   # refuse a missing database before listening
     web = create_app(config, app.db_path, app.clock, behind_proxy, secure_cookies)
     if not people.listed(app.existing_db):
-        click.echo("提示: 还没有任何账号, 先运行  monitor user add 姓名 --role duty", err=True)
-    click.echo(f"舆情值班台: http://{host}:{port}/  (Ctrl+C 停止)", err=True)
+        echo("提示: 还没有任何账号, 先运行  monitor user add 姓名 --role duty", err=True)
+    echo(f"舆情值班台: http://{host}:{port}/  (Ctrl+C 停止)", err=True)
     waitress_serve(web, host=host, port=port, threads=threads, ident="monitor")
 
 
@@ -74,7 +74,7 @@ def user_add(app: App, name, role, password_stdin):
       monitor user add 王局长 --role leader
     """
     u = people.add(app.db, name, role, _password(password_stdin), app.now(), "cli")
-    click.echo(f"已添加用户 {u.name} ({USER_ROLE_NAMES[u.role]})")
+    echo(f"已添加用户 {u.name} ({USER_ROLE_NAMES[u.role]})")
 
 
 @user.command("passwd")
@@ -89,7 +89,7 @@ def user_passwd(app: App, name, password_stdin):
       monitor user passwd 张敏
     """
     people.set_password(app.existing_db, name, _password(password_stdin))
-    click.echo(f"已为 {name} 设置新密码")
+    echo(f"已为 {name} 设置新密码")
 
 
 @user.command("list")
@@ -103,9 +103,9 @@ def user_list(app: App):
     """
     rows = people.listed(app.existing_db)
     if not rows:
-        click.echo("还没有任何账号")
+        echo("还没有任何账号")
     for r in rows:
-        click.echo(f"{r['name']}\t{USER_ROLE_NAMES.get(r['role'], r['role'])}\t{'已停用' if r['disabled'] else '可用'}"
+        echo(f"{r['name']}\t{USER_ROLE_NAMES.get(r['role'], r['role'])}\t{'已停用' if r['disabled'] else '可用'}"
                    f"\t最近登录 {r['last_login_at'] or '-'}")
 
 
@@ -120,4 +120,4 @@ def user_disable(app: App, name):
       monitor user disable 张敏
     """
     people.disable(app.existing_db, name)
-    click.echo(f"已停用 {name}")
+    echo(f"已停用 {name}")

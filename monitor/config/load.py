@@ -19,8 +19,8 @@ from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
 from .schema import Config, Digest, FetchPolicy
-from .notices import read_digest, read_robots
-from .sections import (Checker, read_agency, read_fetch, read_people, read_policies, read_smtp,
+from .notices import read_digest, read_robots, read_smtp
+from .sections import (Checker, read_agency, read_fetch, read_people, read_policies,
                        read_sources)
 
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")

@@ -1,4 +1,4 @@
-"""The notice sections of sources.yaml: `digest` (值班交接) and `robots` (group robots and webhooks)."""
+"""The notice sections of sources.yaml: `smtp`, `digest` (值班交接) and `robots` (group robots and webhooks)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +8,8 @@ from yaml.nodes import Node, SequenceNode
 
 from ..clocks.policy import Stage
 from ..clocks.rules import ROLES
-from .schema import _ENV, ROBOT_KINDS, Digest, Robot
-from .sections import Checker, _check_url
+from .schema import _ENV, ROBOT_KINDS, Digest, Robot, Smtp
+from .sections import Checker, _check_email, _check_url
 
 
 def read_digest(c: Checker, node: Node) -> Digest:
@@ -64,3 +64,28 @@ def read_robots(c: Checker, node: Node) -> tuple[Robot, ...]:
         if name and kind in ROBOT_KINDS and url:
             out.append(Robot(name, kind, url, secret_env, stages, roles, float(timeout_s or 10)))
     return tuple(out)
+
+
+def read_smtp(c: Checker, node: Node) -> Smtp | None:
+    m = c.mapping(node, "smtp", ("host", "port", "security", "user", "password_env", "from", "timeout"),
+                  required=("host", "port", "from"))
+    if m is None or not {"host", "port", "from"} <= m.keys():
+        return None
+    host = c.text(m["host"], "smtp.host")
+    port = c.scalar(m["port"], "smtp.port", (int,), "端口号")
+    if port is not None and not 0 < port < 65536:
+        c.problem(m["port"], "smtp.port", f"端口号超出范围: {port}")
+    security = c.text(m["security"], "smtp.security") if "security" in m else "starttls"
+    if security is not None and security not in ("ssl", "starttls", "none"):
+        c.problem(m["security"], "smtp.security", f"应为 ssl、starttls 或 none, 实际是 {security!r}")
+    user = c.text(m["user"], "smtp.user") if "user" in m else None
+    password_env = c.text(m["password_env"], "smtp.password_env") if "password_env" in m else None
+    if password_env is not None and not _ENV.match(password_env):
+        c.problem(m["password_env"], "smtp.password_env", "应为环境变量的名字 (不要把密码写在这里)")
+    from_addr = c.text(m["from"], "smtp.from")
+    if from_addr and (msg := _check_email(from_addr)):
+        c.problem(m["from"], "smtp.from", msg)
+    timeout_s = c.duration(m["timeout"], "smtp.timeout") if "timeout" in m else 30
+    if None in (host, port, security, from_addr):
+        return None
+    return Smtp(host, port, security, from_addr, user, password_env, float(timeout_s or 30))

@@ -12,7 +12,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..clocks.rules import DEFAULT_POLICIES, LEVELS, ROLES, START_POINTS, DeadlineRule
-from .schema import (BOARD_STATES, CHANNELS, _ENV, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Smtp, Source,
+from .schema import (BOARD_STATES, CHANNELS, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Source,
                      parse_duration_s)
 
 
@@ -93,7 +93,14 @@ class Checker:
         if seconds is None or seconds <= 0:
             self.problem(node, where, f"不是有效的时长 {v!r} (例如 30s, 10m, 2h, 1d; 工作日用 5wd)")
             return None
+        if seconds > MAX_DURATION_S:
+            self.problem(node, where, f"时长 {v!r} 过长 (最多 {MAX_DURATION_S // 86400} 天)")
+            return None
         return seconds
+
+
+MAX_DURATION_S = 400 * 86400     # no legal clock, reminder or interval is longer than a year
+MAX_WORKING_DAYS = 120
 
 
 def _check_url(url: str) -> str | None:
@@ -259,31 +266,6 @@ def read_people(c: Checker, node: Node) -> dict[str, tuple[str, ...]]:
     return {role: c.texts(m[role], f"people.{role}", _check_email) if role in m else () for role in ROLES}
 
 
-def read_smtp(c: Checker, node: Node) -> Smtp | None:
-    m = c.mapping(node, "smtp", ("host", "port", "security", "user", "password_env", "from", "timeout"),
-                  required=("host", "port", "from"))
-    if m is None or not {"host", "port", "from"} <= m.keys():
-        return None
-    host = c.text(m["host"], "smtp.host")
-    port = c.scalar(m["port"], "smtp.port", (int,), "端口号")
-    if port is not None and not 0 < port < 65536:
-        c.problem(m["port"], "smtp.port", f"端口号超出范围: {port}")
-    security = c.text(m["security"], "smtp.security") if "security" in m else "starttls"
-    if security is not None and security not in ("ssl", "starttls", "none"):
-        c.problem(m["security"], "smtp.security", f"应为 ssl、starttls 或 none, 实际是 {security!r}")
-    user = c.text(m["user"], "smtp.user") if "user" in m else None
-    password_env = c.text(m["password_env"], "smtp.password_env") if "password_env" in m else None
-    if password_env is not None and not _ENV.match(password_env):
-        c.problem(m["password_env"], "smtp.password_env", "应为环境变量的名字 (不要把密码写在这里)")
-    from_addr = c.text(m["from"], "smtp.from")
-    if from_addr and (msg := _check_email(from_addr)):
-        c.problem(m["from"], "smtp.from", msg)
-    timeout_s = c.duration(m["timeout"], "smtp.timeout") if "timeout" in m else 30
-    if None in (host, port, security, from_addr):
-        return None
-    return Smtp(host, port, security, from_addr, user, password_env, float(timeout_s or 30))
-
-
 def read_policies(c: Checker, node: Node | None) -> dict[str, DeadlineRule]:
     rules = dict(DEFAULT_POLICIES)
     if node is None or (isinstance(node, ScalarNode) and c.value(node) is None):
@@ -298,7 +280,9 @@ def read_policies(c: Checker, node: Node | None) -> dict[str, DeadlineRule]:
         changes: dict[str, Any] = {}
         if "within" in r:
             wd = re.match(r"^\s*(\d+)\s*wd\s*$", str(c.value(r["within"])))
-            if wd and int(wd[1]) > 0:
+            if wd and int(wd[1]) > MAX_WORKING_DAYS:
+                c.problem(r["within"], f"{where}.within", f"工作日时限 {wd[1]}wd 过长 (最多 {MAX_WORKING_DAYS}wd)")
+            elif wd and int(wd[1]) > 0:
                 changes["within_wd"], changes["within_s"] = int(wd[1]), 0
             elif (s := c.duration(r["within"], f"{where}.within")):
                 changes["within_s"], changes["within_wd"] = s, None

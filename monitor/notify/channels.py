@@ -66,7 +66,8 @@ class EmailChannel:
             conn = smtplib.SMTP_SSL(timeout=s.timeout_s, context=ssl.create_default_context())
         else:
             conn = smtplib.SMTP(timeout=s.timeout_s)
-        timer = threading.Timer(s.timeout_s, _cut, [conn])
+        cut = threading.Event()
+        timer = threading.Timer(s.timeout_s, _cut, [conn, cut])
         timer.daemon = True
         timer.start()
         try:
@@ -81,8 +82,8 @@ class EmailChannel:
                 if s.user and s.password():
                     conn.login(s.user, s.password())
                 yield conn
-        except OSError as e:
-            if not timer.is_alive():                 # cut by the timer: say so, whatever the socket said
+        except (OSError, smtplib.SMTPException) as e:
+            if cut.is_set():                         # cut by the timer: say so, whatever the socket said
                 raise TimeoutError(f"total time over {s.timeout_s:g} s") from e
             raise
         finally:
@@ -140,7 +141,8 @@ class EmailChannel:
             raise DeliveryError(diagnose(e, self.smtp)) from None
 
 
-def _cut(conn: smtplib.SMTP) -> None:
+def _cut(conn: smtplib.SMTP, cut: threading.Event) -> None:
+    cut.set()
     sock = getattr(conn, "sock", None)
     if sock is not None:
         try:

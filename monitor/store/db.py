@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from ..clock import UTC, to_iso
-from ..errors import NotFound
+from ..errors import InvalidInput, MonitorError, NotFound
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,9 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
+MAX_ID = 2**63 - 1        # SQLite's largest integer: a larger id names no row
+
+
 def rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[dict]:
     cur = db.conn.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -110,3 +113,20 @@ def update(db: sqlite_utils.Database, table: str, row_id: Any, changes: dict, ke
 def marks(values) -> str:
     """`?, ?, ?` for an IN list."""
     return ", ".join("?" * len(values))
+
+
+def backup(db: sqlite_utils.Database, out_path: str) -> int:
+    """A consistent copy of the live database (SQLite's online backup: other processes keep reading
+    and writing meanwhile), checked with `PRAGMA integrity_check`. Returns its size in bytes."""
+    if os.path.exists(out_path):
+        raise InvalidInput(f"{out_path} 已存在, 不会覆盖; 换一个文件名")
+    target = sqlite3.connect(out_path)
+    try:
+        db.conn.backup(target, pages=1024)
+        verdict = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+    if verdict != "ok":
+        os.remove(out_path)
+        raise MonitorError(f"备份校验失败 ({verdict}), 已删除 {out_path}")
+    return os.path.getsize(out_path)

@@ -16,10 +16,12 @@ from ..clock import from_iso, to_iso
 from ..clocks.rules import IssueKind, IssueStatus
 from ..judge.heat import BASELINE, RECENT, IssueStats, score_stats
 from ..judge.keywords import TITLES, keywords
-from .db import insert, marks, one, rows, update
+from .db import MAX_ID, insert, marks, one, rows, update
 
 
 def get(db: sqlite_utils.Database, issue_id: int) -> dict | None:
+    if not 0 < issue_id <= MAX_ID:
+        return None
     return one(db, "select * from issues where id = ?", [issue_id])
 
 

@@ -10,7 +10,7 @@ from ..clock import to_iso
 from ..judge.candidate import Candidate
 from ..judge.simhash import NEAR_BITS, bands, distance, from_signed, to_signed
 from . import issues
-from .db import insert, marks, one, rows, transaction, update
+from .db import MAX_ID, insert, marks, one, rows, transaction, update
 
 
 class Lookups:
@@ -55,6 +55,8 @@ def at_url(db: sqlite_utils.Database, canonical: str) -> dict | None:
 
 
 def get(db: sqlite_utils.Database, post_id: int) -> dict | None:
+    if not 0 < post_id <= MAX_ID:
+        return None
     return one(db, "select * from posts where id = ?", [post_id])
 
 
