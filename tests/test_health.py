@@ -53,3 +53,20 @@ def test_a_source_that_lists_new_items_none_of_them_about_us_is_not_quiet(web, s
         state = json.loads(run("--now", f"2026-03-{day}T09:00+08:00", "sources", "--json", config=config).output)
         assert state[0]["state"] == "ok", day
     assert smtp.take() == []
+
+
+def test_sources_that_break_in_the_same_tick_are_told_in_one_message(web, smtp, tmp_path, run):
+    sources = "".join(f'  - {{id: s{i}, name: 来源{i}, kind: rss, url: "{web.base_url}/f{i}.xml", interval: 1h}}\n'
+                      for i in range(3))
+    config = write_config(tmp_path, sources, smtp.port)
+    for i in range(3):
+        web.set(f"/f{i}.xml", rss([("青禾县审计局发布审计公告", f"http://a.example.cn/{i}", "", "青禾县审计局")]))
+    run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
+    for i in range(3):
+        web.set(f"/f{i}.xml", "<html><body>请输入验证码</body></html>", "text/html")
+    run("--now", "2026-03-16T10:00+08:00", "collect", config=config)
+    run("--now", "2026-03-16T10:00+08:00", "tick", config=config)
+    run("--now", "2026-03-16T10:01+08:00", "tick", config=config)
+    (m,) = smtp.take()
+    assert m.subject == "【来源状态】3 个来源状态变化：3 个无法采集"
+    assert all(f"来源「来源{i}」" in m.body for i in range(3)) and "s0" not in m.body

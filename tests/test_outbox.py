@@ -101,3 +101,15 @@ def test_every_notice_about_an_issue_links_to_its_console_page_and_gives_no_shel
     for m in mails:
         assert "https://yq.example.gov.cn/console/issues/1" in m.body, m.subject
         assert "monitor " not in m.body and "--by" not in m.body, m.subject
+
+
+def test_an_ack_stops_repeats_for_the_clocks_open_then_not_for_a_clock_started_later(declared, smtp, run):
+    run("--now", "2026-03-16T13:00+08:00", "tick", config=declared)                 # release breached
+    run("--now", "2026-03-16T13:30+08:00", "ack", "1", "--by", "王局长", config=declared)
+    run("--now", "2026-03-16T14:00+08:00", "respond", "1", "--kind", "release", "--url", "https://gov.example.cn/1",
+        "--by", "李娜", config=declared)                                           # starts the 24 h update clock
+    smtp.take()
+    for at in ("2026-03-17T14:00+08:00", "2026-03-17T15:00+08:00"):
+        run("--now", at, "tick", config=declared)
+    repeats = [m for m in smtp.take() if "持续发布进展" in m.subject and "催办" in m.subject]
+    assert repeats, "the update clock started after the ack: its overdue repeats are not silenced by it"

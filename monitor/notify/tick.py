@@ -9,6 +9,7 @@ provisional working-day deadlines, source health. Then `deliver`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import datetime, timedelta
@@ -79,7 +80,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             continue
         due_at = from_iso(d["due_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
-                               issues.acked_roles(db, d["issue_id"]), from_iso(d["created_at"]))
+                               issues.acked_roles(db, d["issue_id"], d["created_at"]), from_iso(d["created_at"]))
         for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), reachable, now, office):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
@@ -130,27 +131,32 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
 
 
 def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
-    """Tell the duty officer once when a source becomes broken or quiet, and once when it recovers."""
-    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
+    """Tell the duty officer once when sources become broken or quiet, and once when they recover: every
+    change seen in one tick in one message (the digest carries the standing blind spots)."""
+    if not config.recipients(DUTY, Stage.SOURCE):
         return
+    changes = []
     for source in config.sources:
         row = source_rows.get(db, source.id) or {}
         current = state(row, source.interval_s, now)
         if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
             continue
-        n = (row.get("state_changes") or 0) + 1
-        text = _text(
-            renderer, Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], source_id=source.id,
-            source_name=source.display_name, url=source.url,
-            sources_url=f"{config.console_url}/sources" if config.console_url else None,
-            state=str(current), previous=row.get("notified_state") or SourceState.OK,
-            last_error=row.get("last_error") or "",
-            last_success_local=local_str(row.get("last_success_at"), config.tz),
-            last_new_local=local_str(row.get("last_new_at"), config.tz))
-        with transaction(db):
-            _queue(db, _row(f"s:{source.id}:{n}:{current}", None, None, Stage.SOURCE, DUTY, config.recipients(DUTY, Stage.SOURCE),
-                            text, now, now, thread_id=thread_of(config, None, f"source-{source.id}")), report)
-            source_rows.set_notified(db, source.id, str(current), n)
+        changes.append({"id": source.id, "name": source.display_name, "url": source.url, "state": str(current),
+                        "n": (row.get("state_changes") or 0) + 1, "last_error": row.get("last_error") or "",
+                        "last_success_local": local_str(row.get("last_success_at"), config.tz),
+                        "last_new_local": local_str(row.get("last_new_at"), config.tz)})
+    if not changes:
+        return
+    text = _text(renderer, Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], changes=changes,
+                 sources_url=f"{config.console_url}/sources" if config.console_url else None)
+    key = "s:" + ",".join(f"{c['id']}:{c['n']}:{c['state']}" for c in changes)
+    if len(key) > 200:
+        key = f"s:{hashlib.sha1(key.encode()).hexdigest()}"
+    with transaction(db):
+        _queue(db, _row(key, None, None, Stage.SOURCE, DUTY, config.recipients(DUTY, Stage.SOURCE), text, now, now,
+                        thread_id=thread_of(config, None, "sources")), report)
+        for c in changes:
+            source_rows.set_notified(db, c["id"], c["state"], c["n"])
 
 
 QUEUES = [queue_due, queue_detected, queue_provisional, queue_source_health, queue_digest]
