@@ -131,3 +131,19 @@ def test_test_webhook_says_whether_the_robot_accepted(declared, receiver, run):
     assert r.exit_code == 2 and "45009" in r.output and "api freq out of limit" in r.output
     r = run("test-webhook", "没有", config=declared)
     assert r.exit_code == 2 and "值班群" in r.output
+
+
+def test_a_robot_that_fails_falls_back_to_the_one_configured(declared, receiver, run, smtp):
+    declared.write_text(declared.read_text(encoding="utf-8") + f"""
+robots:
+  - {{name: 值班群, kind: wecom, url: "{receiver.base}/wecom?key=abc", roles: [duty], fallback: 平台}}
+  - {{name: 平台, kind: webhook, url: "{receiver.base}/hook", stages: [digest]}}
+""", encoding="utf-8")
+    receiver.fail["/wecom"] = 5
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
+    run("--now", "2026-03-16T11:05+08:00", "tick", config=declared)
+    assert len(receiver.of("/wecom")) == 1                      # tried once, refused
+    (hook,) = receiver.of("/hook")                              # carried by the fallback, once
+    assert "值班群 发送失败" in hook[1]["text"] and "还剩2小时" in hook[1]["subject"]
+    listed = json.loads(run("--now", "2026-03-16T11:06+08:00", "show", "1", "--json", config=declared).output)
+    assert listed["notifications"][0]["status"] == "sent"

@@ -39,7 +39,7 @@ def read_robots(c: Checker, node: Node) -> tuple[Robot, ...]:
     out: list[Robot] = []
     for i, item in enumerate(node.value):
         where = f"robots[{i}]"
-        m = c.mapping(item, where, ("name", "kind", "url", "secret_env", "stages", "roles", "timeout"),
+        m = c.mapping(item, where, ("name", "kind", "url", "secret_env", "stages", "roles", "timeout", "fallback"),
                       required=("name", "kind", "url"))
         if m is None or not {"name", "kind", "url"} <= m.keys():
             continue
@@ -61,8 +61,13 @@ def read_robots(c: Checker, node: Node) -> tuple[Robot, ...]:
         if timeout_s is not None and not 1 <= timeout_s <= 120:
             c.problem(m["timeout"], f"{where}.timeout", "应在 1s 到 120s 之间")
             timeout_s = 10
+        fallback = c.text(m["fallback"], f"{where}.fallback") if "fallback" in m else None
         if name and kind in ROBOT_KINDS and url:
-            out.append(Robot(name, kind, url, secret_env, stages, roles, float(timeout_s or 10)))
+            out.append(Robot(name, kind, url, secret_env, stages, roles, float(timeout_s or 10), fallback))
+    names = {r.name for r in out}
+    for i, r in enumerate(out):
+        if r.fallback is not None and (r.fallback not in names or r.fallback == r.name):
+            c.problem(node.value[i], f"robots[{i}].fallback", f"应为另一个机器人的名称, 实际是 {r.fallback!r}")
     return tuple(out)
 
 

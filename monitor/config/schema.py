@@ -123,6 +123,7 @@ class Robot:
     stages: tuple[str, ...] = ()              # which notice kinds (empty: all)
     roles: tuple[str, ...] = ()               # whose notices (empty: every role)
     timeout_s: float = 10.0
+    fallback: str | None = None               # another robot's name: carries the notice when this one fails
 
     def secret(self) -> str | None:
         return os.environ.get(self.secret_env) if self.secret_env else None

@@ -2,6 +2,7 @@
 said as one Chinese line that names the likely cause."""
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import ssl
@@ -15,6 +16,8 @@ from typing import Iterator
 from ..config.schema import Smtp
 from ..errors import DeliveryError, ServerUnavailable
 from .robots import RobotChannel
+
+log = logging.getLogger(__name__)
 
 
 def diagnose(e: BaseException, s: Smtp) -> str:
@@ -181,7 +184,17 @@ class Dispatch:
             try:
                 channel.send(subject, body, message_id, at.timestamp())
             except DeliveryError as e:
-                refused[r] = str(e)
+                backup = self.robots.get(f"robot:{channel.robot.fallback}") if channel.robot.fallback else None
+                if backup is None:
+                    refused[r] = str(e)
+                    continue
+                try:                            # the notice reaches the group through the fallback robot
+                    backup.send(subject, f"（{channel.robot.name} 发送失败，改由本渠道转达）\n{body}", message_id,
+                                at.timestamp())
+                    log.warning("robot failed, fallback used robot=%s fallback=%s error=%s", channel.robot.name,
+                                backup.robot.name, e)
+                except DeliveryError as e2:
+                    refused[r] = f"{e}; 备用 {e2}"
         if recipients and len(refused) == len(recipients):
             raise DeliveryError("; ".join(dict.fromkeys(refused.values())))
         return refused
