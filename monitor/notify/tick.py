@@ -74,14 +74,17 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
     # who can be reached per role, by email or by a robot routed to a clock's notices
     reachable = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
                  + config.recipients(role, Stage.OVERDUE) for role in config.people}
+    keys = outbox.keys_of_running(db)                 # one query per tick, not one per clock
+    acks = issues.acks_of_open(db)
     for d in deadlines.running(db):
         rule = config.policies.get(d["kind"])
         if rule is None:
             continue
         due_at = from_iso(d["due_at"])
-        state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True,
-                               issues.acked_roles(db, d["issue_id"], d["created_at"]), from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, outbox.keys_of(db, d["id"]), reachable, now, office):
+        # an ack answers the clocks open at that moment, not one that starts later
+        acked = frozenset(role for role, at in acks.get(d["issue_id"], ()) if d["created_at"] is None or at >= d["created_at"])
+        state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True, acked, from_iso(d["created_at"]))
+        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reachable, now, office):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
             if not decision.send:

@@ -119,6 +119,15 @@ def acked_roles(db: sqlite_utils.Database, issue_id: int, clock_created_at: str 
                                              [issue_id, clock_created_at]))
 
 
+def acks_of_open(db: sqlite_utils.Database) -> dict[int, list[tuple[str, str]]]:
+    """(role, acked_at) of every open issue's acks, in one query."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for r in rows(db, "select a.issue_id, a.role, a.acked_at from acks a join issues i on i.id = a.issue_id "
+                      "where i.status = 'open'"):
+        out.setdefault(r["issue_id"], []).append((r["role"], r["acked_at"]))
+    return out
+
+
 def _bump(db: sqlite_utils.Database, issue_id: int) -> None:
     db.execute("update issues set rev = (select coalesce(max(rev), 0) + 1 from issues) where id = ?", [issue_id])
 

@@ -219,6 +219,13 @@ def m0016_heartbeats(db: sqlite_utils.Database) -> None:
     db["heartbeats"].create({"name": str, "pid": int, "host": str, "started_at": str, "beat_at": str}, pk="name")
 
 
+def m0017_tick_indexes(db: sqlite_utils.Database) -> None:
+    """The tick reads only open clocks and their own notices: indexes on deadlines(status) and
+    notifications(deadline_id), so its cost follows the open clocks, not the years of history."""
+    db["deadlines"].create_index(["status"], index_name="deadlines_status")
+    db["notifications"].create_index(["deadline_id"], index_name="notifications_deadline")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -236,4 +243,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0014_notice_html_and_thread", m0014_notice_html_and_thread),
     ("0015_posts_by_issue_and_time", m0015_posts_by_issue_and_time),
     ("0016_heartbeats", m0016_heartbeats),
+    ("0017_tick_indexes", m0017_tick_indexes),
 ]

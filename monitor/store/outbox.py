@@ -23,6 +23,15 @@ def keys_of(db: sqlite_utils.Database, deadline_id: int) -> frozenset[str]:
     return frozenset(r["key"] for r in rows(db, "select key from notifications where deadline_id = ?", [deadline_id]))
 
 
+def keys_of_running(db: sqlite_utils.Database) -> dict[int, frozenset[str]]:
+    """The notice keys of every open clock, in one query (the tick's view of what was already queued)."""
+    out: dict[int, set[str]] = {}
+    for r in rows(db, "select n.deadline_id, n.key from deadlines d join notifications n on n.deadline_id = d.id "
+                      "where d.status = 'open'"):
+        out.setdefault(r["deadline_id"], set()).add(r["key"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def has(db: sqlite_utils.Database, key: str) -> bool:
     return one(db, "select 1 as x from notifications where key = ?", [key]) is not None
 
