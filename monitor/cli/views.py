@@ -28,25 +28,33 @@ def _deadline_brief(d: dict, tz) -> str:
 @click.command("issues")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable field names).")
 @click.option("--all", "include_closed", is_flag=True, help="Include closed issues.")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True,
+              help="Show the first N in rank order (0: all). --json lists all unless --limit is given.")
 @pass_app
-def issues_cmd(app: App, as_json, include_closed):
+def issues_cmd(app: App, as_json, include_closed, limit):
     """Ranked issues (open by default), with their deadlines.
 
     \b
     Example:
       monitor issues --json --all
     """
-    items = views.list_issues(app.existing_db, app.now(), include_closed)
+    ctx = click.get_current_context()
+    explicit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
+    shown = limit or None if (explicit or not as_json) else None
+    items, total = views.ranked_issues(app.existing_db, app.now(), include_closed, limit=shown)
     if as_json:
         return echo_json(items)
     if not items:
         return echo("目前没有舆情")
     tz = app.tz
-    rows = [[i["id"], i["level"] or f"({i['suggested_level']})", i["heat"], f"{i['negative_share']:.0%}",
+    rows = [[i["id"], i["level"] or f"({i['suggested_level']})", f"{i['heat']:.2f}", f"{i['negative_share']:.0%}",
              i["post_count"], local_str(i["first_seen_at"], tz), "开" if i["status"] == IssueStatus.OPEN else "关",
              "\n".join(_deadline_brief(d, tz) for d in i["deadlines"]) or "-", i["title"][:30]]
             for i in items]
-    echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"]))
+    echo(tabulate(rows, headers=["编号", "级别", "热度", "负面", "条数", "首次发现", "状态", "时限", "标题"],
+                  disable_numparse=True))
+    if total > len(items):
+        echo(f"(另有 {total - len(items)} 个未显示; 用 --limit 0 显示全部)")
 
 
 @click.command()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import jieba
 
 from .words import cut
 
@@ -27,7 +26,7 @@ _load = threading.Lock()
 def _idf() -> tuple[dict[str, float], float]:
     with _load:
         table = {}
-        with open(Path(jieba.__file__).parent / "analyse" / "idf.txt", encoding="utf-8") as f:
+        with open(Path(find_spec("jieba").origin).parent / "analyse" / "idf.txt", encoding="utf-8") as f:
             for line in f:                      # line by line: the whole text at once doubles the peak
                 word, value = line.split()
                 table[word] = float(value)
