@@ -81,7 +81,7 @@ COMMANDS = {
                                           ("test-email", "test_email"), ("health", "health"),
                                           ("test-webhook", "test_webhook"), ("backup", "backup"))},
     "train-sentiment": ("train", "train_sentiment"),
-    "serve": ("web", "serve"), "user": ("web", "user"),
+    "serve": ("web", "serve"), "user": ("web", "user"), "report": ("report", "report"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
                                             ("alerts", "alerts_cmd"), ("stats", "stats"))},
     **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),

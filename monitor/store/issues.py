@@ -65,6 +65,12 @@ def new_or_rising(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
                     "and (first_seen_at >= ? or burst_at >= ?) order by heat desc limit 50", [since_iso, since_iso])
 
 
+def active_between(db: sqlite_utils.Database, start_iso: str, end_iso: str) -> list[dict]:
+    """Opinion issues with a post in [start, end) or first seen in it, hottest first."""
+    return rows(db, f"select {SHOWN} from issues where kind = 'opinion' and first_seen_at < ? "
+                    "and coalesce(last_post_at, first_seen_at) >= ? order by heat desc", [end_iso, start_iso])
+
+
 def hottest_open(db: sqlite_utils.Database) -> int | None:
     r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
     return r["id"] if r else None

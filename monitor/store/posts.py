@@ -76,6 +76,14 @@ def counts_by_hour(db: sqlite_utils.Database, issue_ids: list[int], since_iso: s
     return out
 
 
+def counts_by_hour_source(db: sqlite_utils.Database, start_iso: str, end_iso: str) -> list[dict]:
+    """Posts kept in [start, end) per hour (UTC 'YYYY-MM-DDTHH'), source and sentiment (the officer's
+    correction first): what the reports chart."""
+    return rows(db, "select substr(seen_at, 1, 13) h, source_id, coalesce(sentiment_override, sentiment_label) s, "
+                    "count(*) n from posts where seen_at >= ? and seen_at < ? group by h, source_id, s",
+                [start_iso, end_iso])
+
+
 def top_of_issue(db: sqlite_utils.Database, issue_id: int, limit: int = 3) -> list[dict]:
     """The posts a notice shows: originals (not reposts), the most negative first, then the earliest."""
     return rows(db, "select id, source_id, title, url, published_at, seen_at from posts where issue_id = ? "

@@ -1,0 +1,75 @@
+"""`monitor report`: the 舆情日报/周报/月报 (HTML) and the annual timeliness tables (xlsx or csv)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import InvalidInput
+from ..report import annual, period
+from .app import App, echo, pass_app
+
+
+@click.group("report")
+def report():
+    """Reports for leaders and for the annual 政务公开 report.
+
+    \b
+    Example:
+      monitor report daily --date 2026-03-16 --out 舆情日报-0316.html
+    """
+
+
+def _period_command(kind: str, label: str):
+    @click.command(kind, help=f"""The {label} as one self-contained HTML file (charts inline, readable offline and on a phone).
+
+    \b
+    Example:
+      monitor report {kind} --date 2026-03-16 --out {label}.html
+    """)
+    @click.option("--date", "day", metavar="YYYY-MM-DD", help="A day in the period (default: today).")
+    @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
+    @pass_app
+    def command(app: App, day, out_path):
+        config = app.config()
+        when = _day(day) if day else app.now().astimezone(config.tz).date()
+        if not out_path.endswith((".html", ".htm")):
+            raise InvalidInput("--out 应为 .html 文件")
+        Path(out_path).write_text(period.render(app.existing_db, config, kind, when, app.now()), encoding="utf-8")
+        echo(f"已生成 {out_path}")
+    return command
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--date 应为 2026-03-16 这样的日期, 实际是 {text!r}") from None
+
+
+for _kind, _label in (("daily", "舆情日报"), ("weekly", "舆情周报"), ("monthly", "舆情月报")):
+    report.add_command(_period_command(_kind, _label))
+
+
+@report.command("annual")
+@click.option("--year", type=int, required=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .xlsx or .csv file.")
+@pass_app
+def report_annual(app: App, year, out_path):
+    """The year's timeliness tables: per kind received / on time / late / extended, levels, every clock.
+
+    \b
+    Example:
+      monitor report annual --year 2026 --out 2026年回应时限统计.xlsx
+    """
+    config = app.config()
+    summary, detail = annual.tables(app.existing_db, config, year, app.now())
+    path = Path(out_path)
+    if path.suffix == ".xlsx":
+        annual.write_xlsx(path, config, year, summary, detail)
+    elif path.suffix == ".csv":
+        annual.write_csv(path, detail)
+    else:
+        raise InvalidInput("--out 应为 .xlsx 或 .csv 文件")
+    echo(f"已生成 {out_path} ({len(detail)} 项时限)")

@@ -1,0 +1,74 @@
+"""Charts as inline SVG (matplotlib, Agg): Chinese labels drawn as outlines, so a report opens correctly
+on a phone or an intranet PC without the font and without any network."""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ..errors import MonitorError  # noqa: E402
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+                "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei")
+COLOURS = {"negative": "#c62828", "neutral": "#90a4ae", "positive": "#2e7d32"}
+SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+
+
+def cjk_font() -> str:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    raise MonitorError("找不到中文字体, 图表无法显示中文: 请安装 fonts-noto-cjk (Debian/Ubuntu: apt install fonts-noto-cjk)")
+
+
+def _figure(width_in: float = 6.4, height_in: float = 2.6) -> Figure:
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _svg(fig: Figure) -> str:
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "font.family": [cjk_font()], "axes.unicode_minus": False}):
+        fig.savefig(out, format="svg")
+    text = out.getvalue()
+    return text[text.index("<svg"):]          # inline: no XML declaration or doctype
+
+
+def volume(buckets: list[tuple[str, dict[str, int]]], title: str) -> str:
+    """Posts per bucket (hour or day), stacked by sentiment."""
+    with matplotlib.rc_context({"font.family": [cjk_font()], "axes.unicode_minus": False}):
+        fig = _figure()
+        ax = fig.add_subplot()
+        labels = [b for b, _ in buckets]
+        bottom = [0] * len(buckets)
+        for s in ("negative", "neutral", "positive"):
+            values = [c.get(s, 0) for _, c in buckets]
+            ax.bar(labels, values, bottom=bottom, color=COLOURS[s], label=SENTIMENT_LABELS[s], width=0.75)
+            bottom = [b + v for b, v in zip(bottom, values)]
+        ax.set_ylabel("信息条数")
+        ax.set_title(title)
+        ax.legend(loc="upper right", frameon=False, ncols=3, fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_ylim(0, max(max(bottom, default=0) * 1.25, 1))
+        if len(buckets) > 10:
+            ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        return _svg(fig)
+
+
+def horizontal_bars(title: str, items: list[tuple[str, int]], colour: str = "#5c7fa3") -> str:
+    items = items[:10][::-1]
+    with matplotlib.rc_context({"font.family": [cjk_font()], "axes.unicode_minus": False}):
+        fig = _figure(height_in=0.45 * max(len(items), 2) + 0.8)
+        ax = fig.add_subplot()
+        ax.barh([k for k, _ in items], [v for _, v in items], color=colour)
+        for y, (_, v) in enumerate(items):
+            ax.text(v, y, f" {v}", va="center", fontsize=9)
+        ax.set_title(title)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _svg(fig)

@@ -1,0 +1,87 @@
+"""Reports built from a scripted database, their contents checked: the numbers in the summary and in
+the cells, charts present with their Chinese labels drawn, the annual workbook's real cells and dates."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import rss, write_config
+
+
+@pytest.fixture
+def scripted(web, smtp, tmp_path, run):
+    url = web.set("/f.xml", rss([
+        ("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "Mon, 16 Mar 2026 00:10:00 GMT", "青禾县审计局审计组被举报"),
+        ("青禾县审计局审计组接受宴请 网友: 太过分了必须严肃处理", "http://a.example.cn/2", "Mon, 16 Mar 2026 00:30:00 GMT",
+         "青禾县审计局审计组被举报接受宴请"),
+        ("青禾县审计局开展审计进社区宣讲活动", "http://a.example.cn/3", "Mon, 16 Mar 2026 01:00:00 GMT", "青禾县审计局宣讲"),
+    ]))
+    config = write_config(tmp_path, f'  - {{id: forum, name: 青禾论坛, kind: rss, url: "{url}", channel: social}}\n',
+                          smtp.port)
+    run("--now", "2026-03-16T09:30+08:00", "collect", config=config)
+    run("--now", "2026-03-16T09:35+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
+    run("--now", "2026-03-16T12:00+08:00", "respond", "1", "--kind", "release", "--url", "https://gov.example.cn/1",
+        "--by", "李娜", config=config)
+    run("--now", "2026-03-16T12:05+08:00", "intake", "--kind", "disclosure", "--title", "申请公开审计报告",
+        "--received", "2026-03-16T10:00", config=config)
+    return config
+
+
+def test_the_daily_report_is_one_offline_html_with_the_days_numbers_and_charts(scripted, tmp_path, run):
+    out = tmp_path / "daily.html"
+    r = run("--now", "2026-03-17T08:00+08:00", "report", "daily", "--date", "2026-03-16", "--out", str(out),
+            config=scripted)
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert "青禾县审计局舆情日报（2026年03月16日）" in html
+    assert "本期共监测到相关信息 3 条" in html and "新增舆情 2 个" in html
+    assert "审计组被举报接受宴请" in html and "II级" in html
+    assert "发布权威信息" in html and "按时完成" in html
+    assert "青禾论坛" in html and "社交媒体 3 条" in html
+    assert html.count("<svg") == 2 and "<path" in html
+    assert "<script" not in html and not re.search(r'(src|href)="https?://', html)   # nothing from the network
+
+
+def test_a_report_without_a_chinese_font_says_which_package_to_install(monkeypatch, scripted, tmp_path, run):
+    from monitor.report import charts
+    monkeypatch.setattr(charts, "CJK_FAMILIES", ("No Such Font",))
+    r = run("--now", "2026-03-17T08:00+08:00", "report", "daily", "--date", "2026-03-16", "--out",
+            str(tmp_path / "d.html"), config=scripted)
+    assert r.exit_code == 2 and "fonts-noto-cjk" in r.output
+
+
+def test_the_annual_workbook_has_real_cells_chinese_headers_dates_and_a_chart(scripted, tmp_path, run):
+    out = tmp_path / "annual.xlsx"
+    r = run("--now", "2026-12-31T12:00+08:00", "report", "annual", "--year", "2026", "--out", str(out),
+            config=scripted)
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["时限统计", "时限明细", "图表"]
+    ws = wb["时限统计"]
+    assert [c.value for c in ws[2]][:4] == ["事项", "开始计时", "按时完成", "超时完成"]
+    by_kind = {row[0].value: row for row in ws.iter_rows(min_row=3, max_row=5)}
+    assert by_kind["发布权威信息"][1].value == 1 and by_kind["发布权威信息"][2].value == 1
+    assert by_kind["发布权威信息"][8].value == 1.0 and by_kind["发布权威信息"][8].number_format == "0.0%"
+    detail = wb["时限明细"]
+    rows = list(detail.iter_rows(min_row=2, values_only=True))
+    release = next(r for r in rows if r[4] == "发布权威信息")
+    assert release[6] == dt.datetime(2026, 3, 16, 9, 30) and isinstance(release[7], dt.datetime)   # local time
+    assert release[9] == "按时完成"
+    assert any(r[2] == "信息公开申请" and r[4] == "答复政府信息公开申请" for r in rows)
+    assert wb["图表"]._charts                                                   # the chart sheet has its chart
+
+
+def test_the_annual_csv_opens_in_excel_and_a_wrong_suffix_is_refused(scripted, tmp_path, run):
+    out = tmp_path / "annual.csv"
+    assert run("--now", "2026-12-31T12:00+08:00", "report", "annual", "--year", "2026", "--out", str(out),
+               config=scripted).exit_code == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:5] == ["编号", "标题", "类型", "级别", "事项"] and len(rows) >= 4
+    r = run("report", "annual", "--year", "2026", "--out", str(tmp_path / "a.pdf"), config=scripted)
+    assert r.exit_code == 2 and ".xlsx 或 .csv" in r.output
