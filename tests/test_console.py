@@ -198,3 +198,13 @@ def test_registering_a_disclosure_request_starts_its_working_day_clock(console):
     listing = c.get("/intake").get_data(as_text=True)
     assert "申请公开2025年度审计报告" in listing and "信息公开申请" in listing
     assert [a["by"] for a in audit.search(console.db, action="intake")] == ["张敏"]
+
+
+def test_the_intake_page_flags_repeated_requests_for_proactive_disclosure(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    for title in ("申请公开2025年度青禾县本级预算执行审计报告", "请求公开青禾县2025年度预算执行审计报告全文"):
+        c.post("/intake", data={"kind": "disclosure", "title": title, "received": "2026-03-16T08:00",
+                                "csrf_token": token(c, "/intake")})
+    page = c.get("/intake").get_data(as_text=True)
+    assert "重复申请" in page and "2 次" in page and "可考虑主动公开" in page

@@ -60,7 +60,7 @@ def test_the_annual_workbook_has_real_cells_chinese_headers_dates_and_a_chart(sc
             config=scripted)
     assert r.exit_code == 0, r.output
     wb = load_workbook(out)
-    assert wb.sheetnames == ["时限统计", "时限明细", "图表"]
+    assert wb.sheetnames == ["时限统计", "时限明细", "重复申请", "图表"]
     ws = wb["时限统计"]
     assert [c.value for c in ws[2]][:4] == ["事项", "开始计时", "按时完成", "超时完成"]
     by_kind = {row[0].value: row for row in ws.iter_rows(min_row=3, max_row=5)}
@@ -85,3 +85,19 @@ def test_the_annual_csv_opens_in_excel_and_a_wrong_suffix_is_refused(scripted, t
     assert rows[0][:5] == ["编号", "标题", "类型", "级别", "事项"] and len(rows) >= 4
     r = run("report", "annual", "--year", "2026", "--out", str(tmp_path / "a.pdf"), config=scripted)
     assert r.exit_code == 2 and ".xlsx 或 .csv" in r.output
+
+
+def test_requests_for_the_same_information_are_flagged_for_proactive_disclosure(scripted, tmp_path, run):
+    for title, at in (("请求公开青禾县2025年度预算执行审计报告全文", "2026-04-01T10:00"),
+                      ("关于公开2025年青禾县预算执行情况审计报告的申请", "2026-05-06T10:00"),
+                      ("申请公开审计局办公楼维修合同", "2026-05-07T10:00")):
+        run("--now", "2026-06-01T09:00+08:00", "intake", "--kind", "disclosure", "--title", title, "--received", at,
+            config=scripted)
+    run("--now", "2026-06-01T09:00+08:00", "intake", "--kind", "disclosure", "--title", "申请公开2025年度青禾县本级预算执行审计报告",
+        "--received", "2026-03-20T10:00", config=scripted)
+    out = tmp_path / "annual.xlsx"
+    assert run("--now", "2026-12-31T12:00+08:00", "report", "annual", "--year", "2026", "--out", str(out),
+               config=scripted).exit_code == 0
+    rows = list(load_workbook(out)["重复申请"].iter_rows(min_row=2, values_only=True))
+    assert {r[1] for r in rows} == {3} and len(rows) == 3                   # one group of three
+    assert all("预算执行" in r[3] for r in rows) and isinstance(rows[0][4], dt.datetime)

@@ -67,7 +67,7 @@ def report_annual(app: App, year, out_path):
     summary, detail = annual.tables(app.existing_db, config, year, app.now())
     path = Path(out_path)
     if path.suffix == ".xlsx":
-        annual.write_xlsx(path, config, year, summary, detail)
+        annual.write_xlsx(path, config, year, summary, detail, annual.repeated(app.existing_db, config, year))
     elif path.suffix == ".csv":
         annual.write_csv(path, detail)
     else:

@@ -11,7 +11,7 @@ from ..config.schema import Config
 from ..judge.health import SourceState
 from ..store import audit, posts
 from ..store import search as post_search
-from . import views
+from . import reports, views
 from .actions import declare_preview
 
 CHART_HOURS = 48
@@ -41,6 +41,11 @@ def home(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
     return {"issues": shown, "more": total - len(shown), "due": alerts["deadlines"],
             "release_detected": alerts["release_detected"], "blind": blind, "undelivered": undelivered,
             "provisional": alerts["provisional"], "source_count": len(sources)}
+
+
+def repeated_requests(db: sqlite_utils.Database, now: datetime) -> list[list[dict]]:
+    """Disclosure requests for the same information over the last 12 months."""
+    return reports.repeated_requests(db, now - timedelta(days=365), now + timedelta(seconds=1))
 
 
 def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:

@@ -15,6 +15,7 @@ from ..clock import from_iso, to_iso
 from ..clocks import stats as clock_stats
 from ..config.schema import Config
 from ..errors import InvalidInput
+from ..judge import similar
 from ..judge.health import SourceState
 from ..labels import LEVEL_NAMES
 from ..store import deadlines, issues, posts
@@ -106,6 +107,14 @@ def figures(db: sqlite_utils.Database, config: Config, w: Window, now: dt.dateti
         "blind": blind, "answered": answered, "on_time": on_time,
         "summary": summary(total, negative, len(new), top, answered, on_time, blind),
     }
+
+
+def repeated_requests(db: sqlite_utils.Database, start_at: dt.datetime, end_at: dt.datetime) -> list[list[dict]]:
+    """Disclosure requests for the same information in [start_at, end_at), two or more: candidates for
+    主动公开 (publishing it proactively), largest group first."""
+    requests = issues.of_kind_between(db, "disclosure", to_iso(start_at), to_iso(end_at))
+    by_id = {r["id"]: r for r in requests}
+    return [[by_id[i] for i in g] for g in similar.groups([(r["id"], r["title"]) for r in requests])]
 
 
 def summary(total: int, negative: int, new: int, top: list[dict], answered: int, on_time: int,

@@ -18,6 +18,7 @@ from ..clocks.rules import LEVELS, DeadlineStatus
 from ..config.schema import Config
 from ..errors import InvalidInput
 from ..labels import CLOCK_KIND_NAMES, CLOCK_STATE_NAMES, ISSUE_KIND_NAMES, LEVEL_NAMES, name
+from ..desk import reports
 from ..store import deadlines, issues
 
 SUMMARY_HEADERS = ["事项", "开始计时", "按时完成", "超时完成", "超时未完成", "计时中", "已取消", "延期", "按时率",
@@ -30,6 +31,16 @@ def _local(text: str | None, config: Config) -> dt.datetime | None:
     """A stored time as the naive local datetime Excel shows (Excel has no time zones)."""
     at = from_iso(text)
     return at.astimezone(config.tz).replace(tzinfo=None) if at else None
+
+
+def repeated(db: sqlite_utils.Database, config: Config, year: int) -> list[list]:
+    """Rows of the 重复申请 sheet: one per request, grouped, with the group's size."""
+    start = dt.datetime(year, 1, 1, tzinfo=config.tz)
+    out = []
+    for n, group in enumerate(reports.repeated_requests(db, start, start.replace(year=year + 1)), 1):
+        for r in group:
+            out.append([n, len(group), r["id"], r["title"], _local(r["received_at"], config)])
+    return out
 
 
 def tables(db: sqlite_utils.Database, config: Config, year: int, now: dt.datetime) -> tuple[dict, list[list]]:
@@ -55,7 +66,8 @@ def tables(db: sqlite_utils.Database, config: Config, year: int, now: dt.datetim
     return summary, detail
 
 
-def write_xlsx(path: Path, config: Config, year: int, summary: dict, detail: list[list]) -> None:
+def write_xlsx(path: Path, config: Config, year: int, summary: dict, detail: list[list],
+               repeats: list[list] | None = None) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "时限统计"
@@ -89,6 +101,16 @@ def write_xlsx(path: Path, config: Config, year: int, summary: dict, detail: lis
     dws.column_dimensions["B"].width = 40
     dws.column_dimensions["E"].width = 22
     dws.freeze_panes = "A2"
+
+    rws = wb.create_sheet("重复申请")
+    rws.append(["组", "同组申请数", "编号", "申请内容", "收到时间"])
+    _style_header(rws, 1, 5)
+    for row in repeats or []:
+        rws.append(row)
+    for cell in rws["E"][1:]:
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    rws.column_dimensions["D"].width = 50
+    rws.column_dimensions["E"].width = 18
 
     chart = BarChart()
     chart.type = "col"

@@ -71,6 +71,13 @@ def active_between(db: sqlite_utils.Database, start_iso: str, end_iso: str) -> l
                     "and coalesce(last_post_at, first_seen_at) >= ? order by heat desc", [end_iso, start_iso])
 
 
+def of_kind_between(db: sqlite_utils.Database, kind: str, start_iso: str, end_iso: str) -> list[dict]:
+    """Items of one kind (e.g. disclosure requests) received or first seen in [start, end)."""
+    return rows(db, "select id, title, status, coalesce(received_at, first_seen_at) received_at from issues "
+                    "where kind = ? and coalesce(received_at, first_seen_at) >= ? and coalesce(received_at, first_seen_at) < ? "
+                    "order by received_at, id", [kind, start_iso, end_iso])
+
+
 def hottest_open(db: sqlite_utils.Database) -> int | None:
     r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
     return r["id"] if r else None

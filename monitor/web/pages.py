@@ -40,7 +40,7 @@ def issue(issue_id: int):
 def intake():
     closed = request.args.get("closed") == "1"
     return render_template("intake.html", items=console.intake_items(g.db, g.now, closed), kinds=INTAKE_KINDS,
-                           closed=closed)
+                           closed=closed, repeated=console.repeated_requests(g.db, g.now))
 
 
 @bp.get("/sources")
