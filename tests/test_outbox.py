@@ -113,3 +113,19 @@ def test_an_ack_stops_repeats_for_the_clocks_open_then_not_for_a_clock_started_l
         run("--now", at, "tick", config=declared)
     repeats = [m for m in smtp.take() if "持续发布进展" in m.subject and "催办" in m.subject]
     assert repeats, "the update clock started after the ack: its overdue repeats are not silenced by it"
+
+
+def test_a_claim_left_by_a_process_that_died_mid_send_is_retaken_at_the_next_tick(declared, smtp, tmp_path, run):
+    import socket
+    import subprocess
+    smtp.fail_next = 1
+    run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)             # queued, first send refused
+    dead = subprocess.Popen(["true"])
+    dead.wait()                                                                   # a pid that no longer runs
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    con.execute("update notifications set status = 'sending', next_attempt_at = ?, claimed_by = ?",
+                ["2026-03-16T03:01:00+00:00", f"{socket.gethostname()}:{dead.pid}"])   # claimed at 11:01, then killed
+    con.commit()
+    run("--now", "2026-03-16T11:02+08:00", "tick", config=declared)
+    assert [m.to for m in smtp.take()] == [("duty@agency.example.cn",)]         # not ten minutes later
+    assert statuses(tmp_path)[0][1] == "sent"

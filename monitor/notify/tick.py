@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -40,6 +42,23 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(minutes=30)
 MOOT = "时限已过, 提醒不再发送"
 SUPERSEDED = "同一时限已有更新的通知, 只发送最新的"
+
+
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_gone(claimed_by: str | None) -> bool:
+    """Whether the process that claimed a notice has ended (only knowable on this host)."""
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def retry_wait(attempts: int) -> timedelta:
@@ -191,7 +210,10 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         if w["deadline_id"] is not None:
             key = (w["deadline_id"], w["role"])
             latest[key] = max(latest.get(key, ""), w["fire_at"])
-    for n in outbox.deliverable(db, now, now - CLAIM_STALE):
+    for n in outbox.deliverable(db, now):
+        if n["status"] == "sending" and from_iso(n["next_attempt_at"]) > now - CLAIM_STALE \
+                and not holder_gone(n.get("claimed_by")):
+            continue                    # being sent right now by a live process
         if n["deadline_id"] is not None and (n["deadline_status"] != DeadlineStatus.OPEN
                                         or n["issue_status"] != IssueStatus.OPEN):
             outbox.cancel(db, n["id"])
@@ -205,7 +227,8 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
         if unavailable is not None:
             report.postponed.append(n)  # the server is down: the rest wait for the next tick, attempts unchanged
             continue
-        if not outbox.claim(db, n["id"], n["status"], now):
+        if not outbox.claim(db, n["id"], n["status"], now, HOLDER,
+                            n.get("claimed_by") if n["status"] == "sending" else None):
             continue                    # another process has it
         attempts = (n["attempts"] or 0) + 1
         delivered = json.loads(n["delivered_to"] or "[]")

@@ -226,6 +226,12 @@ def m0017_tick_indexes(db: sqlite_utils.Database) -> None:
     db["notifications"].create_index(["deadline_id"], index_name="notifications_deadline")
 
 
+def m0018_claimed_by(db: sqlite_utils.Database) -> None:
+    """Who holds a notice being sent (host:pid): a claim left by a process that died is taken again at the
+    next tick instead of after the stale-claim timeout."""
+    db["notifications"].add_column("claimed_by", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -244,4 +250,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0015_posts_by_issue_and_time", m0015_posts_by_issue_and_time),
     ("0016_heartbeats", m0016_heartbeats),
     ("0017_tick_indexes", m0017_tick_indexes),
+    ("0018_claimed_by", m0018_claimed_by),
 ]

@@ -36,15 +36,15 @@ def has(db: sqlite_utils.Database, key: str) -> bool:
     return one(db, "select 1 as x from notifications where key = ?", [key]) is not None
 
 
-def deliverable(db: sqlite_utils.Database, now: datetime, stale_before: datetime) -> list[dict]:
-    """Pending notices whose retry time has come, and claims left by a crashed process, with the
-    status of their clock and issue."""
+def deliverable(db: sqlite_utils.Database, now: datetime) -> list[dict]:
+    """Pending notices whose retry time has come, and every claimed one (the caller decides whether its
+    claim is stale or its holder gone), with the status of their clock and issue."""
     return rows(db, "select n.*, d.status as deadline_status, d.due_at, i.status as issue_status "
                     "from notifications n "
                     "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
                     "where (n.status = 'pending' and (n.next_attempt_at is null or n.next_attempt_at <= ?)) "
-                    "or (n.status = 'sending' and n.next_attempt_at <= ?) order by n.fire_at, n.id",
-                [to_iso(now), to_iso(stale_before)])
+                    "or n.status = 'sending' order by n.fire_at, n.id",
+                [to_iso(now)])
 
 
 def cancel(db: sqlite_utils.Database, notice_id: int, reason: str | None = None) -> None:
@@ -52,10 +52,16 @@ def cancel(db: sqlite_utils.Database, notice_id: int, reason: str | None = None)
                "where id = ? and status in ('pending', 'sending')", [reason, notice_id])
 
 
-def claim(db: sqlite_utils.Database, notice_id: int, status: str, now: datetime) -> bool:
-    """Take a notice for sending; False when another process has it."""
-    return bool(db.execute("update notifications set status = 'sending', next_attempt_at = ? where id = ? "
-                           "and status = ?", [to_iso(now), notice_id, status]).rowcount)
+def claim(db: sqlite_utils.Database, notice_id: int, status: str, now: datetime, by: str = "",
+          previous_by: str | None = None) -> bool:
+    """Take a notice for sending (from `status`, and from the holder `previous_by` when it was claimed);
+    False when another process has it."""
+    if status != "sending":
+        return bool(db.execute("update notifications set status = 'sending', next_attempt_at = ?, claimed_by = ? "
+                               "where id = ? and status = ?", [to_iso(now), by, notice_id, status]).rowcount)
+    return bool(db.execute("update notifications set status = 'sending', next_attempt_at = ?, claimed_by = ? "
+                           "where id = ? and status = 'sending' and coalesce(claimed_by, '') = ?",
+                           [to_iso(now), by, notice_id, previous_by or ""]).rowcount)
 
 
 def failed(db: sqlite_utils.Database, notice_id: int, attempts: int, error: str, retry_at: datetime) -> None:
