@@ -165,12 +165,11 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
         deadline = time.monotonic() + STOP_GRACE_S
         while running and time.monotonic() < deadline:
             time.sleep(0.1)
-        print("monitor 守护进程已停止", flush=True)
         if running:            # a pass or a send still in flight: its transaction is rolled back, nothing is lost
             log.warning("daemon stopped with jobs in flight jobs=%s", ",".join(running))
-            lock.release()
-            os._exit(0)
-        collector.close()
-        for db in (tick_db, deliver_db, collect_db):
-            db.close()
+        print("monitor 守护进程已停止", flush=True)
         lock.release()
+        logging.shutdown()
+        # everything that matters is committed in SQLite; a worker thread still inside a pass or a send
+        # (or one the scheduler handed a job as it shut down) must not keep the process alive
+        os._exit(0)

@@ -104,3 +104,15 @@ def test_a_recipient_refused_by_the_server_does_not_make_the_others_receive_it_a
     assert [m.to for m in smtp.take()] == [("head2@agency.example.cn",)]
     run("--now", "2026-03-16T13:59:30+08:00", "tick", config=declared)
     assert smtp.take() == []
+
+
+def test_a_notice_sent_late_while_ticks_kept_running_is_not_called_a_downtime_resend(declared, smtp, run):
+    text = declared.read_text(encoding="utf-8")
+    declared.write_text(text.replace("  deputy_leader: [deputy@agency.example.cn]\n", ""), encoding="utf-8")
+    for at in ("13:00", "13:30"):                       # the breach: the deputy leader has no address yet
+        run("--now", f"2026-03-16T{at}+08:00", "tick", config=declared)
+    smtp.take()
+    declared.write_text(text, encoding="utf-8")         # the address is added; the system never stopped
+    run("--now", "2026-03-16T13:40+08:00", "tick", config=declared)
+    (m,) = [m for m in smtp.take() if m.to == ("deputy@agency.example.cn",)]
+    assert not m.subject.startswith("【补发】") and "系统停机" not in m.body

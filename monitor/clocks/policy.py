@@ -145,8 +145,11 @@ def planned_notices(d: DeadlineState, rule: DeadlineRule, office: Shift | None =
 
 
 def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[str],
-                   recipients: dict[str, tuple[str, ...]], now: datetime, office: Shift | None = None) -> list[Decision]:
-    """What to do with each planned notice of one deadline at `now`."""
+                   recipients: dict[str, tuple[str, ...]], now: datetime, office: Shift | None = None,
+                   last_tick_at: datetime | None = None) -> list[Decision]:
+    """What to do with each planned notice of one deadline at `now`. `last_tick_at` is when the clocks
+    were last evaluated before (the tick heartbeat; None: never): a notice is a late resend (【补发】) only
+    when no evaluation ran between its time and now — the system was down."""
     notices = planned_notices(d, rule, office)
     # the latest notice per role that is already due
     latest_due: dict[str, Notice] = {}
@@ -169,8 +172,9 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.ACKED
         elif not recipients.get(n.role):
             reason = Reason.NO_RECIPIENTS
-        elif now - n.fire_at > LATE_GRACE and (d.created_at is None or n.fire_at >= d.created_at):
-            reason = Reason.SEND_LATE      # it fell due while the clock ran, and nobody sent it: we were down
+        elif now - n.fire_at > LATE_GRACE and (d.created_at is None or n.fire_at >= d.created_at) \
+                and (last_tick_at is None or last_tick_at < n.fire_at):
+            reason = Reason.SEND_LATE      # it fell due while the clock ran, and no tick ran since: we were down
         else:
             reason = Reason.SEND
         out.append(Decision(n, reason))

@@ -28,7 +28,7 @@ from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceState, should_notify, state
 from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, duration, name
-from ..store import answers, deadlines, issues, outbox
+from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
 from .digest import queue_digest
@@ -45,6 +45,7 @@ SUPERSEDED = "同一时限已有更新的通知, 只发送最新的"
 
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+TICK = "tick"
 
 
 def holder_gone(claimed_by: str | None) -> bool:
@@ -80,6 +81,8 @@ def queue_notices(db: sqlite_utils.Database, config: Config, now: datetime, rend
     recompute_provisional(db, config, calendar_for(config), now)
     for queue in QUEUES:
         queue(db, config, now, renderer, report)
+    # the tick heartbeat: when the clocks were last evaluated (by the daemon or a `monitor tick`)
+    heartbeats.beat(db, TICK, os.getpid(), socket.gethostname(), now, now)
     return report
 
 
@@ -93,6 +96,8 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
     # who can be reached per role, by email or by a robot routed to a clock's notices
     reachable = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
                  + config.recipients(role, Stage.OVERDUE) for role in config.people}
+    beat = heartbeats.get(db, TICK)
+    last_tick_at = from_iso(beat["beat_at"]) if beat else None
     keys = outbox.keys_of_running(db)                 # one query per tick, not one per clock
     acks = issues.acks_of_open(db)
     for d in deadlines.running(db):
@@ -103,7 +108,8 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         # an ack answers the clocks open at that moment, not one that starts later
         acked = frozenset(role for role, at in acks.get(d["issue_id"], ()) if d["created_at"] is None or at >= d["created_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True, acked, from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reachable, now, office):
+        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reachable, now, office,
+                                       last_tick_at):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
             if not decision.send:
