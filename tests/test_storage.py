@@ -123,3 +123,23 @@ def test_backup_is_a_consistent_copy_taken_while_another_process_writes(tmp_path
     assert [t for (t,) in copy.execute("select title from issues")] == ["一"]      # committed data only
     r = run("backup", "--out", str(out))
     assert r.exit_code == 2 and "不会覆盖" in r.output
+
+
+def test_doctor_checks_database_calendar_mail_and_disk_and_fails_on_an_unreachable_mail_server(
+        smtp, tmp_path, run):
+    import socket
+    config = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n", smtp.port)
+    run("--now", "2026-03-16T08:00+08:00", "intake", "--kind", "message", "--title", "留言", "--received",
+        "2026-03-16T08:00", config=config)
+    r = run("--now", "2026-03-16T08:00+08:00", "doctor", config=config)
+    assert r.exit_code == 0, r.output
+    assert "[正常] 数据库完整性" in r.output and "[正常] 数据库版本" in r.output
+    assert "[正常] 2026 年节假日" in r.output and "[正常] 邮件服务器" in r.output and "磁盘空间" in r.output
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()
+    config.write_text(config.read_text(encoding="utf-8").replace(f"port: {smtp.port}", f"port: {closed}"),
+                      encoding="utf-8")
+    r = run("--now", "2026-03-16T08:00+08:00", "doctor", config=config)
+    assert r.exit_code == 1 and "[异常] 邮件服务器" in r.output and "monitor test-email" in r.output

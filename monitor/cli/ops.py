@@ -11,6 +11,7 @@ from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
+from ..desk.doctor import examine
 from ..desk.health import check as check_health
 from ..store.db import backup as backup_db
 from ..drill.run import run_drill
@@ -236,3 +237,21 @@ def backup(app: App, out_path):
     """
     size = backup_db(app.existing_db, out_path)
     echo(f"已备份到 {out_path} ({size / 2**20:.1f} MiB, 完整性检查通过)")
+
+
+@click.command()
+@pass_app
+def doctor(app: App):
+    """Check the installation: config, database integrity and migrations, calendar coverage this and
+    next year, mail server and robot reachability, disk space. Exit 1 when something fails.
+
+    \b
+    Example:
+      monitor --config /srv/monitor/sources.yaml --db /srv/monitor/monitor.db doctor
+    """
+    findings = examine(app.existing_db, app.db_path, app.config(), app.now())
+    marks = {"ok": "正常", "warn": "注意", "fail": "异常"}
+    for f in findings:
+        echo(f"[{marks[f.verdict]}] {f.check}: {f.text}")
+    if any(f.verdict == "fail" for f in findings):
+        raise SystemExit(1)

@@ -130,3 +130,12 @@ def backup(db: sqlite_utils.Database, out_path: str) -> int:
         os.remove(out_path)
         raise MonitorError(f"备份校验失败 ({verdict}), 已删除 {out_path}")
     return os.path.getsize(out_path)
+
+
+def integrity(db: sqlite_utils.Database) -> str:
+    """`ok`, or SQLite's first complaint."""
+    return one(db, "PRAGMA integrity_check")["integrity_check"]
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    return [name for name, _ in MIGRATIONS if name not in _applied(db)]
