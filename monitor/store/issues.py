@@ -123,13 +123,8 @@ def ack(db: sqlite_utils.Database, issue_id: int, roles: tuple[str, ...], at: da
                    [issue_id, str(role), to_iso(at), by])
 
 
-def acked_roles(db: sqlite_utils.Database, issue_id: int, clock_created_at: str | None = None) -> frozenset[str]:
-    """Roles that acknowledged the issue; with `clock_created_at`, only acks given while that clock was
-    already running (an ack answers the clocks open at that moment, not one that starts later)."""
-    if clock_created_at is None:
-        return frozenset(r["role"] for r in rows(db, "select role from acks where issue_id = ?", [issue_id]))
-    return frozenset(r["role"] for r in rows(db, "select role from acks where issue_id = ? and acked_at >= ?",
-                                             [issue_id, clock_created_at]))
+def acked_roles(db: sqlite_utils.Database, issue_id: int) -> frozenset[str]:
+    return frozenset(r["role"] for r in rows(db, "select role from acks where issue_id = ?", [issue_id]))
 
 
 def acks_of_open(db: sqlite_utils.Database) -> dict[int, list[tuple[str, str]]]:

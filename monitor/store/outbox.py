@@ -19,10 +19,6 @@ def queue(db: sqlite_utils.Database, row: dict) -> bool:
     return insert(db, "notifications", row, or_ignore=True) is not None
 
 
-def keys_of(db: sqlite_utils.Database, deadline_id: int) -> frozenset[str]:
-    return frozenset(r["key"] for r in rows(db, "select key from notifications where deadline_id = ?", [deadline_id]))
-
-
 def keys_of_running(db: sqlite_utils.Database) -> dict[int, frozenset[str]]:
     """The notice keys of every open clock, in one query (the tick's view of what was already queued)."""
     out: dict[int, set[str]] = {}
