@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install clean system-deps
 
 # Debian packages the tests need: Chromium for the console's browser tests (Playwright drives it;
-# Playwright's own browser download does not work here) and CJK fonts so pages and charts render Chinese.
-DEBIAN_PACKAGES := chromium fonts-noto-cjk
+# Playwright's own browser download does not work here), CJK fonts so pages and charts render Chinese,
+# and pango, which WeasyPrint uses to set PDF reports.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

@@ -33,7 +33,8 @@ def issue_id_of(console) -> int:
 
 def test_every_page_needs_a_login_and_a_link_comes_back_to_its_page_after_it(console):
     c = console.app.test_client()
-    for path in ("/", "/issues/1", "/intake", "/sources", "/search?q=审计组", "/audit"):
+    for path in ("/", "/issues/1", "/intake", "/sources", "/search?q=审计组", "/audit", "/reports",
+                 "/reports/daily.pdf", "/issues/1/dossier.pdf", "/snapshots/1", "/snapshots/1/original"):
         r = c.get(path)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login?next="), path
     r = login(c, "张敏", next_="/issues/1")
@@ -208,3 +209,37 @@ def test_the_intake_page_flags_repeated_requests_for_proactive_disclosure(consol
                                 "csrf_token": token(c, "/intake")})
     page = c.get("/intake").get_data(as_text=True)
     assert "重复申请" in page and "2 次" in page and "可考虑主动公开" in page
+
+
+def test_a_snapshot_is_read_as_text_and_its_original_bytes_download_with_their_sha256(console):
+    import hashlib
+    c = console.app.test_client()
+    login(c, "王局长")                                   # a leader may read the evidence
+    page = c.get(f"/issues/{issue_id_of(console)}").get_data(as_text=True)
+    first = int(re.search(r'href="/snapshots/(\d+)"', page)[1])
+    r = c.get(f"/snapshots/{first}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "证据快照" in html and "<script>" not in html.split("<main")[1]
+    assert HOSTILE_TITLE.replace("<", "&lt;").replace(">", "&gt;") in html           # shown as text
+    raw = c.get(f"/snapshots/{first}/original")
+    assert raw.headers["Content-Disposition"].startswith("attachment")
+    assert raw.mimetype == "application/octet-stream"
+    assert hashlib.sha256(raw.data).hexdigest() in html
+    assert c.get("/snapshots/999999").status_code == 404
+
+
+def test_reports_and_the_dossier_download_from_the_console(console):
+    c = console.app.test_client()
+    login(c, "王局长")
+    assert "舆情日报" in c.get("/reports").get_data(as_text=True)
+    r = c.get("/reports/daily.html?date=2026-03-16")
+    assert r.status_code == 200 and "本期共监测到相关信息" in r.get_data(as_text=True)
+    r = c.get("/reports/weekly.pdf?date=2026-03-16")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF-")
+    r = c.get("/reports/annual-2026.xlsx")
+    assert r.status_code == 200 and r.data.startswith(b"PK")
+    issue = issue_id_of(console)
+    assert c.get(f"/issues/{issue}/dossier.pdf").data.startswith(b"%PDF-")
+    assert c.get(f"/issues/{issue}/dossier.docx").data.startswith(b"PK")
+    assert "处置台账" in c.get(f"/issues/{issue}/dossier.html").get_data(as_text=True)
+    assert c.get("/reports/yearly.html").status_code in (302, 400)        # refused, with a message

@@ -169,15 +169,25 @@ def test_a_leader_cannot_record_a_response(site, page):
 
 
 def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
+    from datetime import timedelta
+    from monitor.desk import actions
+    from monitor.store.db import transaction
+    with transaction(site.db):          # a release, so the issue page shows its effect
+        actions.respond(site.db, issue_id(site), "release", "https://gov.example.cn/1", site.clock.at, "张敏",
+                        site.clock.at, site.config)
+    site.clock.at += timedelta(hours=25)
+    snapshot = site.db.execute("select min(id) from snapshots").fetchone()[0]
     for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         pg = context.new_page()
         log_in(pg, site)
         for name, path in (("home", "/"), ("issue", f"/issues/{issue_id(site)}"), ("intake", "/intake"),
-                           ("sources", "/sources"), ("search", "/search?q=审计组"), ("audit", "/audit")):
+                           ("sources", "/sources"), ("search", "/search?q=审计组"), ("audit", "/audit"),
+                           ("reports", "/reports"), ("snapshot", f"/snapshots/{snapshot}")):
             pg.goto(site.base + path)
             expect(pg.locator("main")).to_be_visible()
             assert pg.locator("main h1, main h2").count() > 0, path
+            assert "服务器内部错误" not in pg.content() and "无法完成" not in pg.title(), path
             # nothing wider than the screen except inside a scrolling table
             overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, (label, path, overflow)

@@ -101,3 +101,73 @@ def test_requests_for_the_same_information_are_flagged_for_proactive_disclosure(
     rows = list(load_workbook(out)["重复申请"].iter_rows(min_row=2, values_only=True))
     assert {r[1] for r in rows} == {3} and len(rows) == 3                   # one group of three
     assert all("预算执行" in r[3] for r in rows) and isinstance(rows[0][4], dt.datetime)
+
+
+def pdf_pages(path, shots: str) -> list[str]:
+    """The text of each page, and each page rendered to build/screenshots/<shots>-N.png to be looked at."""
+    import pypdfium2
+    from pathlib import Path
+    out = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    doc = pypdfium2.PdfDocument(str(path))
+    texts = []
+    for n, page in enumerate(doc):
+        texts.append(page.get_textpage().get_text_range())
+        page.render(scale=1.5).to_pil().save(out / f"{shots}-{n + 1}.png")
+    return texts
+
+
+def test_the_daily_report_as_pdf_has_the_same_numbers_in_chinese_text(scripted, tmp_path, run):
+    out = tmp_path / "daily.pdf"
+    r = run("--now", "2026-03-17T08:00+08:00", "report", "daily", "--date", "2026-03-16", "--out", str(out),
+            config=scripted)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    text = "".join(pdf_pages(out, "report-daily-pdf")).replace("\r", "").replace("\n", "")
+    assert "舆情日报" in text and "本期共监测到相关信息 3 条" in text
+    assert "审计组被举报接受宴请" in text and "社交媒体 3 条" in text
+
+
+def test_the_dossier_records_how_the_issue_was_found_its_clocks_notices_actions_and_effect(scripted, tmp_path, run):
+    out = tmp_path / "dossier.pdf"
+    r = run("--now", "2026-03-18T08:00+08:00", "report", "issue", "1", "--out", str(out), config=scripted)
+    assert r.exit_code == 0, r.output
+    text = "".join(pdf_pages(out, "report-dossier-pdf")).replace("\r", "").replace("\n", "")
+    assert "处置台账" in text and "审计组被举报接受宴请" in text
+    assert "首次发现 2026-03-16 09:30" in text and "青禾论坛" in text               # how it was found
+    assert "国办发〔2016〕80号" in text and "发布权威信息" in text and "按时完成" in text   # clocks with legal basis
+    assert "李娜" in text and "定级" in text                                          # who did what
+    assert "首次发布权威信息：2026-03-16 12:00" in text and "回应前 24 小时" in text      # the effect
+    assert "条目 sha256" in text                                                      # the evidence kept
+
+
+def test_the_dossier_as_word_has_tables_and_charts(scripted, tmp_path, run):
+    from docx import Document
+    out = tmp_path / "dossier.docx"
+    r = run("--now", "2026-03-18T08:00+08:00", "report", "issue", "1", "--out", str(out), config=scripted)
+    assert r.exit_code == 0, r.output
+    doc = Document(str(out))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "处置台账 · #1 青禾县审计局审计组被举报接受宴请"
+    assert {"如何发现", "回应时限", "回应效果", "通知记录", "处置记录", "信息与证据"} <= set(headings)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "发布权威信息" in cells and "按时完成" in cells and "李娜" in cells
+    assert len(doc.inline_shapes) == 2                                                # spread and effect charts
+
+
+def test_a_dossier_of_an_unknown_issue_or_a_wrong_suffix_is_one_line(scripted, tmp_path, run):
+    r = run("report", "issue", "99", "--out", str(tmp_path / "x.pdf"), config=scripted)
+    assert r.exit_code == 2 and "没有编号为 99 的舆情" in r.output
+    r = run("report", "issue", "1", "--out", str(tmp_path / "x.txt"), config=scripted)
+    assert r.exit_code == 2 and ".docx" in r.output
+
+
+def test_the_monthly_report_aggregates_the_effect_of_each_response(scripted, tmp_path, run):
+    out = tmp_path / "monthly.html"
+    r = run("--now", "2026-04-01T08:00+08:00", "report", "monthly", "--date", "2026-03-16", "--out", str(out),
+            config=scripted)
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    section = html.split("<h2>回应效果</h2>")[1].split("</section>")[0]
+    assert "本期首次发布或回应 1 个：降温 1 个" in section
+    assert "审计组被举报接受宴请" in section and "7.6 → 0.0" in section and "100% → 0%" in section

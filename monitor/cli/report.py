@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInput
-from ..report import annual, period
+from ..report import annual, dossier, pdf, period
 from .app import App, echo, pass_app
 
 
@@ -22,23 +22,33 @@ def report():
 
 
 def _period_command(kind: str, label: str):
-    @click.command(kind, help=f"""The {label} as one self-contained HTML file (charts inline, readable offline and on a phone).
+    @click.command(kind, help=f"""The {label}: .html (one self-contained file, charts inline, readable offline
+    and on a phone) or .pdf (A4, for printing and filing).
 
     \b
     Example:
       monitor report {kind} --date 2026-03-16 --out {label}.html
+      monitor report {kind} --date 2026-03-16 --out {label}.pdf
     """)
     @click.option("--date", "day", metavar="YYYY-MM-DD", help="A day in the period (default: today).")
-    @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
+    @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+                  help="The .html or .pdf file to write.")
     @pass_app
     def command(app: App, day, out_path):
         config = app.config()
         when = _day(day) if day else app.now().astimezone(config.tz).date()
-        if not out_path.endswith((".html", ".htm")):
-            raise InvalidInput("--out 应为 .html 文件")
-        Path(out_path).write_text(period.render(app.existing_db, config, kind, when, app.now()), encoding="utf-8")
+        _write(out_path, period.render(app.existing_db, config, kind, when, app.now()))
         echo(f"已生成 {out_path}")
     return command
+
+
+def _write(out_path: str, html: str) -> None:
+    if out_path.endswith((".html", ".htm")):
+        Path(out_path).write_text(html, encoding="utf-8")
+    elif out_path.endswith(".pdf"):
+        Path(out_path).write_bytes(pdf.html_to_pdf(html))
+    else:
+        raise InvalidInput("--out 应为 .html 或 .pdf 文件")
 
 
 def _day(text: str) -> dt.date:
@@ -73,3 +83,28 @@ def report_annual(app: App, year, out_path):
     else:
         raise InvalidInput("--out 应为 .xlsx 或 .csv 文件")
     echo(f"已生成 {out_path} ({len(detail)} 项时限)")
+
+
+@report.command("issue")
+@click.argument("issue_id", type=int)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .pdf, .docx or .html file.")
+@pass_app
+def report_issue(app: App, issue_id, out_path):
+    """处置台账: the whole record of one issue (how it was found and spread, every clock with its legal
+    basis, every notice and action, the response's effect, the evidence kept) for 总结 and 问责.
+
+    \b
+    Example:
+      monitor report issue 12 --out 处置台账-12.pdf
+      monitor report issue 12 --out 处置台账-12.docx
+    """
+    config = app.config()
+    db = app.existing_db
+    if not out_path.endswith((".pdf", ".docx", ".html", ".htm")):
+        raise InvalidInput("--out 应为 .pdf、.docx 或 .html 文件")
+    d = dossier.gather(db, config, issue_id, app.now())
+    if out_path.endswith(".docx"):
+        Path(out_path).write_bytes(dossier.docx(d))
+    else:
+        _write(out_path, dossier.html(d))
+    echo(f"已生成 {out_path}")

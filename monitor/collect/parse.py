@@ -15,38 +15,10 @@ from bs4 import BeautifulSoup
 from ..config.schema import Selectors
 from ..errors import FetchError
 from ..judge.candidate import RawItem
+from ..judge.text import decode_bytes, decode_html, header_charset, normalise_charset
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>", re.I)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.I)
-_HEADER_CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_-]+)", re.I)
-_GB = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "cp936", "euc-cn"}
 
-
-def normalise_charset(name: str | None) -> str | None:
-    if not name:
-        return None
-    n = name.strip().lower()
-    return "gb18030" if n in _GB else n
-
-
-def header_charset(content_type: str) -> str | None:
-    m = _HEADER_CHARSET.search(content_type or "")
-    return normalise_charset(m[1]) if m else None
-
-
-def decode_bytes(body: bytes, declared: list[str | None]) -> str:
-    """Try the declared charsets in order (strictly), then UTF-8, then GB18030; never raise."""
-    tried = []
-    for cs in [*declared, "utf-8", "gb18030"]:
-        cs = normalise_charset(cs)
-        if not cs or cs in tried:
-            continue
-        tried.append(cs)
-        try:
-            return body.decode(cs)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return body.decode("utf-8", errors="replace")
 
 
 _BLOCKED = re.compile(r"验证码|安全验证|访问验证|人机验证|captcha|请先登录|登录后(查看|访问)|访问过于频繁|access denied",
@@ -120,11 +92,6 @@ def _html_text(fragment: str) -> str:
 
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
-
-
-def decode_html(body: bytes, content_type: str = "") -> str:
-    meta = _META_CHARSET.search(body[:4096])
-    return decode_bytes(body, [header_charset(content_type), meta[1].decode("ascii") if meta else None])
 
 
 def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_type: str = "") -> list[RawItem]:

@@ -28,6 +28,7 @@ from ..store import deadlines as clocks
 from ..store import sources as source_rows
 from ..store.db import transaction
 from .fetch import FetchResult, Fetcher
+from .evidence import keep_evidence
 from .index import IndexSync
 from .parse import extract_article, next_page, parse_feed, parse_html_list
 
@@ -123,9 +124,10 @@ class Collector:
                     reports[source.id] = self._finish(source, (FetchError("crash", f"{type(e).__name__}: {e}"), None))
         return [reports[s.id] for s in sources]
 
-    def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int]:
-        """Fill in the main text of new items that came without a body (at most ARTICLES_PER_PASS)."""
-        out, fetched, nbytes = [], 0, 0
+    def _with_articles(self, source: Source, items: list[RawItem]) -> tuple[list[RawItem], int, dict]:
+        """Fill in the main text of new items that came without a body (at most ARTICLES_PER_PASS); the
+        pages fetched, by item link, are kept as evidence for the items that join an issue."""
+        out, fetched, nbytes, pages = [], 0, 0, {}
         for item in items:
             if (len(item.summary) < 50 and fetched < ARTICLES_PER_PASS and item.link
                     and not self._known(item.link)):
@@ -133,13 +135,14 @@ class Collector:
                 try:
                     page = self.fetcher.fetch(source.id, item.link, robots=source.robots)
                     nbytes += len(page.body)
+                    pages[item.link] = page
                     text = extract_article(page.body, page.content_type, page.url)
                     if text:
                         item = dataclasses.replace(item, summary=text)
                 except FetchError as e:
                     log.info("article not fetched source=%s url=%s reason=%s", source.id, item.link, e)
             out.append(item)
-        return out, nbytes
+        return out, nbytes, pages
 
     def _known(self, link: str) -> bool:
         """Stored already (a link no parser accepts counts as known: it will be dropped anyway)."""
@@ -199,7 +202,8 @@ class Collector:
             self.index_sync.put(stored[1], judged.issue_signature, kind)
         return stored
 
-    def judge_items(self, source: Source, items: list[RawItem], now) -> PassReport:
+    def judge_items(self, source: Source, items: list[RawItem], now,
+                    pages: dict[str, FetchResult] | None = None) -> PassReport:
         """Judge and store one source's items, seen at `now` (the loop of a pass, without the fetch).
         One commit per pass, each item a savepoint inside it: a crash mid-pass loses only items
         that were not committed, and the next pass fetches them again."""
@@ -213,7 +217,7 @@ class Collector:
                 new_issues, touched = len(tally.new_issues), len(tally.touched)
                 try:
                     with transaction(self.db):          # a savepoint: a failed item leaves nothing behind
-                        self._judge_one(source, raw, now, ctx, tally)
+                        self._judge_one(source, raw, now, ctx, tally, pages or {})
                 except Exception:                       # one bad item never costs the rest of the pass
                     log.exception("item dropped source=%s link=%r", source.id, raw.link[:200])
                     for issue_id in tally.new_issues[new_issues:]:
@@ -225,7 +229,8 @@ class Collector:
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
-    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally") -> None:
+    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally",
+                   pages: dict[str, FetchResult]) -> None:
         c = Candidate(source.id, source.own, source.authority, raw, now, channel=source.channel,
                       tracked_kind="repost" if source.superior else "message" if source.board else None)
         if source.board == "answered":
@@ -251,6 +256,7 @@ class Collector:
         if issue_id is None:
             return
         (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
+        keep_evidence(self.db, post_id, source, raw, pages.get(raw.link), now)
         if judged.own:
             note_own_post(self.db, issue_id, post_id, now)
         if judged.tracked_kind and judged.new_issue:
@@ -267,10 +273,11 @@ class Collector:
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
         nbytes = len(result.body)
+        pages = {}
         if source.article:
-            items, extra = self._with_articles(source, items)
+            items, extra, pages = self._with_articles(source, items)
             nbytes += extra
-        outcome = self.judge_items(source, items, now)
+        outcome = self.judge_items(source, items, now, pages)
         not_modified = getattr(result, "not_modified", False)
         digest = None if not_modified else hashlib.sha1("\n".join(sorted(i.link for i in items)).encode()).hexdigest()
         source_rows.record_success(self.db, source.id, now, len(items), nbytes,

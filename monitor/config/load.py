@@ -18,8 +18,8 @@ from yaml.nodes import Node
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
-from .schema import Config, Digest, FetchPolicy
-from .notices import read_digest, read_robots, read_smtp
+from .schema import Config, Digest, Evidence, FetchPolicy
+from .notices import read_digest, read_evidence, read_robots, read_smtp
 from .sections import (Checker, read_agency, read_fetch, read_people, read_policies,
                        read_sources)
 
@@ -54,7 +54,7 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
-                                     "fetch", "office_start", "console_url", "digest", "robots"),
+                                     "fetch", "office_start", "console_url", "digest", "robots", "evidence"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -91,10 +91,11 @@ def _read_root(c, root: Node, name: str) -> Config | None:
             console_url = text.strip().rstrip("/")
     digest = read_digest(c, top["digest"]) if "digest" in top else Digest()
     robots = read_robots(c, top["robots"]) if "robots" in top else ()
+    evidence = read_evidence(c, top["evidence"]) if "evidence" in top else Evidence()
     if agency is None:
         return None
     return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start,
-                  console_url, digest, robots)
+                  console_url, digest, robots, evidence)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

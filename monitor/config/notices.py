@@ -1,4 +1,4 @@
-"""The notice sections of sources.yaml: `smtp`, `digest` (值班交接) and `robots` (group robots and webhooks)."""
+"""More sections of sources.yaml: `smtp`, `digest` (值班交接), `robots` (group robots and webhooks) and `evidence` (证据固定)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +8,7 @@ from yaml.nodes import Node, SequenceNode
 
 from ..clocks.policy import Stage
 from ..clocks.rules import ROLES
-from .schema import _ENV, ROBOT_KINDS, Digest, Robot, Smtp
+from .schema import _ENV, ROBOT_KINDS, Digest, Evidence, Robot, Smtp
 from .sections import Checker, _check_email, _check_url
 
 
@@ -28,6 +28,23 @@ def read_digest(c: Checker, node: Node) -> Digest:
         roles = c.texts(m["to"], "digest.to",
                         lambda r: None if r in ROLES else f"未知的角色 {r!r} (可用: {', '.join(ROLES)})")
         out = dataclasses.replace(out, roles=roles)
+    return out
+
+
+def read_evidence(c: Checker, node: Node) -> Evidence:
+    """`evidence: {recheck_every: 6h, recheck_batch: 100, keep: 1095d}`"""
+    m = c.mapping(node, "evidence", ("recheck_every", "recheck_batch", "keep")) or {}
+    out = Evidence()
+    if "recheck_every" in m and (s := c.duration(m["recheck_every"], "evidence.recheck_every")):
+        out = dataclasses.replace(out, recheck_every_s=s)
+    if "keep" in m and (s := c.duration(m["keep"], "evidence.keep")):
+        out = dataclasses.replace(out, keep_days=max(1, s // 86400))
+    if "recheck_batch" in m:
+        v = c.value(m["recheck_batch"])
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 10_000:
+            c.problem(m["recheck_batch"], "evidence.recheck_batch", f"应为 1 到 10000 的整数, 实际是 {v!r}")
+        else:
+            out = dataclasses.replace(out, recheck_batch=v)
     return out
 
 

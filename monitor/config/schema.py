@@ -110,6 +110,15 @@ class Digest:
     roles: tuple[str, ...] = ("duty",)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """证据固定: how often the posts of open issues are re-checked, how many per run, and how long the
+    snapshots of a closed issue are kept (`monitor maintenance` drops them after that)."""
+    recheck_every_s: int = 6 * 3600
+    recheck_batch: int = 100
+    keep_days: int = 3 * 365
+
+
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu", "webhook")
 
 
@@ -152,6 +161,7 @@ class Config:
     console_url: str | None = None            # the web console's address as leaders reach it (links in notices)
     digest: Digest = Digest()
     robots: tuple[Robot, ...] = ()
+    evidence: Evidence = Evidence()
 
     def recipients(self, role: str, stage: str) -> tuple[str, ...]:
         """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""

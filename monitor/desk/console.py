@@ -8,10 +8,12 @@ import sqlite_utils
 from ..clock import from_iso, to_iso
 from ..clocks.rules import IssueKind, IssueStatus
 from ..config.schema import Config
+from ..errors import NotFound
 from ..judge.health import SourceState
-from ..store import audit, posts
+from ..judge.text import snapshot_text
+from ..store import audit, evidence, posts
 from ..store import search as post_search
-from . import reports, views
+from . import dossier, reports, views
 from .actions import declare_preview
 
 CHART_HOURS = 48
@@ -55,9 +57,12 @@ def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool 
 
 def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
     issue = views.show_issue(db, issue_id, now)
+    kept = evidence.of_issue(db, issue_id)
     for p in issue["posts"]:
         p["source_name"] = config.source_name(p["source_id"])
         p["reposts"] = sum(1 for q in issue["posts"] if q["duplicate_of"] == p["id"])
+        p["evidence"] = kept.get(p["id"], {"snapshots": []})
+    issue["effect"] = dossier.effect_view(dossier.response_effect(db, issue_id, issue["posts"], now), config.tz)
     issue["preview"] = {}
     if issue["status"] == IssueStatus.OPEN and issue["kind"] == IssueKind.OPINION:
         issue["preview"] = {level: [{"kind": s.kind, "started_at": to_iso(s.started_at), "due_at": to_iso(s.due_at),
@@ -84,3 +89,12 @@ def audit_trail(db: sqlite_utils.Database, issue_id: int | None, by: str | None,
 
 def audit_people(db: sqlite_utils.Database) -> list[str]:
     return audit.people(db)
+
+
+def snapshot(db: sqlite_utils.Database, snapshot_id: int) -> dict:
+    """One snapshot to be viewed: its record, the text of what was fetched, and the bytes as fetched."""
+    s = evidence.snapshot(db, snapshot_id)
+    if s is None:
+        raise NotFound(f"没有编号为 {snapshot_id} 的快照")
+    s["text"] = snapshot_text(s["body"], s["content_type"], s["kind"])
+    return s

@@ -19,7 +19,7 @@ from ..judge import similar
 from ..judge.health import SourceState
 from ..labels import LEVEL_NAMES
 from ..store import deadlines, issues, posts
-from . import views
+from . import dossier, views
 
 
 class Period(StrEnum):
@@ -105,6 +105,7 @@ def figures(db: sqlite_utils.Database, config: Config, w: Window, now: dt.dateti
         "new_issues": len(new), "top": top, "compliance": kinds,
         "declared": compliance["issues_declared"], "by_level": compliance["issues_by_level"],
         "blind": blind, "answered": answered, "on_time": on_time,
+        "effects": dossier.effects_between(db, config, w.start_at, w.end_at, now),
         "summary": summary(total, negative, len(new), top, answered, on_time, blind),
     }
 

@@ -22,7 +22,8 @@ from .actions import get_issue
 
 DUE_SOON = timedelta(hours=2)
 POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label", "sentiment_score",
-               "sentiment_negative", "sentiment_override", "matched_rule", "own", "duplicate_of", "near_duplicate", "published_clamped")
+               "sentiment_negative", "sentiment_override", "matched_rule", "own", "duplicate_of", "near_duplicate", "published_clamped",
+               "authority", "engagement")
 
 
 def deadline(d: dict, now: datetime) -> dict:

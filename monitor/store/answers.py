@@ -51,3 +51,19 @@ def to_notify(db: sqlite_utils.Database) -> list[dict]:
     return rows(db, "select r.*, p.source_id, p.title as post_title, p.url as post_url, p.published_at, p.seen_at "
                     "from release_detections r join issues i on i.id = r.issue_id join posts p on p.id = r.post_id "
                     "where i.status = 'open' order by r.id")
+
+
+EFFECT_KINDS = ("release", "response", "press_conference")
+
+
+def first_responses(db: sqlite_utils.Database, issue_ids: list[int] | None = None,
+                    start_iso: str | None = None, end_iso: str | None = None) -> list[dict]:
+    """Each issue's first release or response (回应效果 is measured from it): of the given issues, or of
+    those whose first one falls in [start_iso, end_iso)."""
+    sql = (f"select issue_id, kind, min(published_at) as published_at from responses where kind in "
+           f"({marks(EFFECT_KINDS)})" + (f" and issue_id in ({marks(issue_ids)})" if issue_ids is not None else "")
+           + " group by issue_id")
+    found = rows(db, sql, [*EFFECT_KINDS, *(issue_ids or [])])
+    if start_iso is not None:
+        found = [r for r in found if start_iso <= r["published_at"] < end_iso]
+    return found

@@ -35,6 +35,7 @@ class Action(StrEnum):
     MERGED_INTO = "merged_into"
     SPLIT = "split"
     SPLIT_FROM = "split_from"
+    POST_GONE = "post_gone"
 
 
 SYSTEM = "system"      # `by` of what the monitor did by itself

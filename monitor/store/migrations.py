@@ -232,6 +232,18 @@ def m0018_claimed_by(db: sqlite_utils.Database) -> None:
     db["notifications"].add_column("claimed_by", str)
 
 
+def m0019_evidence(db: sqlite_utils.Database) -> None:
+    """证据固定: what was fetched for each post kept in an issue (the item, and the article page where one
+    was fetched), compressed, with its sha256; and each post's last re-check (still there, or gone and
+    since when)."""
+    db["snapshots"].create({"id": int, "post_id": int, "kind": str, "url": str, "fetched_at": str, "sha256": str,
+                            "content_type": str, "size": int, "body": bytes}, pk="id",
+                           foreign_keys=[("post_id", "posts", "id")])
+    db["snapshots"].create_index(["post_id", "kind"], unique=True)
+    db["post_checks"].create({"post_id": int, "checked_at": str, "state": str, "status": int, "reason": str,
+                              "gone_at": str}, pk="post_id", foreign_keys=[("post_id", "posts", "id")])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -251,4 +263,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0016_heartbeats", m0016_heartbeats),
     ("0017_tick_indexes", m0017_tick_indexes),
     ("0018_claimed_by", m0018_claimed_by),
+    ("0019_evidence", m0019_evidence),
 ]

@@ -20,6 +20,7 @@ from . import filters
 from .auth import bp as auth_bp
 from .common import safe_next
 from .forms import bp as forms_bp
+from .documents import bp as documents_bp
 from .pages import bp as pages_bp
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(forms_bp)
     return app
 

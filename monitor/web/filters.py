@@ -9,7 +9,7 @@ from markupsafe import Markup
 from .. import labels
 from ..clock import from_iso, local_str, to_iso
 from ..config.schema import Config
-from .describe import describe
+from ..desk.describe import describe
 
 
 def session_fresh(since_iso: str | None, now: datetime, hours: int) -> bool:
@@ -17,8 +17,9 @@ def session_fresh(since_iso: str | None, now: datetime, hours: int) -> bool:
     return since is not None and since <= now + timedelta(minutes=5) and now - since < timedelta(hours=hours)
 
 
-def sparkline(counts: list[int], width: int = 120, height: int = 28) -> Markup:
-    """An inline SVG of posts per hour (bars), oldest left; no script, no external file."""
+def sparkline(counts: list[int], width: int = 120, height: int = 28, mark: int | None = None) -> Markup:
+    """An inline SVG of posts per hour (bars), oldest left; no script, no external file. `mark`: the bar
+    index where a red line is drawn (the response, on the 回应效果 chart)."""
     if not counts:
         return Markup("")
     top = max(counts) or 1
@@ -30,6 +31,8 @@ def sparkline(counts: list[int], width: int = 120, height: int = 28) -> Markup:
             h = max(1.0, c / top * (height - 2))
             bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.6, 0.8):.1f}" '
                         f'height="{h:.1f}"></rect>')
+    if mark is not None:
+        bars.append(f'<rect x="{mark * step - 0.5:.1f}" y="0" width="1.2" height="{height}" class="mark"></rect>')
     total = sum(counts)
     return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
                   f'aria-label="近{len(counts)}小时 {total} 条"><title>近{len(counts)}小时新增 {total} 条 (最高 {top} 条/小时)'

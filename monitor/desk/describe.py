@@ -25,6 +25,8 @@ def _value(key: str, value, tz: ZoneInfo) -> str:
     if key == "kind":
         return labels.name(labels.CLOCK_KIND_NAMES, value, value) if value in labels.CLOCK_KIND_NAMES \
             else labels.name(labels.ISSUE_KIND_NAMES, value)
+    if key == "start_basis":
+        return labels.name(labels.START_BASIS_NAMES, value)
     if key in ("role",):
         return labels.name(labels.ROLE_NAMES, value)
     if key == "roles" and isinstance(value, list):
