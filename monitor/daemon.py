@@ -1,10 +1,12 @@
-"""`monitor run`: the daemon. Three jobs on three executors, each with its own SQLite connection:
+"""`monitor run`: the daemon. Jobs on four executors, each with its own SQLite connection:
 
 - the tick (every minute): heartbeat, then decide and queue due notices (no network), then asks for
   a delivery; nothing else runs on its thread, so no slow source or mail server can make it late;
 - delivery: sends the queue, bounded in time per send and per dead server (notify.channels);
 - collection (every 15 s): the sources that are due, as one batch through the collector's parallel
-  fetch; a source runs at most once at a time because the job never overlaps itself.
+  fetch; a source runs at most once at a time because the job never overlaps itself;
+- evidence (every 10 min): re-check the posts of open issues (证据固定, 已删除); once a day, retention
+  (`monitor maintenance`).
 
 One instance per database: an exclusive lock on `<db>.lock` (released by the OS when the process
 dies, even by kill -9) that names the holder's pid and start time. SIGTERM/SIGINT stop it within
@@ -26,8 +28,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .clock import Clock, from_iso, local_str, to_iso
+from .collect.evidence import recheck
+from .collect.fetch import Fetcher
 from .collect.pipeline import Collector
 from .config.schema import Config
+from .desk.maintenance import maintain
 from .errors import MonitorError
 from .notify.channels import make_channel
 from .notify.render import Renderer
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 TICK_EVERY_S = 60
 COLLECT_EVERY_S = 15
 STOP_GRACE_S = 8
+RECHECK_EVERY_S = 600
 OUTAGE_AFTER = timedelta(minutes=3)      # a heartbeat older than this at start: the system was down
 NAME = "daemon"
 
@@ -87,7 +93,9 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     started_at = clock.now()
     lock = InstanceLock(db_path, started_at, config.tz)
     tick_db, deliver_db, collect_db = open_db(db_path), open_db(db_path), open_db(db_path)
+    evidence_db = open_db(db_path)
     collector = Collector(collect_db, config, clock)
+    evidence_fetcher = Fetcher(policy=config.fetch)
     renderer = Renderer.beside(config.path)
     channel = make_channel(config)
     stop = threading.Event()
@@ -138,8 +146,19 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
             log.info("collect batch done sources=%d new_posts=%d failed=%d", len(reports),
                      sum(r.new_posts for r in reports), sum(not r.ok for r in reports))
 
+    def evidence_job() -> None:
+        r = recheck(evidence_db, config, evidence_fetcher, clock, timedelta(seconds=config.evidence.recheck_every_s),
+                    config.evidence.recheck_batch)
+        level = logging.INFO if r.checked else logging.DEBUG
+        log.log(level, "recheck done checked=%d gone=%d unknown=%d", r.checked, len(r.gone), r.unknown)
+
+    def maintenance_job() -> None:
+        r = maintain(evidence_db, config, clock.now())
+        log.info("maintenance done snapshots=%d bodies=%d", r.snapshots_dropped, r.bodies_dropped)
+
     scheduler = BackgroundScheduler(
-        executors={"tick": ThreadPoolExecutor(1), "deliver": ThreadPoolExecutor(1), "collect": ThreadPoolExecutor(1)},
+        executors={"tick": ThreadPoolExecutor(1), "deliver": ThreadPoolExecutor(1), "collect": ThreadPoolExecutor(1),
+                   "evidence": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     start = datetime.now().astimezone()        # the scheduler's own trigger time; product time comes from `clock`
     scheduler.add_job(job("tick", tick_job), "interval", seconds=tick_every_s, id="tick", executor="tick",
@@ -148,6 +167,11 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
                       executor="deliver", next_run_time=start + timedelta(seconds=1))
     scheduler.add_job(job("collect", collect_job), "interval", seconds=collect_every_s, id="collect",
                       executor="collect", next_run_time=start)
+    # 证据固定 and retention run beside collection, never in its way nor in the tick's
+    scheduler.add_job(job("recheck", evidence_job), "interval", seconds=RECHECK_EVERY_S, id="recheck",
+                      executor="evidence", next_run_time=start + timedelta(seconds=5))
+    scheduler.add_job(job("maintenance", maintenance_job), "interval", hours=24, id="maintenance",
+                      executor="evidence", next_run_time=start + timedelta(minutes=10))
 
     def on_signal(signum, frame):
         log.info("daemon stopping signal=%s", signum)

@@ -45,7 +45,7 @@ class Route:
     content_type: str = "application/xml"
     delay_s: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
-    misbehave: str | None = None    # "reset" | "truncate" | "stream_50mb"
+    misbehave: str | None = None    # "reset" | "truncate" | "stream_50mb" | "drip" (one byte each 0.1 s)
     then: "Route | None" = None     # served after this route once (a flaky source that recovers)
 
 
@@ -83,6 +83,20 @@ class WebServer:
                     self.send_header("Content-Length", str(len(route.body) * 2))
                     self.end_headers()
                     self.wfile.write(route.body)
+                    self.close_connection = True
+                    return
+                if route.misbehave == "drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    try:
+                        for i in range(len(route.body)):
+                            self.wfile.write(route.body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(0.1)     # the server misbehaving on purpose
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
                     self.close_connection = True
                     return
                 if route.misbehave == "stream_50mb":

@@ -6,6 +6,8 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 
+import pytest
+
 from conftest import rss, shared, write_config
 from monitor.clock import SimClock
 from monitor.collect.pipeline import Collector
@@ -272,3 +274,31 @@ def test_an_item_that_fails_unexpectedly_leaves_nothing_behind_and_the_pass_goes
     assert [r["title"] for r in db.query("select title from posts order by id")] == [
         "青禾县审计局审计组接受宴请", "青禾县审计局审计组接受宴请 纪委介入"]
     assert db.execute("select count(*) from issues").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("content_type, declaration", [
+    ("application/xml; charset=iso-8859-1", "gbk"),       # a header that says latin-1
+    ("application/xml; charset=utf-8", "utf-8"),          # header and XML declaration both say UTF-8
+    ("text/xml", "utf-8"),
+])
+def test_gbk_feeds_under_wrong_charset_claims_are_read_as_chinese_not_quietly_empty(web, tmp_path, run,
+                                                                                     content_type, declaration):
+    from conftest import rss
+    body = rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局审计结果公告")], encoding="gbk")
+    body = body.replace(b'encoding="gbk"', f'encoding="{declaration}"'.encode())
+    url = web.set("/gbk.xml", body, content_type)
+    config = write_config(tmp_path, f'  - {{id: g, kind: rss, url: "{url}"}}\n')
+    run("collect", config=config)
+    assert [p["title"] for p in posts(tmp_path)] == ["青禾县审计局发布审计公告"]
+
+
+def test_a_five_megabyte_title_is_cut_at_parse_time_and_the_item_kept(web, tmp_path, run):
+    from conftest import rss
+    from monitor.collect.parse import TITLE_MAX
+    huge = "青禾县审计局审计组被举报接受宴请" + "很长" * (5 * 1024 * 1024 // 6)
+    url = web.set("/big.xml", rss([(huge, "http://a.example.cn/1", "", "青禾县审计局审计组被举报")]))
+    config = write_config(tmp_path, f'  - {{id: b, kind: rss, url: "{url}"}}\n')
+    r = run("collect", config=config)
+    assert r.exit_code == 0, r.output
+    [stored] = posts(tmp_path)
+    assert stored["title"].startswith("青禾县审计局审计组被举报接受宴请") and len(stored["title"]) <= TITLE_MAX

@@ -174,3 +174,16 @@ def test_after_an_outage_the_duty_officer_gets_one_message_with_the_clocks_that_
     assert len(outage) == 1 and outage[0].to == ("duty@agency.example.cn",)
     assert "停止运行了5小时" in outage[0].subject and "发布权威信息" in outage[0].body
     assert "审计组被举报接受宴请" in outage[0].body
+
+
+def test_the_daemon_rechecks_the_posts_of_open_issues_and_marks_a_deleted_one(web, tmp_path, run):
+    web.set("/a/1.html", "not found", "text/plain", status=404)
+    url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", f"{web.base_url}/a/1.html", "",
+                                  "青禾县审计局审计组被举报接受宴请, 网友要求严肃处理。" * 3)]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h, robots: false}}\n')
+    d = Daemon(config, tmp_path / "monitor.db")
+    d.wait_all("source collected source=a", "post gone post=1")
+    assert d.stop() == 0
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    assert con.execute("select state, reason from post_checks").fetchall() == [("gone", "HTTP 404")]
+    assert con.execute("select count(*) from snapshots where post_id = 1").fetchone() == (1,)

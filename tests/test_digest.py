@@ -59,3 +59,10 @@ def test_the_digest_on_a_scripted_day_lists_what_is_due_overdue_new_and_sent(web
     assert evening.html and "值班交接" in evening.html
     morning = next(m for m in digests if "03-15 17:30" in m.subject and m.to[0] == "duty@agency.example.cn")
     assert "【新增或升温的舆情】" in morning.body and "审计组被举报接受宴请" in morning.body
+    # the day's first digest opens with yesterday's 舆情日报 and the link to it with its charts; the
+    # evening one does not repeat it
+    first = next(m for m in digests if "03-16 08:30" in m.subject and m.to[0] == "duty@agency.example.cn")
+    assert "【青禾县审计局舆情日报（2026年03月15日）】" not in first.body       # the agency name is not in the title
+    assert "【舆情日报（2026年03月15日）】" in first.body and "本期共监测到相关信息 0 条" in first.body
+    assert "https://yq.example.gov.cn/reports/daily.html?date=2026-03-15" in first.body
+    assert "舆情日报" not in evening.body

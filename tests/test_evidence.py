@@ -95,3 +95,17 @@ def test_snapshots_of_long_closed_issues_are_dropped_by_retention_and_the_record
     assert evidence.prune(db, dt.datetime(2026, 3, 17, tzinfo=dt.timezone.utc)) == 0     # closed after that
     assert evidence.prune(db, dt.datetime(2027, 3, 17, tzinfo=dt.timezone.utc)) == 4
     assert db.execute("select count(*) from posts").fetchone()[0] == 2
+
+
+def test_maintenance_keeps_the_record_and_drops_old_snapshots_and_unkept_text(web, tmp_path, run):
+    config = _setup(web, tmp_path, run)
+    run("--now", "2026-03-17T09:00+08:00", "close", "1", "--reason", "已处置", "--by", "李娜", config=config)
+    r = run("--now", "2026-06-01T09:00+08:00", "maintenance", config=config)
+    assert r.exit_code == 0 and "快照 0 份" in r.output, r.output             # within evidence.keep (3 years)
+    r = run("--now", "2029-06-01T09:00+08:00", "maintenance", "--vacuum", config=config)
+    assert r.exit_code == 0 and "快照 4 份" in r.output and "已压缩" in r.output, r.output
+    db = _db(tmp_path)
+    assert db.execute("select count(*) from snapshots").fetchone()[0] == 0
+    assert db.execute("select count(*) from posts").fetchone()[0] == 2
+    assert db.execute("select count(*) from actions where action = 'close'").fetchone()[0] == 1
+    assert db.execute("select status from issues where id = 1").fetchone()[0] == "closed"

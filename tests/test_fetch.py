@@ -2,12 +2,17 @@
 Retry-After) goes through an injected sleep that records instead of sleeping."""
 from __future__ import annotations
 
+import gzip
+import time
+import zlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
+import brotli
 import pytest
 
 from conftest import Route
+from monitor.collect.decode import STEP, BoundedBody
 from monitor.collect.fetch import Fetcher, _retry_after
 from monitor.errors import FetchError
 from monitor.config.schema import FetchPolicy
@@ -139,3 +144,59 @@ def test_a_retry_after_date_in_the_past_means_retry_at_once():
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_s=1_800_000_000) == 0.0
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_s=1445412470) == 10.0
     assert _retry_after("120") == 120.0 and _retry_after("soon") is None and _retry_after(None) is None
+
+
+def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_total_time(web, sleeps):
+    # 300 bytes at 10 a second would take 30 s; each byte comes well within the read timeout
+    web.routes["/drip.xml"] = Route(body=FEED + b" " * (300 - len(FEED)), misbehave="drip")
+    started = time.monotonic()
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=0, timeout_s=5.0, total_timeout_s=1.0).fetch("s", web.base_url + "/drip.xml")
+    assert e.value.reason == "timeout" and "总时限" in str(e.value)
+    assert time.monotonic() - started < 10
+
+
+def _bomb(encoding: str, size: int = 64 * 1024 * 1024) -> bytes:
+    zeros = b"\0" * size
+    if encoding == "br":
+        return brotli.compress(zeros, quality=1)
+    if encoding == "gzip":
+        return gzip.compress(zeros, compresslevel=1)
+    return zlib.compress(zeros, 1)
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip", "deflate"])
+def test_a_compressed_bomb_stops_at_the_cap_while_it_inflates(encoding):
+    bomb = _bomb(encoding)
+    body = BoundedBody(encoding, 1024 * 1024)
+    with pytest.raises(FetchError) as e:
+        body.feed(bomb)                     # the whole bomb in one network chunk
+    assert e.value.reason == "too_large"
+    assert body.size <= 1024 * 1024 + STEP  # never more than one step past the cap
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip", "deflate"])
+def test_a_compressed_feed_is_read_and_a_bomb_over_http_is_too_large(web, sleeps, encoding):
+    packed = {"br": brotli.compress, "gzip": gzip.compress, "deflate": zlib.compress}[encoding](FEED)
+    web.routes["/c.xml"] = Route(body=packed, headers=(("Content-Encoding", encoding),))
+    assert fetcher(sleeps, retries=0).fetch("s", web.base_url + "/c.xml").body == FEED
+    web.routes["/bomb.xml"] = Route(body=_bomb(encoding), headers=(("Content-Encoding", encoding),))
+    with pytest.raises(FetchError) as e:
+        fetcher(sleeps, retries=0, max_bytes=1024 * 1024).fetch("s", web.base_url + "/bomb.xml")
+    assert e.value.reason == "too_large"
+
+
+def test_a_huge_dripping_or_bombed_robots_txt_costs_a_bounded_read_and_allows(web, sleeps):
+    web.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private\n" + b"#" * (3 * 1024 * 1024),
+                                      content_type="text/plain")
+    web.routes["/f.xml"] = Route(body=FEED)
+    assert fetcher(sleeps, retries=0).fetch("s", web.base_url + "/f.xml").body == FEED
+    web.routes["/robots.txt"] = Route(body=_bomb("br"), content_type="text/plain",
+                                      headers=(("Content-Encoding", "br"),))
+    assert fetcher(sleeps, retries=0).fetch("s", web.base_url + "/f.xml").body == FEED
+    web.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /\n" + b"#" * 300, content_type="text/plain",
+                                      misbehave="drip")
+    started = time.monotonic()
+    f = fetcher(sleeps, retries=0, timeout_s=5.0, total_timeout_s=1.0)
+    assert f.fetch("s", web.base_url + "/f.xml").body == FEED
+    assert time.monotonic() - started < 10

@@ -80,7 +80,7 @@ COMMANDS = {
                                           ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
                                           ("test-email", "test_email"), ("health", "health"),
                                           ("test-webhook", "test_webhook"), ("backup", "backup"),
-                                          ("doctor", "doctor"))},
+                                          ("doctor", "doctor"), ("maintenance", "maintenance"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"), "report": ("report", "report"),
     "recheck": ("evidence", "recheck"),

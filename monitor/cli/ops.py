@@ -13,6 +13,7 @@ from ..config.schema import Config
 from ..daemon import run_daemon
 from ..desk.doctor import examine
 from ..desk.health import check as check_health
+from ..desk.maintenance import maintain
 from ..store.db import backup as backup_db
 from ..drill.run import run_drill
 from ..errors import MonitorError
@@ -255,3 +256,20 @@ def doctor(app: App):
         echo(f"[{marks[f.verdict]}] {f.check}: {f.text}")
     if any(f.verdict == "fail" for f in findings):
         raise SystemExit(1)
+
+
+@click.command()
+@click.option("--vacuum", is_flag=True, help="Also give freed space back to the disk (rewrites the file; run it at night).")
+@pass_app
+def maintenance(app: App, vacuum):
+    """Retention: drop the snapshots of issues closed longer ago than `evidence.keep` (default 3 years),
+    the text of posts that never joined an issue after the same time, and old login attempts. Issues,
+    clocks, notices and the audit trail are kept. The daemon runs this once a day.
+
+    \b
+    Example:
+      monitor maintenance --vacuum
+    """
+    r = maintain(app.existing_db, app.config(), app.now(), vacuum)
+    echo(f"已清理: 快照 {r.snapshots_dropped} 份, 正文 {r.bodies_dropped} 条, 登录记录 {r.login_attempts_dropped} 条"
+         f" (保留 {local_str(r.kept_since, app.config().tz)} 之后的)" + ("; 已压缩数据库文件" if vacuum else ""))

@@ -22,11 +22,13 @@ from protego import Protego
 from .. import __version__
 from ..config.schema import FetchPolicy
 from ..errors import FetchError
+from .decode import BoundedBody
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"Mozilla/5.0 (compatible; monitor/{__version__}; public-opinion monitor of a government agency)"
 ROBOT_NAME = "monitor"
+ROBOTS_MAX_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def make_client(policy: FetchPolicy = FetchPolicy()) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
         follow_redirects=True, max_redirects=5,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate, br"},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate, br"},   # decoded in decode.py
     )
 
 
@@ -105,14 +107,25 @@ class Fetcher:
                     self.sleep(min(wait, self.policy.backoff_max_s))
                     attempt += 1
 
+    def _read(self, resp: httpx.Response, url: str, started: float, max_bytes: int | None = None) -> bytes:
+        """The body, decoded as it streams (bounded output: see decode.py), within the total time: the
+        read timeout restarts with every byte, so a server dripping one byte a second is cut off here."""
+        body = BoundedBody(resp.headers.get("content-encoding"), max_bytes or self.policy.max_bytes)
+        for raw in resp.iter_raw():             # as each network read arrives (a chunk_size would re-buffer)
+            body.feed(raw)
+            if self.monotonic() - started > self.policy.total_timeout_s:
+                raise _Transient("timeout", f"{url} 超过总时限 {self.policy.total_timeout_s:.0f} 秒仍未传完")
+        return body.finish()
+
     def _get(self, source_id: str, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        started = self.monotonic()
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            with self.client.stream("GET", url, headers=headers) as resp:
+            with self.client.stream("GET", url, headers=headers, timeout=self._deadline(started)) as resp:
                 if resp.status_code == 304:
                     return FetchResult(source_id, str(resp.url), 304, b"", "", etag, last_modified)
                 if resp.status_code == 429 or resp.status_code >= 500:
@@ -123,13 +136,8 @@ class Fetcher:
                 declared = resp.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
                     raise FetchError("too_large", f"响应 {int(declared) // 1024 // 1024} MB 超过上限")
-                chunks, size = [], 0
-                for chunk in resp.iter_bytes():
-                    size += len(chunk)
-                    if size > self.policy.max_bytes:
-                        raise FetchError("too_large", f"响应超过 {self.policy.max_bytes // 1024 // 1024} MB")
-                    chunks.append(chunk)
-                return FetchResult(source_id, str(resp.url), resp.status_code, b"".join(chunks),
+                body = self._read(resp, url, started)
+                return FetchResult(source_id, str(resp.url), resp.status_code, body,
                                    resp.headers.get("content-type", ""), resp.headers.get("etag"),
                                    resp.headers.get("last-modified"))
         except httpx.TooManyRedirects:
@@ -139,16 +147,34 @@ class Fetcher:
         except httpx.HTTPError as e:
             raise _Transient("network", f"{url}: {type(e).__name__}: {e}") from None
 
+    def _robots_txt(self, url: str) -> Protego | None:
+        """robots.txt within the same limits as any fetch, and at most ROBOTS_MAX_BYTES of it (RFC 9309
+        asks crawlers to read at least 500 KiB); none to be read means everything is allowed."""
+        started = self.monotonic()
+        try:
+            with self.client.stream("GET", url, timeout=self._deadline(started)) as resp:
+                if resp.status_code != 200:
+                    return None
+                body = self._read(resp, url, started, ROBOTS_MAX_BYTES)
+        except FetchError as e:
+            if e.reason != "too_large":
+                return None
+            log.info("robots.txt too large, ignored url=%s", url)
+            return None
+        except (_Transient, httpx.HTTPError):
+            return None
+        return Protego.parse(body.decode("utf-8", errors="replace"))
+
+    def _deadline(self, started: float) -> httpx.Timeout:
+        """httpx's per-phase timeouts, shortened so that connecting and the headers also fit the total."""
+        left = max(0.5, self.policy.total_timeout_s - (self.monotonic() - started))
+        return httpx.Timeout(min(self.policy.timeout_s, left), connect=min(self.policy.connect_timeout_s, left))
+
     def _allowed(self, url: str, host: str) -> bool:
         if host not in self._robots:
             parts = urlsplit(url)
             parser: Protego | None = None
-            try:
-                resp = self.client.get(f"{parts.scheme}://{host}/robots.txt")
-                if resp.status_code == 200 and len(resp.content) < 512 * 1024:
-                    parser = Protego.parse(resp.text)
-            except httpx.HTTPError:
-                parser = None                      # no robots.txt to be read: allowed
+            parser = self._robots_txt(f"{parts.scheme}://{host}/robots.txt")
             self._robots[host] = parser
         parser = self._robots[host]
         return parser is None or parser.can_fetch(url, ROBOT_NAME)

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from ..config.schema import Selectors
 from ..errors import FetchError
 from ..judge.candidate import RawItem
-from ..judge.text import decode_bytes, decode_html, header_charset, normalise_charset
+from ..judge.text import decode_html, header_charset, normalise_charset
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>", re.I)
 
@@ -39,18 +39,16 @@ def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
         if why := blocked(decode_html(body, content_type)):
             raise FetchError("blocked", f"返回的是登录/验证码页面 (“{why}”), 不是订阅内容")
         raise FetchError("not_a_feed", "期望 RSS/Atom, 实际返回的是 HTML 页面")
-    decl = _XML_DECL.match(body)
-    declared = normalise_charset(decl[1].decode("ascii")) if decl else None
-    hdr = header_charset(content_type)
-    if declared is None and hdr is None and _gb_not_utf8(body):
-        declared = "gb18030"            # undeclared GB bytes: feedparser would guess Latin-1 (mojibake)
-    if declared == "gb18030" or hdr == "gb18030":
-        text = decode_bytes(body, [declared, hdr])
+    charset = feed_charset(body, content_type)
+    if charset != "utf-8":
+        text = body.decode(charset)
         text = re.sub(r"^\s*<\?xml[^>]*\?>", '<?xml version="1.0" encoding="utf-8"?>', text, count=1)
-        parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")))
-    else:
-        # always a stream: feedparser treats bytes that look like a path as a local file
-        parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-type": content_type} if content_type else None)
+        body = text.encode("utf-8")
+    elif _XML_DECL.match(body):
+        body = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', body, count=1)
+    # always a stream: feedparser treats bytes that look like a path as a local file; no content type:
+    # the charset is decided above, where a wrong claim cannot empty the feed
+    parsed = feedparser.parse(io.BytesIO(body))
     if not parsed.entries and parsed.get("bozo") and not parsed.get("feed"):
         exc = parsed.get("bozo_exception")
         raise FetchError("bad_feed", f"无法解析的订阅源: {exc}")
@@ -58,25 +56,53 @@ def parse_feed(body: bytes, content_type: str = "") -> list[RawItem]:
         raise FetchError("not_a_feed", "内容不是 RSS/Atom")
     items = []
     for e in parsed.entries:
-        link = e.get("link") or ""
-        title = _clean(e.get("title", ""))
-        summary = _clean(_html_text(e.get("summary", "") or _content(e)))
         published = dict.get(e, "published") or dict.get(e, "updated") or dict.get(e, "dc_date")
-        items.append(RawItem(title, link, summary, published, e.get("id")))
+        items.append(capped(e.get("title", ""), e.get("link") or "", _html_text((e.get("summary", "") or _content(e))
+                                                                               [:SUMMARY_MAX * 4]), published, e.get("id")))
     return items
 
 
-def _gb_not_utf8(body: bytes) -> bool:
-    try:
-        body.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        pass
-    try:
-        body.decode("gb18030")
-        return True
-    except UnicodeDecodeError:
-        return False
+TITLE_MAX = 500            # characters; a real headline is under 100
+SUMMARY_MAX = 20_000       # an article's main text fits
+LINK_MAX = 2048
+SHORT_MAX = 200            # a publication time, a guid
+
+
+def capped(title: str, link: str, summary: str, published: str | None, guid: str | None) -> RawItem:
+    """An item with each field cut to its cap before any further work (a 5 MB title costs nothing more
+    than a headline downstream). A link beyond its cap is no link: the item is dropped as such."""
+    return RawItem(_clean((title or "")[:TITLE_MAX * 2])[:TITLE_MAX], link.strip() if len(link) <= LINK_MAX else "",
+                   _clean((summary or "")[:SUMMARY_MAX * 2])[:SUMMARY_MAX],
+                   published[:SHORT_MAX] if published else published, guid[:SHORT_MAX * 5] if guid else guid)
+
+
+def feed_charset(body: bytes, content_type: str = "") -> str:
+    """The charset a feed's bytes are really in. Chinese sites often claim what is not so: GBK bytes
+    under a UTF-8 header and declaration, or a server default of latin-1. A claim the bytes do not bear
+    out is overruled (latin-1 and ASCII claims on non-ASCII bytes always are): UTF-8 when the bytes are
+    valid UTF-8, else GB18030 when they are that; bytes that are neither, under no usable claim, are an
+    error with its reason rather than a feed quietly read as mojibake and emptied by relevance."""
+    decl = _XML_DECL.match(body)
+    claims = [normalise_charset(decl[1].decode("ascii")) if decl else None, header_charset(content_type)]
+    non_ascii = not body.isascii()
+    for cs in claims:
+        if not cs or (non_ascii and cs in _SINGLE_BYTE) or cs in ("utf-8", "gb18030"):
+            continue
+        try:
+            body.decode(cs)
+            return cs                   # another multi-byte claim the bytes bear out (Big5, …)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    for cs in ("utf-8", "gb18030"):
+        try:
+            body.decode(cs)
+            return cs
+        except UnicodeDecodeError:
+            continue
+    raise FetchError("bad_encoding", "内容既不是有效的 UTF-8 也不是 GB18030, 声明的编码也对不上: 无法读出中文")
+
+
+_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"}
 
 
 def _content(entry) -> str:
@@ -108,7 +134,7 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
             continue
         date = _select(node, selectors.date) if selectors.date else None
         summary = _select(node, selectors.summary) if selectors.summary else ""
-        items.append(RawItem(_clean(title), urljoin(base_url, link.strip()), _clean(summary or ""), date, None))
+        items.append(capped(title, urljoin(base_url, link.strip()[:LINK_MAX * 2]), summary or "", date, None))
     if not items:
         if why := blocked(text):
             raise FetchError("blocked", f"返回的是登录/验证码页面 (“{why}”), 不是列表内容")

@@ -13,8 +13,8 @@ from .sections import Checker, _check_email, _check_url
 
 
 def read_digest(c: Checker, node: Node) -> Digest:
-    """`digest: {at: ["08:30", "17:30"], to: [duty, deputy_leader]}`; `at: []` turns it off."""
-    m = c.mapping(node, "digest", ("at", "to")) or {}
+    """`digest: {at: ["08:30", "17:30"], to: [duty, deputy_leader], daily_report: true}`; `at: []` turns it off."""
+    m = c.mapping(node, "digest", ("at", "to", "daily_report")) or {}
     out = Digest()
     if "at" in m:
         times = []
@@ -28,6 +28,12 @@ def read_digest(c: Checker, node: Node) -> Digest:
         roles = c.texts(m["to"], "digest.to",
                         lambda r: None if r in ROLES else f"未知的角色 {r!r} (可用: {', '.join(ROLES)})")
         out = dataclasses.replace(out, roles=roles)
+    if "daily_report" in m:
+        v = c.value(m["daily_report"])
+        if not isinstance(v, bool):
+            c.problem(m["daily_report"], "digest.daily_report", f"应为 true 或 false, 实际是 {v!r}")
+        else:
+            out = dataclasses.replace(out, daily_report=v)
     return out
 
 

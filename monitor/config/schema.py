@@ -21,8 +21,9 @@ _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 @dataclass(frozen=True)
 class FetchPolicy:
     """How sources are fetched (sources.yaml `fetch:`); read by collect.fetch."""
-    timeout_s: float = 20.0
+    timeout_s: float = 20.0             # between two bytes
     connect_timeout_s: float = 10.0
+    total_timeout_s: float = 60.0       # one request from connecting to the last byte
     max_bytes: int = 10 * 1024 * 1024
     retries: int = 2                    # after the first try
     backoff_base_s: float = 1.0
@@ -108,6 +109,7 @@ class Digest:
     """值班交接: a summary at these local times to these roles (nothing when `at` is empty)."""
     at: tuple[dt.time, ...] = (dt.time(8, 30), dt.time(17, 30))
     roles: tuple[str, ...] = ("duty",)
+    daily_report: bool = True     # the day's first digest opens with yesterday's 舆情日报 summary and its link
 
 
 @dataclass(frozen=True)

@@ -117,11 +117,13 @@ def _check_email(addr: str) -> str | None:
 
 
 def read_fetch(c: Checker, node: Node) -> FetchPolicy:
-    """`fetch: {timeout: 20s, retries: 2, host_delay: 1s, max_mb: 10}`"""
-    m = c.mapping(node, "fetch", ("timeout", "retries", "host_delay", "max_mb")) or {}
+    """`fetch: {timeout: 20s, total_timeout: 60s, retries: 2, host_delay: 1s, max_mb: 10}`"""
+    m = c.mapping(node, "fetch", ("timeout", "total_timeout", "retries", "host_delay", "max_mb")) or {}
     changes: dict[str, Any] = {}
     if "timeout" in m and (s := c.duration(m["timeout"], "fetch.timeout")):
         changes["timeout_s"] = float(s)
+    if "total_timeout" in m and (s := c.duration(m["total_timeout"], "fetch.total_timeout")):
+        changes["total_timeout_s"] = float(s)
     if "host_delay" in m:
         v = c.value(m["host_delay"])
         if v in (0, "0", "0s"):

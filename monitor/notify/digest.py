@@ -10,7 +10,7 @@ from ..clock import from_iso, local_str, to_iso
 from ..clocks.digest import due_slot
 from ..clocks.policy import Stage
 from ..config.schema import Config
-from ..desk import views
+from ..desk import reports, views
 from ..judge.health import SourceState
 from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, name
 from ..store import answers, deadlines, issues, outbox
@@ -56,6 +56,21 @@ def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
     }
 
 
+def daily_summary(db, config: Config, slot: datetime, last: datetime | None, now: datetime) -> dict | None:
+    """Yesterday's 舆情日报 (its summary paragraph and the console link to the whole report with charts),
+    in the day's first digest only."""
+    if not config.digest.daily_report:
+        return None
+    day = slot.astimezone(config.tz).date()
+    if last is not None and last.astimezone(config.tz).date() == day:
+        return None
+    w = reports.window("daily", day - timedelta(days=1), config.tz)
+    f = reports.figures(db, config, w, now)
+    url = f"{config.console_url.rstrip('/')}/reports/daily.html?date={w.days[0].isoformat()}" \
+        if config.console_url else None
+    return {"title": f["title"], "summary": f["summary"], "url": url}
+
+
 def queue_digest(db, config: Config, now: datetime, renderer: Renderer, report) -> None:
     """Queue the digest of the latest slot due, once per slot, to every configured role with recipients."""
     last = from_iso(outbox.last_fire_of_stage(db, Stage.DIGEST))
@@ -64,6 +79,7 @@ def queue_digest(db, config: Config, now: datetime, renderer: Renderer, report) 
     if slot is None or not roles:
         return
     values = digest_values(db, config, last or slot - timedelta(hours=24), now)
+    values["daily"] = daily_summary(db, config, slot, last, now)
     subject, body = renderer.render(Stage.DIGEST, agency=config.agency.name, slot_local=local_str(slot, config.tz),
                                     **values)
     html = renderer.html(header_text(subject), body, agency=config.agency.name)

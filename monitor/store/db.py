@@ -139,3 +139,12 @@ def integrity(db: sqlite_utils.Database) -> str:
 
 def pending_migrations(db: sqlite_utils.Database) -> list[str]:
     return [name for name, _ in MIGRATIONS if name not in _applied(db)]
+
+
+def tidy(db: sqlite_utils.Database, vacuum: bool = False) -> None:
+    """Let SQLite refresh its statistics, fold the WAL back into the file and, on request, give freed
+    pages back to the disk (VACUUM rewrites the whole file: run it when nobody is busy)."""
+    db.execute("PRAGMA optimize")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if vacuum:
+        db.execute("VACUUM")

@@ -174,3 +174,10 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
     except sqlite3.IntegrityError:
         return None
     return post_id, issue_id
+
+
+def drop_bodies(db: sqlite_utils.Database, seen_before: datetime) -> int:
+    """Empty the text of posts that never joined an issue and were seen before `seen_before` (their
+    title, link, time and judgement stay: counts and reports do not change)."""
+    return db.execute("update posts set body = '' where issue_id is null and seen_at < ? and body != ''",
+                      [to_iso(seen_before)]).rowcount

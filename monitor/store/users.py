@@ -62,3 +62,8 @@ def secret(db: sqlite_utils.Database, name: str = "session") -> str:
         value = token.token_hex(32)
         insert(db, "secrets", {"name": name, "value": value})
         return value
+
+
+def forget_attempts(db: sqlite_utils.Database, before: datetime) -> int:
+    """Login attempts older than `before` (only the last 15 minutes count for rate limits)."""
+    return db.execute("delete from login_attempts where at < ?", [to_iso(before)]).rowcount
