@@ -61,3 +61,23 @@ def test_terminal_escapes_in_posts_never_reach_the_terminal(web, tmp_path, run):
         out = run("--now", "2026-03-16T08:05+08:00", *args, config=config).output
         assert not any(ch in out for ch in "\x1b\x07\x9b"), args
     assert "审计组" in run("--now", "2026-03-16T08:05+08:00", "show", "1", config=config).output
+
+
+def test_an_officer_action_while_another_process_holds_the_write_lock_says_try_later(config_with_issue, run,
+                                                                                     tmp_path, monkeypatch):
+    import sqlite3
+    from monitor.store import db as store_db
+    holder = sqlite3.connect(tmp_path / "monitor.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")            # a long pass in another process holds the write lock
+    real_open = store_db.open_db
+
+    def impatient(path, create=True):            # the real busy timeout is 30 s; the test waits 0.2 s
+        db = real_open(path, create)
+        db.execute("PRAGMA busy_timeout=200")
+        return db
+    monkeypatch.setattr(store_db, "open_db", impatient)
+    monkeypatch.setattr("monitor.cli.app.open_db", impatient, raising=False)
+    r = run("declare", "1", "--level", "II", "--by", "李娜", config=config_with_issue)
+    holder.execute("ROLLBACK")
+    assert r.exit_code == 2 and "数据库正忙" in r.output and "稍后重试" in r.output, r.output
+    assert "Traceback" not in r.output

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from conftest import REPO
 from monitor.config.load import load_config
 
@@ -167,3 +169,23 @@ def test_absurd_durations_are_refused_with_their_line_instead_of_crashing_every_
     assert "sources.yaml:9: policies.response.remind" in r.output and "99999999d" in r.output
     assert "sources.yaml:9: policies.response.repeat" in r.output
     assert "sources.yaml:10: policies.reply.within" in r.output
+
+
+def _bomb(levels: int = 9) -> str:
+    lines = ["  x0: &b0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"  x{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("text, line, fragment", [
+    ("agency:\n  name: 青禾县审计局\nanchors:\n" + _bomb() + "\n", 9, "别名炸弹"),           # 9⁹ values from 81 aliases
+    ("agency: " + "[" * 10000 + "]" * 10000 + "\n", 1, "嵌套超过"),
+    ("agency:\n  name: 青禾\x00县审计局\n", 2, "NUL"),
+    ("agency:\n  name: 青禾\x07县审计局\n", 2, "YAML 无法读取"),
+])
+def test_yaml_bombs_deep_nesting_and_control_characters_are_one_line_with_exit_2(run, tmp_path, text, line, fragment):
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = run("check", config=path)
+    assert r.exit_code == 2 and r.stderr.startswith(f"{path}:{line}: ") and fragment in r.stderr, r.stderr
+    assert "Traceback" not in r.output and r.stderr.count("\n") == 1

@@ -69,3 +69,23 @@ people: {duty: [a@b.cn]}
     assert lines[0].startswith(f"{path}:3: agency.keywords.subject[1]: 正则表达式有误")
     assert lines[1].startswith(f"{path}:5: agency.rules[0]: 规则需要 all 或 any")
     assert lines[2].startswith(f"{path}:6: agency.rules[1].cap: 应为正整数")
+
+
+def test_a_catastrophic_pattern_cannot_hang_a_pass_and_backreferences_are_refused_by_check(tmp_path, run):
+    import threading
+    k = Keywords(subject=("re:(a+)+$",))
+    title = "a" * 60 + "!"            # Python's backtracking engine would need longer than the universe
+    result = []
+    worker = threading.Thread(target=lambda: result.append(match(k, title)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert result and result[0][1] == Drop.NOT_RELEVANT
+    path = tmp_path / "s.yaml"
+    path.write_text("""agency:
+  name: 平罗县审计局
+  keywords: {subject: [平罗县审计局, "re:(审计)\\\\1"]}
+sources:
+  - {id: a, kind: rss, url: "https://a.example.cn/rss"}
+""", encoding="utf-8")
+    r = run("check", config=path)
+    assert r.exit_code == 2 and "RE2" in r.stderr and r.stderr.count("\n") == 1, r.stderr

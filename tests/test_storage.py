@@ -55,7 +55,7 @@ def test_a_file_that_is_not_a_database_is_one_line_and_exit_2(tmp_path):
     bad.write_bytes(b"this is not a sqlite file at all" * 100)
     p = monitor("--db", str(bad), "issues")
     out, err = p.communicate(timeout=60)
-    assert p.returncode == 2 and err.count("\n") == 1 and err.startswith("错误: 数据库出错"), err
+    assert p.returncode == 2 and err.count("\n") == 1 and err.startswith("错误: 数据库文件已损坏或不是本系统的数据库"), err
     assert "Traceback" not in err
 
 

@@ -93,6 +93,20 @@ COMMANDS = {
 }
 
 
+def database_problem(e: sqlite3.Error) -> str:
+    """One line for a database error, saying what the person can do about it."""
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return "数据库正忙 (另一个进程正在长时间写入), 什么都没有改变, 请稍后重试"
+    if "readonly" in text or "read-only" in text:
+        return "数据库是只读的 (检查文件和所在目录的写权限, 以及运行用户), 什么都没有改变"
+    if "disk is full" in text or "disk I/O" in text:
+        return "磁盘已满或读写出错, 什么都没有改变: 清理空间后重试 (monitor maintenance 可清理旧快照)"
+    if "malformed" in text or "not a database" in text:
+        return "数据库文件已损坏或不是本系统的数据库: 用 monitor doctor 检查, 必要时从备份恢复"
+    return f"数据库出错 ({type(e).__name__}: {e})"
+
+
 class MonitorGroup(click.Group):
     def list_commands(self, ctx) -> list[str]:
         return sorted(COMMANDS)
@@ -114,7 +128,7 @@ class MonitorGroup(click.Group):
             click.echo(f"错误: {e}", err=True)
             ctx.exit(2)
         except sqlite3.Error as e:
-            click.echo(f"错误: 数据库出错 ({type(e).__name__}: {e})", err=True)
+            click.echo(f"错误: {database_problem(e)}", err=True)
             ctx.exit(2)
 
 

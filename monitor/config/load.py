@@ -26,6 +26,55 @@ from .sections import (Checker, read_agency, read_fetch, read_people, read_polic
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
 
 
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40            # sources.yaml needs about 6
+MAX_ALIASES = 100         # an alias bomb needs thousands of expansions; a config a handful of aliases
+
+
+def _bounded(text: str, name: str) -> None:
+    """Refuse what no sources.yaml needs and what makes YAML loaders take minutes and gigabytes: a huge
+    file, NUL bytes, nesting thousands deep, alias bombs (each alias may repeat a whole subtree)."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{name}:1: 配置文件过大 ({len(text) // 1024} KB, 最多 {MAX_CONFIG_BYTES // 1024} KB)"])
+    if "\x00" in text:
+        raise ConfigError([f"{name}:{text.count(chr(10), 0, text.index(chr(0))) + 1}: 含有 NUL 字符 (文件可能已损坏)"])
+    depth, aliases = 0, 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+                              yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConfigError([f"{name}:{token.start_mark.line + 1}: 嵌套超过 {MAX_DEPTH} 层"])
+        elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+            depth -= 1
+        elif isinstance(token, yaml.AliasToken):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ConfigError([f"{name}:{token.start_mark.line + 1}: 别名 (*) 超过 {MAX_ALIASES} 个"])
+
+
+MAX_EXPANDED_NODES = 200_000
+
+
+def _expanded_size(node, name: str, sizes: dict[int, int]) -> int:
+    """How many nodes the document has once every alias is expanded (each shared node counted once per
+    use, computed once): an alias bomb of 9 levels of 9 aliases is 9⁹ nodes from 81 aliases."""
+    if node is None:
+        return 0
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, name, sizes) + _expanded_size(v, name, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, name, sizes) for v in node.value)
+    else:
+        size = 1
+    if size > MAX_EXPANDED_NODES:
+        raise ConfigError([f"{name}:{node.start_mark.line + 1}: 别名 (*) 展开后超过 {MAX_EXPANDED_NODES} 个值 (疑似别名炸弹)"])
+    sizes[id(node)] = size
+    return size
+
+
 def load_config(path: str | os.PathLike) -> Config:
     """Read and validate; raises ConfigError listing every problem."""
     p = Path(path)
@@ -37,11 +86,19 @@ def load_config(path: str | os.PathLike) -> Config:
     except UnicodeDecodeError as e:
         raise ConfigError([f"{name}:1: 文件不是 UTF-8 编码 ({e.reason})"]) from None
     try:
+        _bounded(text, name)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _expanded_size(root, name, {})
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
         raise ConfigError([f"{name}:{line}: YAML 语法错误: {e.problem or e}"]) from None
+    except yaml.YAMLError as e:       # the reader's complaints (control characters) carry a position only
+        position = getattr(e, "position", 0) or 0
+        raise ConfigError([f"{name}:{text.count(chr(10), 0, position) + 1}: YAML 无法读取: "
+                           f"{getattr(e, 'reason', e)}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{name}:1: 嵌套过深"]) from None
     if root is None:
         raise ConfigError([f"{name}:1: 配置文件为空"])
     c = Checker(name)

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re2
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -142,10 +143,14 @@ def read_fetch(c: Checker, node: Node) -> FetchPolicy:
 
 def _check_term(term: str) -> str | None:
     if term.startswith("re:"):
+        options = re2.Options()
+        options.log_errors = False
         try:
-            re.compile(term[3:])
-        except re.error as e:
-            return f"正则表达式有误 {term[3:]!r}: {e}"
+            re2.compile(term[3:], options)
+        except re2.error as e:
+            reason = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+            return (f"正则表达式有误或不受支持 {term[3:]!r}: {reason} (用的是 RE2: 线性时间, "
+                    "不支持反向引用和环视)")
     return None
 
 

@@ -5,24 +5,33 @@ Order, on title + body:
   2. The default rule: any 主体词, or any 地域词 together with any 事件词.
   3. Named rules (`agency.rules`), in order: every `all` term, at least one `any` term (when
      given), no `none` term. A rule with a `cap` keeps at most that many posts a day.
-Terms are plain text, or a regular expression written `re:…`. The first rule that matches is
+Terms are plain text, or a regular expression written `re:…`, matched by RE2 (linear time: no pattern
+can hang a pass; RE2 has no backreferences or lookaround, and `monitor check` says so). The first rule that matches is
 recorded on the post (`主体词:平罗县审计局`, `地域词+事件词:平罗+通报`, `规则:审计整改`).
 Posts on the agency's own channels and the superior government's new media are always kept.
 """
 from __future__ import annotations
 
 import dataclasses
-import re
 from functools import lru_cache
+
+import re2
 
 from ...config.schema import Keywords, Rule
 from ..candidate import Candidate, Drop
 
 
+def compile_term(pattern: str):
+    """A keyword pattern in RE2 (raises re2.error with RE2's reason when it has no linear-time form)."""
+    options = re2.Options()
+    options.log_errors = False          # the reason comes back in the exception, not on stderr
+    return re2.compile(pattern, options)
+
+
 class _Terms:
     def __init__(self, terms: tuple[str, ...]):
         self.plain = tuple(t for t in terms if not t.startswith("re:"))
-        self.patterns = tuple((t, re.compile(t[3:])) for t in terms if t.startswith("re:"))
+        self.patterns = tuple((t, compile_term(t[3:])) for t in terms if t.startswith("re:"))
 
     def first(self, text: str) -> str | None:
         for t in self.plain:
