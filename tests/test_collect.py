@@ -302,3 +302,31 @@ def test_a_five_megabyte_title_is_cut_at_parse_time_and_the_item_kept(web, tmp_p
     assert r.exit_code == 0, r.output
     [stored] = posts(tmp_path)
     assert stored["title"].startswith("青禾县审计局审计组被举报接受宴请") and len(stored["title"]) <= TITLE_MAX
+
+
+class _KilledOn(_FailsOn):
+    """A scorer during which the process dies (as by kill -9: nothing after it runs)."""
+
+    def judge(self, title: str, body: str = "", kind: str = "news") -> Judgement:
+        if title == self.title:
+            raise SystemExit("killed")
+        return Judgement("negative", 0.1, 0.9)
+
+
+def test_a_long_pass_commits_in_batches_so_a_crash_keeps_what_was_judged_before_it(tmp_path):
+    from monitor.collect.pipeline import COMMIT_EVERY
+    config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"))
+    db = open_db(str(tmp_path / "monitor.db"))
+    now = datetime(2026, 3, 16, tzinfo=timezone.utc)
+    items = [RawItem(f"青禾县审计局第{i}号审计公告 {i * 7919 % 10007}", f"http://a.example.cn/{i}", f"公告正文 {i}")
+             for i in range(2 * COMMIT_EVERY + 50)]
+    collector = Collector(db, config, SimClock(now), scorer=_KilledOn(items[COMMIT_EVERY + 10].title))
+    with pytest.raises(SystemExit):
+        collector.judge_items(config.source("a"), items, now)
+    kept = db.execute("select count(*) from posts").fetchone()[0]
+    assert kept == COMMIT_EVERY                                      # the first batch, whole
+    assert db.execute("select count(*) from issues where post_count = 0").fetchone()[0] == 0
+    # the next pass (a fresh process) takes up the rest and stores nothing twice
+    report = Collector(db, config, SimClock(now)).judge_items(config.source("a"), items, now)
+    assert report.new_posts == len(items) - COMMIT_EVERY
+    assert db.execute("select count(*) from posts").fetchone()[0] == len(items)

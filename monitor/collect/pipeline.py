@@ -35,6 +35,7 @@ from .parse import extract_article, next_page, parse_feed, parse_html_list
 log = logging.getLogger(__name__)
 
 MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
+COMMIT_EVERY = 200      # items judged per write transaction
 ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
 
 STAGES = [
@@ -205,27 +206,31 @@ class Collector:
     def judge_items(self, source: Source, items: list[RawItem], now,
                     pages: dict[str, FetchResult] | None = None) -> PassReport:
         """Judge and store one source's items, seen at `now` (the loop of a pass, without the fetch).
-        One commit per pass, each item a savepoint inside it: a crash mid-pass loses only items
-        that were not committed, and the next pass fetches them again."""
+        A commit every COMMIT_EVERY items, each item a savepoint inside it: a long feed makes progress
+        and holds the write lock only briefly (an officer's action waits milliseconds, not the whole
+        pass); a crash mid-pass loses only items not yet committed, and the next pass fetches them again."""
         lookups = posts.Lookups(self.db, now, tz=self.config.tz)
         ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
                           self.scorer, lookups, self.index_sync.sync(self.db, lookups.since),
                           {s.id: ZoneInfo(s.tz) for s in self.config.sources if s.tz})
         tally = _Tally()
-        with transaction(self.db):
-            for raw in items:
-                new_issues, touched = len(tally.new_issues), len(tally.touched)
-                try:
-                    with transaction(self.db):          # a savepoint: a failed item leaves nothing behind
-                        self._judge_one(source, raw, now, ctx, tally, pages or {})
-                except Exception:                       # one bad item never costs the rest of the pass
-                    log.exception("item dropped source=%s link=%r", source.id, raw.link[:200])
-                    for issue_id in tally.new_issues[new_issues:]:
-                        self.index_sync.index.remove(issue_id)
-                    del tally.new_issues[new_issues:], tally.touched[touched:]
-                    tally.dropped[Drop.BAD_ITEM.value] += 1
-            for issue_id in dict.fromkeys(tally.new_issues + tally.touched):
-                issues.refresh(self.db, issue_id, self.stopwords)   # once per touched issue, not once per post
+        for start in range(0, len(items), COMMIT_EVERY):
+            first_new, first_touched = len(tally.new_issues), len(tally.touched)
+            with transaction(self.db):
+                for raw in items[start:start + COMMIT_EVERY]:
+                    new_issues, touched = len(tally.new_issues), len(tally.touched)
+                    try:
+                        with transaction(self.db):          # a savepoint: a failed item leaves nothing behind
+                            self._judge_one(source, raw, now, ctx, tally, pages or {})
+                    except Exception:                       # one bad item never costs the rest of the pass
+                        log.exception("item dropped source=%s link=%r", source.id, raw.link[:200])
+                        for issue_id in tally.new_issues[new_issues:]:
+                            self.index_sync.index.remove(issue_id)
+                        del tally.new_issues[new_issues:], tally.touched[touched:]
+                        tally.dropped[Drop.BAD_ITEM.value] += 1
+                # once per touched issue and batch, not once per post
+                for issue_id in dict.fromkeys(tally.new_issues[first_new:] + tally.touched[first_touched:]):
+                    issues.refresh(self.db, issue_id, self.stopwords)
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
