@@ -330,3 +330,23 @@ def test_a_long_pass_commits_in_batches_so_a_crash_keeps_what_was_judged_before_
     report = Collector(db, config, SimClock(now)).judge_items(config.source("a"), items, now)
     assert report.new_posts == len(items) - COMMIT_EVERY
     assert db.execute("select count(*) from posts").fetchone()[0] == len(items)
+
+
+def test_a_near_duplicate_is_looked_for_within_the_window_not_in_all_history(tmp_path):
+    from datetime import timedelta
+    config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"))
+    db = open_db(str(tmp_path / "monitor.db"))
+    now = datetime(2026, 3, 16, tzinfo=timezone.utc)
+    text = ("3月15日中午，有网友在东坪镇一家农家乐看到青禾县审计局审计组几名工作人员与镇里干部一起吃饭喝酒，"
+            "门口停着公车。审计的人吃被审计单位的饭，审计结果还能信吗？希望有关部门查一查。")
+    edited = text.replace("3月15日中午，", "近日，").replace("希望有关部门查一查。", "希望有关部门认真调查。")
+    again = text.replace("3月15日中午，", "那天中午，")
+    collector = Collector(db, config, SimClock(now))
+    collector.judge_items(config.source("a"), [RawItem("青禾县审计局审计组被指接受宴请", "http://a.example.cn/1", text)],
+                          now)
+    soon = collector.judge_items(config.source("a"), [RawItem("转载：青禾县审计局审计组被指接受宴请",
+                                                              "http://b.example.cn/1", edited)], now + timedelta(days=2))
+    later = collector.judge_items(config.source("a"), [RawItem("青禾县审计局审计组被指接受宴请",
+                                                               "http://c.example.cn/1", again)], now + timedelta(days=30))
+    assert soon.reposts == 1                 # two days on: a near-duplicate of the original
+    assert later.reposts == 0                # a month on, outside the 7-day window: judged as a post of its own

@@ -18,6 +18,7 @@ from ..clock import FixedClock, SystemClock, parse_cli_time
 from ..config.load import load_config
 from ..config.schema import Config
 from ..errors import ConfigError, MonitorError
+from .. import logs
 from ..store.db import open_db
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -139,8 +140,10 @@ class MonitorGroup(click.Group):
               help="SQLite file (or MONITOR_DB).")
 @click.option("--now", "now_text", metavar="TIME", help="Freeze the clock at this ISO 8601 time (replays, drills).")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), envvar="MONITOR_LOG_FORMAT", default="text",
+              show_default=True, help="Log lines as text or as JSON lines (or MONITOR_LOG_FORMAT).")
 @click.pass_context
-def cli(ctx, config_path, db_path, now_text, verbose):
+def cli(ctx, config_path, db_path, now_text, verbose, log_format):
     """舆情 monitor: collect, judge, and keep the legal response clocks.
 
     \b
@@ -148,7 +151,7 @@ def cli(ctx, config_path, db_path, now_text, verbose):
       monitor --now 2026-03-16T14:00+08:00 issues --json
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(level, log_format)
     ctx.obj = App(config_path, db_path, now_text)
 
 

