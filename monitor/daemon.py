@@ -174,8 +174,10 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
                       executor="evidence", next_run_time=start + timedelta(minutes=10))
 
     def on_signal(signum, frame):
-        log.info("daemon stopping signal=%s", signum)
+        received.append(signum)    # nothing else here: a handler that logs can wait on a lock a worker holds
         stop.set()
+
+    received: list[int] = []
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -185,6 +187,12 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     try:
         stop.wait()
     finally:
+        # whatever blocks from here on (a worker mid-write holding a log handler's lock, a send that
+        # ignores its timeout), the process is gone by STOP_GRACE_S + 1 s
+        watchdog = threading.Timer(STOP_GRACE_S + 1, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+        log.info("daemon stopping signal=%s", received[0] if received else "-")
         scheduler.shutdown(wait=False)
         deadline = time.monotonic() + STOP_GRACE_S
         while running and time.monotonic() < deadline:
