@@ -98,3 +98,38 @@ def test_a_reminder_time_is_office_hours_on_a_working_day_at_or_before(day, hour
     at = dt.datetime.combine(day, dt.time(hour), TZ)
     when = office_time(at, TZ, CAL).astimezone(TZ)
     assert when <= at and CAL.is_workday(when.date())[0] and when.time() == dt.time(9)
+
+
+def _simhash_as_specified(text: str):
+    """SimHash as `posts.simhash` stores it: per character 3-gram of the kept characters a blake2b-64,
+    each bit position set when more than half of the grams have it set."""
+    import hashlib
+    import re
+    s = "".join(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]+", text))
+    if len(s) < 12:
+        return None
+    hashes = [int.from_bytes(hashlib.blake2b(s[i:i + 3].encode("utf-8"), digest_size=8).digest(), "big")
+              for i in range(len(s) - 2)]
+    return sum(1 << bit for bit in range(64) if sum(h >> bit & 1 for h in hashes) * 2 > len(hashes))
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from("审计局县宴请整改群众ab12，。 "), max_size=900))
+def test_the_fast_simhash_gives_the_stored_fingerprints_bit_for_bit(text):
+    # fingerprints are stored: a faster computation must not move any of them
+    from monitor.judge.simhash import simhash
+    assert simhash(text) == _simhash_as_specified(text)
+
+
+def test_a_text_longer_than_the_counters_hold_still_gets_the_specified_fingerprint():
+    from monitor.judge.simhash import simhash
+    text = "".join(chr(0x4e00 + (i * 7919) % 20000) for i in range(70_000))
+    assert simhash(text) == _simhash_as_specified(text)
+
+
+def test_fingerprints_stay_the_same_when_the_gram_cache_empties_itself(monkeypatch):
+    from monitor.judge import simhash as module
+    monkeypatch.setattr(module, "_SPREAD_MAX", 40)
+    texts = ["青禾县审计局审计组被指在东坪镇开展审计期间接受宴请", "县审计局召开全县审计工作会议部署今年重点审计项目"] * 3
+    assert [module.simhash(t) for t in texts] == [_simhash_as_specified(t) for t in texts]
+    assert len(module._SPREAD) <= 40

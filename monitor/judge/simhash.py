@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 
 NEAR_BITS = 5
 BAND_BITS = (11, 11, 11, 11, 10, 10)
@@ -20,13 +21,40 @@ def simhash(text: str) -> int | None:
     s = "".join(_KEEP.findall(text))
     if len(s) < 12:                       # too short to call anything a near-duplicate
         return None
-    bits = [format(int.from_bytes(hashlib.blake2b(s[i:i + 3].encode("utf-8"), digest_size=8).digest(), "big"),
-                   "064b") for i in range(len(s) - 2)]
-    half = len(bits) / 2
-    fp = 0
-    for column in zip(*bits):                 # column 0 is the most significant bit
-        fp = fp << 1 | (column.count("1") > half)
-    return fp
+    n = len(s) - 2
+    if n >= 1 << _FIELD:                  # more grams than a counter field holds (never, at 800 characters)
+        return _simhash_slow(s)
+    grams = [s[i:i + 3] for i in range(n)]
+    missing = set(grams).difference(_SPREAD)
+    if len(_SPREAD) + len(missing) > _SPREAD_MAX:     # bounded: start afresh rather than grow
+        _SPREAD.clear()
+        missing = set(grams)
+    for gram in missing:
+        _SPREAD[gram] = _spread(gram)
+    total = sum(map(_SPREAD.__getitem__, grams))      # big-integer additions count all 64 bit positions at once
+    counts = _FIELDS.unpack(total.to_bytes(8 * _FIELD, "big"))  # grams with each bit set, most significant first
+    return int("".join("1" if c * 2 > n else "0" for c in counts), 2)
+
+
+_FIELD = 16                               # bits per counter in the spread form
+_SPREAD: dict[str, int] = {}              # gram -> its hash in spread form; Chinese text repeats its grams
+_SPREAD_MAX = 50_000                      # about 12 MB at most; emptied when full
+_FIELDS = struct.Struct(">64H")
+_ONES = str.maketrans({"0": "\x00\x00", "1": "\x00\x01"})
+
+
+def _hash(gram: str) -> int:
+    return int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _spread(gram: str) -> int:
+    """The gram's 64-bit hash with each bit widened to a _FIELD-bit counter (bit k in field k)."""
+    return int.from_bytes(format(_hash(gram), "064b").translate(_ONES).encode("latin-1"), "big")
+
+
+def _simhash_slow(s: str) -> int:
+    hashes = [_hash(s[i:i + 3]) for i in range(len(s) - 2)]
+    return sum(1 << bit for bit in range(64) if sum(h >> bit & 1 for h in hashes) * 2 > len(hashes))
 
 
 def bands(fp: int) -> tuple[int, ...]:
