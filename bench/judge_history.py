@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import platform
 import random
+import shutil
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -102,6 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--history", type=int, default=1_000_000)
     ap.add_argument("--posts", type=int, default=2000)
+    ap.add_argument("--keep", metavar="FILE", help="Keep the history database here (and reuse it when it exists).")
     args = ap.parse_args()
     items = real_posts(args.posts)
     print(f"machine: {platform.machine()} CPython {platform.python_version()}, {datetime.now().date()}")
@@ -110,10 +112,15 @@ def main() -> None:
         print("empty database:")
         cpu_empty = judge(empty, items)
         full = str(Path(tmp) / "history.db")
-        t = time.perf_counter()
-        write_history(full, args.history)
-        print(f"history: {args.history:,} posts written in {time.perf_counter() - t:.0f} s, "
-              f"{Path(full).stat().st_size / 2**20:,.0f} MiB")
+        if args.keep and Path(args.keep).exists():
+            shutil.copyfile(args.keep, full)
+        else:
+            t = time.perf_counter()
+            write_history(full, args.history)
+            print(f"history: {args.history:,} posts written in {time.perf_counter() - t:.0f} s, "
+                  f"{Path(full).stat().st_size / 2**20:,.0f} MiB")
+            if args.keep:
+                shutil.copyfile(full, args.keep)
         print(f"with {args.history:,} posts of history:")
         cpu_full = judge(full, items)
     print(f"CPU per post: empty {1000 * cpu_empty / len(items):.2f} ms, with history "

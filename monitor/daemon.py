@@ -99,6 +99,7 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     renderer = Renderer.beside(config.path)
     channel = make_channel(config)
     stop = threading.Event()
+    collected_once = threading.Event()
     running: dict[str, float] = {}
     host, pid = socket.gethostname(), os.getpid()
 
@@ -141,10 +142,12 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     def collect_job() -> None:
         now = clock.now()
         due = due_sources(config, {s.id: source_rows.get(collect_db, s.id) or {} for s in config.sources}, now)
-        if due:
-            reports = collector.collect(due)
-            log.info("collect batch done sources=%d new_posts=%d failed=%d", len(reports),
-                     sum(r.new_posts for r in reports), sum(not r.ok for r in reports))
+        reports = collector.collect(due) if due else []
+        log.log(logging.INFO if reports else logging.DEBUG, "collect batch done sources=%d new_posts=%d failed=%d",
+                len(reports), sum(r.new_posts for r in reports), sum(not r.ok for r in reports))
+        if not collected_once.is_set() and not stop.is_set():     # the evidence of the first batch is checked at once
+            collected_once.set()
+            scheduler.modify_job("recheck", next_run_time=datetime.now().astimezone())
 
     def evidence_job() -> None:
         r = recheck(evidence_db, config, evidence_fetcher, clock, timedelta(seconds=config.evidence.recheck_every_s),

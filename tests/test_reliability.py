@@ -11,6 +11,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -91,6 +92,84 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(web, smt
     # fell between the server's acceptance and our record (README: the remaining window)
     assert len(crashed["mail_ids"]) == len(reference["mail_ids"])
     assert crashed["integrity"] == "ok" and reference["integrity"] == "ok"
+
+
+class Daemon:
+    """`monitor run` at a simulated time, ticking every second, its log lines collected as they come."""
+
+    def __init__(self, config, db, now: datetime):
+        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db),
+                                      "--now", now.isoformat(), "run", "--tick-every", "1"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True).start()
+
+    def has_done_a_cycle(self) -> bool:
+        """A collect batch, then a tick, then a delivery, in that order (what one CLI collect + tick does)."""
+        want = ["collect batch done", "tick done", "delivery done"]
+        for line in list(self.lines):
+            if want and want[0] in line:
+                want.pop(0)
+        return not want
+
+    def run_a_cycle(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self.has_done_a_cycle():
+            assert self.proc.poll() is None and time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.1)
+        self.proc.terminate()
+        assert self.proc.wait(timeout=30) == 0
+
+
+def daemon_script(web, smtp, tmp_path, kill: random.Random) -> dict:
+    """The reference script's cycles, each done by a daemon started at the cycle's time; some are killed
+    with SIGKILL at a random moment and restarted a simulated minute later."""
+    name = "daemon"
+    db = tmp_path / f"{name}.db"
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{web.base_url}/{name}.xml"}}\n', smtp.port)
+    kills = 0
+    for cycle in range(CYCLES):
+        web.set(f"/{name}.xml", feed_at(cycle))
+        now = START + cycle * STEP
+        d = Daemon(config, db, now)
+        if kill.random() < 0.6:
+            time.sleep(kill.uniform(0.3, 3.0))                # start-up, a pass, a tick or a send
+            if d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait(timeout=30)
+                kills += 1
+            d = Daemon(config, db, now + timedelta(minutes=1))
+        d.run_a_cycle()
+        if cycle == 1:
+            assert monitor(config, db, now, "declare", "1", "--level", "II", "--by", "李娜").wait(timeout=120) == 0
+    final = START + CYCLES * STEP
+    Daemon(config, db, final).run_a_cycle()
+    con = sqlite3.connect(db)
+    mails = [m for m in smtp.take() if "【系统恢复】" not in m.subject]
+    return {
+        "kills": kills,
+        "urls": Counter(u for (u,) in con.execute("select canonical_url from posts")),
+        "sent_keys": {k for (k,) in con.execute("select key from notifications where status = 'sent' "
+                                                "and key not like 'outage:%'")},
+        "message_ids_per_key": Counter(k for k, _ in set(con.execute(
+            "select key, message_id from notifications where status = 'sent'"))),
+        "mail_ids": {m.message_id for m in mails},
+        "outages": con.execute("select count(*) from notifications where key like 'outage:%'").fetchone()[0],
+        "integrity": con.execute("pragma integrity_check").fetchone()[0],
+    }
+
+
+def test_the_daemon_killed_at_random_moments_loses_nothing_and_sends_nothing_twice(web, smtp, tmp_path):
+    reference = script(web, smtp, tmp_path, "reference", None)
+    crashed = daemon_script(web, smtp, tmp_path, random.Random(20261123))
+    assert crashed["kills"] >= 5, crashed["kills"]
+    expected = {f"http://a.example.cn/{i}" for i in range(2 * (CYCLES - 1) + 2)}
+    assert set(crashed["urls"]) == expected and max(crashed["urls"].values()) == 1
+    assert reference["sent_keys"] and crashed["sent_keys"] == reference["sent_keys"]
+    assert max(crashed["message_ids_per_key"].values()) == 1
+    assert len(crashed["mail_ids"]) == len(reference["mail_ids"])
+    assert crashed["outages"] >= 1                       # each restart after a gap says so, once per gap
+    assert crashed["integrity"] == "ok"
 
 
 def test_a_mail_server_down_for_hours_delays_notices_and_loses_none(web, tmp_path):
