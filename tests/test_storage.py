@@ -143,3 +143,29 @@ def test_doctor_checks_database_calendar_mail_and_disk_and_fails_on_an_unreachab
                       encoding="utf-8")
     r = run("--now", "2026-03-16T08:00+08:00", "doctor", config=config)
     assert r.exit_code == 1 and "[异常] 邮件服务器" in r.output and "monitor test-email" in r.output
+
+
+def test_judging_reads_issues_and_windows_through_indexes_even_when_most_posts_have_no_issue(tmp_path):
+    # most posts never join an issue; once SQLite has statistics (ANALYZE, PRAGMA optimize) an index on
+    # issue_id looks useless to the planner, and each touched issue's refresh scanned every post
+    from monitor.store import posts
+    db = open_db(str(tmp_path / "monitor.db"))
+    db.execute("insert into sources(id, kind, url, status) values ('a', 'rss', 'http://127.0.0.1:9/f', 'ok')")
+    issue = issues.create(db, "青禾县审计局审计组被举报", "opinion", to_iso(NOW))
+    rows = [(f"https://a.example/{i}", f"https://a.example/{i}", str(i), f"第{i}条", to_iso(NOW), to_iso(NOW))
+            for i in range(4020)]
+    add = ("insert into posts(source_id, url, canonical_url, content_hash, title, body, published_at, "
+           "published_precision, seen_at, sentiment_label, issue_id, own) values ('a', ?, ?, ?, ?, '', ?, 'minute', ?, "
+           "'neutral', ?, 0)")
+    db.conn.executemany(add, [(*r, None) for r in rows[:4000]])
+    db.execute("ANALYZE")                   # statistics from a day when no post had joined an issue yet
+    db.conn.executemany(add, [(*r, issue) for r in rows[4000:]])
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    issues.refresh(db, issue, ("青禾县审计局",))
+    posts.first_id_since(db, to_iso(NOW))
+    db.conn.set_trace_callback(None)
+    scans = {sql: plan for sql in statements if sql.lstrip().lower().startswith("select")
+             for plan in [[r[-1] for r in db.conn.execute(f"explain query plan {sql}")]]
+             if any(step.startswith("SCAN posts") for step in plan)}
+    assert not scans, scans

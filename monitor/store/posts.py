@@ -60,7 +60,8 @@ class Lookups:
 def first_id_since(db: sqlite_utils.Database, since_iso: str) -> int:
     """The smallest post id whose post was seen at or after `since_iso`, assuming ids grow with seen_at
     (one past the last id when none was)."""
-    bounds = one(db, "select min(id) as lo, max(id) as hi from posts")
+    # two subqueries: SQLite answers min() or max() alone from the rowid b-tree, both together by a scan
+    bounds = one(db, "select (select min(id) from posts) as lo, (select max(id) from posts) as hi")
     if bounds["lo"] is None:
         return 1
     lo, hi = bounds["lo"], bounds["hi"] + 1
