@@ -9,13 +9,16 @@ Model: per source kind, its own weights over character n-grams (`SETTINGS`): the
 fitted on the news rows alone; the social weights on news and social rows together, with a column
 marking social rows (folded into the social intercepts). Features: character 1–4-gram TF-IDF of
 title + body, and of the title in its own namespace (sublinear tf, l2 per namespace), each scaled by
-its class's log-count ratio (NB-SVM); one-vs-rest logistic regression (liblinear). The decision
+its class's log-count ratio (NB-SVM); one-vs-rest logistic regression (liblinear). The news weights
+add a plain logistic regression on the same features (`plain_C`), each member's decision values
+divided by their spread on the training rows (5-fold CV on news: macro-F1 0.679 against 0.670, and
+negative recall at least 0.856 in every fold against 0.826: docs/benchmarks.md). The decision
 biases for positive and negative are tuned per kind on out-of-fold scores inside the training data:
-the best macro-F1 whose negative recall is at least `MIN_NEGATIVE_RECALL`. P(negative) is calibrated
+the best macro-F1 whose negative recall is at least the kind's `min_negative_recall`. P(negative) is calibrated
 per kind by Platt scaling of the out-of-fold negative decision value.
 
 The result is one table (`judge.sentiment.Model`): per kind and n-gram its idf and three weights
-(coefficient × NB ratio). Rebuilding from the same data gives the same bytes.
+(the members' coefficients, NB ratios and spreads folded into one). Rebuilding from the same data gives the same bytes.
 """
 from __future__ import annotations
 
@@ -46,9 +49,10 @@ BDCI = {"0": "positive", "1": "neutral", "2": "negative"}
 # SMP2020-EWECT emotions: surprise is mostly 竟然/没想到 about news, not a verdict: neutral
 EMOTIONS = {"happy": "positive", "neutral": "neutral", "surprise": "neutral", "angry": "negative",
             "sad": "negative", "fear": "negative"}
-SETTINGS = {"news": {"ngram_max": 4, "min_df": 2, "C": 2.0, "inner_folds": 3, "seed": 7},
-            "social": {"ngram_max": 4, "min_df": 3, "C": 2.0, "inner_folds": 3, "seed": 7}}
-MIN_NEGATIVE_RECALL = 0.86
+# news: NB-scaled LR (C) plus plain LR (plain_C) on the same features, each in units of its spread
+SETTINGS = {"news": {"ngram_max": 4, "min_df": 2, "C": 2.0, "plain_C": 10.0, "min_negative_recall": 0.88,
+                     "inner_folds": 3, "seed": 7},
+            "social": {"ngram_max": 4, "min_df": 3, "C": 2.0, "min_negative_recall": 0.86, "inner_folds": 3, "seed": 7}}
 BIAS_GRID = [round(-1.0 + 0.1 * i, 1) for i in range(41)]        # -1.0 … 3.0
 DIGITS = 6                                                       # significant digits kept in the table
 
@@ -106,15 +110,25 @@ class Trained:
         X = self._features(docs, fit=True)
         y = np.array([d.label for d in docs])
         binary = (X > 0).astype(np.float64)
-        self.ratios, self.classifiers = [], []
+        # per class one linear model over X: coefs[c] · x + intercepts[c]
+        self.coefs, self.intercepts = [], []
         for c in range(len(SENTIMENTS)):
             yc = (y == c).astype(int)
             p = np.asarray(binary[yc == 1].sum(0)).ravel() + 1.0
             q = np.asarray(binary[yc == 0].sum(0)).ravel() + 1.0
             r = np.log((p / p.sum()) / (q / q.sum()))
-            clf = LogisticRegression(C=settings["C"], solver="liblinear", max_iter=1000, random_state=0)
-            self.ratios.append(r)
-            self.classifiers.append(clf.fit(X @ sparse.diags(r), yc))
+            members = [(_fit(X @ sparse.diags(r), yc, settings["C"]), r)]
+            if settings.get("plain_C"):         # and plain logistic regression on the same features
+                members.append((_fit(X, yc, settings["plain_C"]), np.ones(X.shape[1])))
+            coef, intercept = np.zeros(X.shape[1]), 0.0
+            for clf, scale_by in members:
+                w = clf.coef_.ravel() * scale_by
+                # each member's decision values in units of their spread on the training rows, so that
+                # neither dominates the sum
+                spread = float(np.std(X @ w + clf.intercept_[0])) if len(members) > 1 else 1.0
+                coef, intercept = coef + w / spread, intercept + float(clf.intercept_[0]) / spread
+            self.coefs.append(coef)
+            self.intercepts.append(intercept)
 
     def _features(self, docs: list[Doc], fit: bool = False):
         texts = [text_of(d.title, d.body) for d in docs]
@@ -128,8 +142,11 @@ class Trained:
 
     def decision(self, docs: list[Doc]) -> np.ndarray:
         X = self._features(docs)
-        return np.column_stack([clf.decision_function(X @ sparse.diags(r))
-                                for clf, r in zip(self.classifiers, self.ratios)])
+        return np.column_stack([X @ coef + b for coef, b in zip(self.coefs, self.intercepts)])
+
+
+def _fit(X, y, C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=0).fit(X, y)
 
 
 def text_of(title: str, body: str) -> str:
@@ -141,7 +158,7 @@ def decide(scores: np.ndarray, biases: tuple[float, float]) -> np.ndarray:
     return np.argmax(scores + np.array([biases[0], 0.0, biases[1]]), axis=1)
 
 
-def tune_biases(scores: np.ndarray, y: np.ndarray, min_negative_recall: float = MIN_NEGATIVE_RECALL) -> tuple:
+def tune_biases(scores: np.ndarray, y: np.ndarray, min_negative_recall: float) -> tuple:
     """The best macro-F1 whose negative recall is at least the minimum (else the best recall's)."""
     best = None
     negative = SENTIMENTS.index("negative")
@@ -194,7 +211,7 @@ def fit_kind(docs: list[Doc], kind: str, settings: dict = SETTINGS) -> tuple[dic
     mine = np.array([d.kind == k for d in rows])
     y = np.array([d.label for d in rows])[mine]
     negative = SENTIMENTS.index("negative")
-    biases = tune_biases(oof[mine], y)
+    biases = tune_biases(oof[mine], y, settings[kind]["min_negative_recall"])
     calibration = platt(oof[mine][:, negative] + biases[1], y == negative)
     model = Trained(rows, settings[kind], social)
     probes = [{"kind": kind, "title": t, "body": b, "decision": [round(float(x), 6) for x in values]}
@@ -212,8 +229,7 @@ def part(model: Trained, biases: tuple, calibration: tuple) -> dict:
     """Per namespace and n-gram: [idf, w_positive, w_neutral, w_negative] with weight = coef × NB ratio;
     a social model's kind column goes into its intercepts."""
     n_text = len(model.text.vocabulary_)
-    coefs = [clf.coef_.ravel() * r for clf, r in zip(model.classifiers, model.ratios)]
-    intercepts = [float(clf.intercept_[0]) for clf in model.classifiers]
+    coefs, intercepts = model.coefs, list(model.intercepts)
     if model.kind_column:
         intercepts = [b + c[-1] for b, c in zip(intercepts, coefs)]
     namespaces = {}
@@ -269,13 +285,14 @@ def build(data: Path = DATA, out: Path = MODEL_PATH) -> dict:
     files = [NEWS_FILE, *SOCIAL_FILES]
     meta = {
         "model": "per kind: char 1-4-gram TF-IDF (title+body, and title), NB-scaled, one-vs-rest logistic "
-                 "regression; news weights from news rows, social weights from all rows; biases and Platt "
+                 "regression (news: plus plain logistic regression on the same features, each member scaled by "
+                 "its spread); news weights from news rows, social weights from all rows; biases and Platt "
                  "calibration per kind on out-of-fold scores",
         "data": {f: sha256(data / f) for f in files}, "held_out_for_evaluation": list(EVALUATION_FILES),
         "emotion_mapping": EMOTIONS, "rows": len(docs),
         "rows_per_kind_and_label": {f"{KINDS[k]}/{SENTIMENTS[c]}": sum(1 for d in docs if d.kind == k and d.label == c)
                                     for k in range(len(KINDS)) for c in range(len(SENTIMENTS))},
-        "settings": SETTINGS, "min_negative_recall": MIN_NEGATIVE_RECALL,
+        "settings": SETTINGS,
         "biases": {k: p["biases"] for k, p in model["kinds"].items()},
         "calibration": {k: p["calibration"] for k, p in model["kinds"].items()},
         "vocabulary": {k: {ns: len(rows) for ns, rows in p["namespaces"].items()} for k, p in model["kinds"].items()},
