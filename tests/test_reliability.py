@@ -196,3 +196,48 @@ def test_a_mail_server_down_for_hours_delays_notices_and_loses_none(web, tmp_pat
         mails = smtp.take()
     assert mails and len({(m.message_id, m.to[0]) for m in mails}) == len(mails)     # each once
     assert con.execute("select count(*) from notifications where status = 'pending'").fetchone()[0] == 0
+
+
+class Locker(threading.Thread):
+    """Another writer (a CLI command, an administrator's sqlite3 shell) that takes the write lock and
+    holds it `hold_s` seconds, `times` times."""
+
+    def __init__(self, db, times: int = 8, hold_s: float = 2.0):
+        super().__init__(daemon=True)
+        self.db, self.times, self.hold_s = db, times, hold_s
+
+    def run(self):
+        con = sqlite3.connect(self.db, timeout=60, isolation_level=None)
+        for _ in range(self.times):
+            con.execute("BEGIN IMMEDIATE")
+            time.sleep(self.hold_s)
+            con.execute("COMMIT")
+            time.sleep(0.3)
+        con.close()
+
+
+def test_a_writer_holding_the_lock_again_and_again_delays_the_daemon_and_the_officer_and_loses_nothing(
+        web, smtp, tmp_path):
+    web.set("/f.xml", feed_at(3))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{web.base_url}/f.xml"}}\n', smtp.port)
+    db = tmp_path / "monitor.db"
+    assert monitor(config, db, START, "collect").wait(timeout=120) == 0
+    locker = Locker(db)
+    locker.start()
+    # the officer declares while the lock comes and goes; the daemon starts 6 h later (release clock overdue)
+    officer = monitor(config, db, START, "declare", "1", "--level", "II", "--by", "李娜")
+    web.set("/f.xml", feed_at(5))
+    d = Daemon(config, db, START + timedelta(hours=6))
+    assert officer.wait(timeout=120) == 0, officer.stderr.read()
+    locker.join(timeout=120)
+    d.run_a_cycle()
+    log = "".join(d.lines)
+    assert "Traceback" not in log and "job failed" not in log, log
+    con = sqlite3.connect(db)
+    assert {u for (u,) in con.execute("select canonical_url from posts")} == {
+        f"http://a.example.cn/{i}" for i in range(12)}
+    sent = con.execute("select count(*) from notifications where status = 'sent'").fetchone()[0]
+    mails = smtp.take()
+    assert sent > 0 and len({(m.message_id, m.to[0]) for m in mails}) == len(mails) >= sent
+    assert con.execute("select count(*) from notifications where status in ('pending', 'sending')").fetchone()[0] == 0
+    assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
