@@ -350,3 +350,14 @@ def test_a_near_duplicate_is_looked_for_within_the_window_not_in_all_history(tmp
                                                                "http://c.example.cn/1", again)], now + timedelta(days=30))
     assert soon.reposts == 1                 # two days on: a near-duplicate of the original
     assert later.reposts == 0                # a month on, outside the 7-day window: judged as a post of its own
+
+
+def test_a_candidates_copy_with_changes_is_what_dataclasses_replace_gives_and_refuses_unknown_fields():
+    import dataclasses
+    from monitor.judge.candidate import Candidate, RawItem
+    c = Candidate("a", False, 1.0, RawItem("标题", "http://a.example.cn/1", "正文", None),
+                  datetime(2026, 3, 16, tzinfo=timezone.utc), signature={"审计": 1})
+    assert c.but(title="新标题", issue_id=3) == dataclasses.replace(c, title="新标题", issue_id=3)
+    assert c.but(title="新标题").signature is c.signature and c.title == ""
+    with pytest.raises(TypeError):
+        c.but(titel="错字")

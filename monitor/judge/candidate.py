@@ -70,6 +70,17 @@ class Candidate:
     tracked_kind: str | None = None      # opens a tracked item of this intake kind (superior source: "repost")
     signature: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 
+    def but(self, **changes) -> "Candidate":
+        """A copy with `changes` (what dataclasses.replace does, without re-running __init__ over every
+        field: stages make several copies of every post)."""
+        unknown = changes.keys() - self.__dict__.keys()
+        if unknown:
+            raise TypeError(f"Candidate has no field {sorted(unknown)}")
+        new = object.__new__(Candidate)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
 
 @dataclass(frozen=True)
 class PassReport:

@@ -48,13 +48,15 @@ class Lookups:
         each band index is read from the window's first id on (SQLite seeks `sh = ? AND rowid >= ?`),
         so the candidates do not grow with the years of history behind it."""
         b = bands(fp)
-        found = rows(self.db, "select id, issue_id, sentiment_label, sentiment_score, sentiment_negative, simhash "
-                              "from posts "
-                     f"where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) and duplicate_of is null "
-                     "and id >= ?", [*b, self.window_from_id()])
-        best = min(((distance(fp, from_signed(r["simhash"])), r["id"], r) for r in found if r["simhash"] is not None),
-                   default=None, key=lambda x: (x[0], x[1]))
-        return best[2] if best and best[0] <= NEAR_BITS else None
+        # ids and fingerprints only (tens of candidates): the details of the one chosen are read after
+        found = self.db.conn.execute(
+            f"select id, simhash from posts where ({' or '.join(f'sh{i} = ?' for i in range(len(b)))}) "
+            "and duplicate_of is null and id >= ?", [*b, self.window_from_id()]).fetchall()
+        best = min(((distance(fp, from_signed(h)), i) for i, h in found if h is not None), default=None)
+        if best is None or best[0] > NEAR_BITS:
+            return None
+        return one(self.db, "select id, issue_id, sentiment_label, sentiment_score, sentiment_negative, simhash "
+                            "from posts where id = ?", [best[1]])
 
 
 def first_id_since(db: sqlite_utils.Database, since_iso: str) -> int:

@@ -7,7 +7,6 @@ cosine against the issue's accumulated signature, found through an inverted inde
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections import Counter
@@ -95,11 +94,11 @@ def stage(c: Candidate, ctx) -> Candidate:
         return c
     sig = signature(c.title, c.body, ctx.stopwords)
     if c.tracked_kind:                      # a superior post or a board message is its own tracked item
-        return dataclasses.replace(c, signature=sig, new_issue=True, issue_signature=merge({}, sig))
+        return c.but(signature=sig, new_issue=True, issue_signature=merge({}, sig))
     # public posts cluster into 舆情 issues only; own posts may also answer a tracked item (a repost)
     issue_id, sim = ctx.issue_index.best(sig, None if c.own else (IssueKind.OPINION,))
     new_issue = issue_id is None and not c.own          # our own voice is not 舆情
     merged = merge(ctx.issue_index.sigs[issue_id], sig) if issue_id is not None else merge({}, sig) if new_issue \
         else None
-    return dataclasses.replace(c, signature=sig, issue_id=issue_id, similarity=round(sim, 3),
+    return c.but(signature=sig, issue_id=issue_id, similarity=round(sim, 3),
                                new_issue=new_issue, issue_signature=merged)

@@ -4,7 +4,6 @@ URL, or nearly the same (SimHash within 5 bits: 转载 with small edits), is kep
 stored post: it joins that post's issue, adds to its spread, and never opens a new issue."""
 from __future__ import annotations
 
-import dataclasses
 
 from ..candidate import Candidate, Drop
 from ..simhash import simhash
@@ -15,15 +14,15 @@ def stage(c: Candidate, ctx) -> Candidate | Drop:
     if stored is not None:
         if stored["content_hash"] == c.content_hash or not c.title:
             return Drop.DUPLICATE_URL
-        return dataclasses.replace(c, edit_of=stored["id"], issue_id=stored["issue_id"])   # edited in place
+        return c.but(edit_of=stored["id"], issue_id=stored["issue_id"])   # edited in place
     original = ctx.post_with_hash(c.content_hash)
     near = False
     if original is None:                    # only originals keep a fingerprint: only they are looked up
         fp = simhash(f"{c.title} {c.body[:300]}")
         original, near = (ctx.near_duplicate(fp), True) if fp is not None else (None, False)
         if original is None:
-            return dataclasses.replace(c, simhash=fp)
-    return dataclasses.replace(c, duplicate_of=original["id"], issue_id=original["issue_id"], near_duplicate=near,
+            return c.but(simhash=fp)
+    return c.but(duplicate_of=original["id"], issue_id=original["issue_id"], near_duplicate=near,
                                sentiment_label=original["sentiment_label"],
                                sentiment_score=original["sentiment_score"],
                                sentiment_negative=original["sentiment_negative"], similarity=1.0)

@@ -1,7 +1,6 @@
 """Canonical URL, content hash and publication time of a raw item."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -39,8 +38,7 @@ def stage(c: Candidate, ctx) -> Candidate | Drop:
         return Drop.BAD_LINK
     override = ctx.source_tz.get(c.source_id)
     parsed = parse_published(c.raw.published_text, c.seen_at, override or ctx.tz, force_tz=override is not None)
-    return dataclasses.replace(
-        c,
+    return c.but(
         canonical_url=url,
         title=c.raw.title,
         body=c.raw.summary,

@@ -12,7 +12,6 @@ Posts on the agency's own channels and the superior government's new media are a
 """
 from __future__ import annotations
 
-import dataclasses
 from functools import lru_cache
 
 import re2
@@ -73,12 +72,12 @@ def match(keywords: Keywords, text: str, rules: tuple[Rule, ...] = ()) -> tuple[
 
 def stage(c: Candidate, ctx) -> Candidate | Drop:
     if c.tracked_kind == "repost":
-        return dataclasses.replace(c, matched_rule="上级政务新媒体")
+        return c.but(matched_rule="上级政务新媒体")
     if c.own:                               # everything on our own channels is ours
-        return dataclasses.replace(c, matched_rule="本单位渠道")
+        return c.but(matched_rule="本单位渠道")
     matched, why, rule = match(ctx.keywords, f"{c.title}\n{c.body}", ctx.rules)
     if matched is None:
         return why
     if rule is not None and rule.cap is not None and ctx.kept_today(matched, c.seen_at) >= rule.cap:
         return Drop.RULE_CAPPED
-    return dataclasses.replace(c, matched_rule=matched)
+    return c.but(matched_rule=matched)

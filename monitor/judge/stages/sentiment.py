@@ -3,7 +3,6 @@ calibrated P(negative), from the committed model (monitor/models/, built by `mon
 with the weights of the source's channel (news or social)."""
 from __future__ import annotations
 
-import dataclasses
 import threading
 from pathlib import Path
 
@@ -31,4 +30,4 @@ def stage(c: Candidate, ctx) -> Candidate:
     if c.duplicate_of is not None:          # a repost carries its original's score
         return c
     j = ctx.scorer.judge(c.title, c.body[:200], c.channel)
-    return dataclasses.replace(c, sentiment_score=j.score, sentiment_label=j.label, sentiment_negative=j.negative)
+    return c.but(sentiment_score=j.score, sentiment_label=j.label, sentiment_negative=j.negative)
