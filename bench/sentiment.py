@@ -136,7 +136,7 @@ def main() -> None:
     for key in ("macro_f1", "negative_recall", "positive_f1"):
         a, b = [f[key] for f in ours], [f[key] for f in before]
         diffs = [x - y for x, y in zip(a, b)]
-        print(f"  {key}: shipped {statistics.mean(a):.3f} ± {statistics.stdev(a):.3f} (min {min(a):.3f}), previous "
+        print(f"  {key}: shipped {statistics.mean(a):.4f} ± {statistics.stdev(a):.3f} (min {min(a):.3f}), previous "
               f"{statistics.mean(b):.3f} ± {statistics.stdev(b):.3f}; paired differences "
               f"{', '.join(f'{d:+.3f}' for d in diffs)} (mean {statistics.mean(diffs):+.3f})")
     reliability("news, out of fold", calibration)

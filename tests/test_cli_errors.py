@@ -81,3 +81,21 @@ def test_an_officer_action_while_another_process_holds_the_write_lock_says_try_l
     holder.execute("ROLLBACK")
     assert r.exit_code == 2 and "数据库正忙" in r.output and "稍后重试" in r.output, r.output
     assert "Traceback" not in r.output
+
+
+def test_a_read_only_database_is_one_line_and_exit_2_and_stays_intact(config_with_issue, tmp_path):
+    # root writes through file permissions; an immutable file (chattr +i) it cannot write either
+    import subprocess
+    import sys
+    db = tmp_path / "monitor.db"
+    before = db.read_bytes()
+    if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        r = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config_with_issue), "--db", str(db),
+                            "declare", "1", "--level", "II", "--by", "李娜"], capture_output=True, text=True)
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert r.returncode == 2, r.stderr
+    assert "只读" in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert db.read_bytes() == before
