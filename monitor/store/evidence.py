@@ -14,11 +14,12 @@ from .db import MAX_ID, marks, one, rows
 
 def keep(db: sqlite_utils.Database, post_id: int, kind: str, url: str, fetched_at: datetime, content: bytes,
          content_type: str) -> bool:
-    """Store one snapshot (once per post and kind: the first fetch is the evidence)."""
+    """Store one snapshot (once per post and kind: the first fetch is the evidence). A listed item (a
+    small JSON, one per post in an issue) is compressed fast; a fetched page harder."""
     cur = db.execute("insert or ignore into snapshots (post_id, kind, url, fetched_at, sha256, content_type, size, "
                      "body) values (?, ?, ?, ?, ?, ?, ?, ?)",
                      [post_id, kind, url, to_iso(fetched_at), hashlib.sha256(content).hexdigest(), content_type,
-                      len(content), zlib.compress(content, 6)])
+                      len(content), zlib.compress(content, 1 if kind == "item" else 6)])
     return cur.rowcount == 1
 
 
