@@ -24,14 +24,16 @@ def simhash(text: str) -> int | None:
     n = len(s) - 2
     if n >= 1 << _FIELD:                  # more grams than a counter field holds (never, at 800 characters)
         return _simhash_slow(s)
+    global _SPREAD
     grams = [s[i:i + 3] for i in range(n)]
-    missing = set(grams).difference(_SPREAD)
-    if len(_SPREAD) + len(missing) > _SPREAD_MAX:     # bounded: start afresh rather than grow
-        _SPREAD.clear()
+    table = _SPREAD                       # this call's reference: another thread may start a new table meanwhile
+    missing = set(grams).difference(table)
+    if len(table) + len(missing) > _SPREAD_MAX:      # bounded: start afresh rather than grow
+        table = _SPREAD = {}
         missing = set(grams)
     for gram in missing:
-        _SPREAD[gram] = _spread(gram)
-    total = sum(map(_SPREAD.__getitem__, grams))      # big-integer additions count all 64 bit positions at once
+        table[gram] = _spread(gram)
+    total = sum(map(table.__getitem__, grams))       # big-integer additions count all 64 bit positions at once
     counts = _FIELDS.unpack(total.to_bytes(8 * _FIELD, "big"))  # grams with each bit set, most significant first
     return int("".join("1" if c * 2 > n else "0" for c in counts), 2)
 
@@ -39,7 +41,7 @@ def simhash(text: str) -> int | None:
 _FIELD = 16                               # bits per counter in the spread form
 _SPREAD: dict[str, int] = {}              # gram -> its hash in spread form; Chinese text repeats its grams
 _SPREAD_MAX = 50_000                      # about 12 MB at most; emptied when full
-_FIELDS = struct.Struct(">64H")
+_FIELDS = struct.Struct(">64H")           # 64 big-endian counters of _FIELD = 16 bits
 _ONES = str.maketrans({"0": "\x00\x00", "1": "\x00\x01"})
 
 
