@@ -64,16 +64,21 @@ def script(web, smtp, tmp_path, name: str, kill: random.Random | None) -> dict:
     for args in (("collect",), ("tick",), ("tick",)):                       # recovery, nothing killed
         p = monitor(config, db, final, *args)
         assert p.wait(timeout=120) == 0, p.stderr.read()
+    return outcome(db, smtp.take(), kills)
+
+
+def outcome(db, mails, kills: int) -> dict:
+    """What a run left: posts, notices sent (the daemon's outage messages apart), mails, integrity."""
     con = sqlite3.connect(db)
-    mails = smtp.take()
     return {
         "kills": kills,
         "urls": Counter(u for (u,) in con.execute("select canonical_url from posts")),
-        "sent_keys": {k for (k,) in con.execute("select key from notifications where status = 'sent'")},
+        "sent_keys": {k for (k,) in con.execute("select key from notifications where status = 'sent' "
+                                                "and key not like 'outage:%'")},
         "message_ids_per_key": Counter(k for k, _ in set(con.execute(
             "select key, message_id from notifications where status = 'sent'"))),
-        "mails": Counter((m.message_id, m.to[0]) for m in mails),
-        "mail_ids": {m.message_id for m in mails},
+        "mail_ids": {m.message_id for m in mails if "【系统恢复】" not in m.subject},
+        "outages": con.execute("select count(*) from notifications where key like 'outage:%'").fetchone()[0],
         "integrity": con.execute("pragma integrity_check").fetchone()[0],
     }
 
@@ -144,19 +149,7 @@ def daemon_script(web, smtp, tmp_path, kill: random.Random) -> dict:
             assert monitor(config, db, now, "declare", "1", "--level", "II", "--by", "李娜").wait(timeout=120) == 0
     final = START + CYCLES * STEP
     Daemon(config, db, final).run_a_cycle()
-    con = sqlite3.connect(db)
-    mails = [m for m in smtp.take() if "【系统恢复】" not in m.subject]
-    return {
-        "kills": kills,
-        "urls": Counter(u for (u,) in con.execute("select canonical_url from posts")),
-        "sent_keys": {k for (k,) in con.execute("select key from notifications where status = 'sent' "
-                                                "and key not like 'outage:%'")},
-        "message_ids_per_key": Counter(k for k, _ in set(con.execute(
-            "select key, message_id from notifications where status = 'sent'"))),
-        "mail_ids": {m.message_id for m in mails},
-        "outages": con.execute("select count(*) from notifications where key like 'outage:%'").fetchone()[0],
-        "integrity": con.execute("pragma integrity_check").fetchone()[0],
-    }
+    return outcome(db, smtp.take(), kills)
 
 
 def test_the_daemon_killed_at_random_moments_loses_nothing_and_sends_nothing_twice(web, smtp, tmp_path):
