@@ -169,3 +169,36 @@ def test_judging_reads_issues_and_windows_through_indexes_even_when_most_posts_h
              for plan in [[r[-1] for r in db.conn.execute(f"explain query plan {sql}")]]
              if any(step.startswith("SCAN posts") for step in plan)}
     assert not scans, scans
+
+
+def test_a_failed_inner_transaction_undoes_only_its_own_writes_at_every_depth(tmp_path):
+    db = open_db(str(tmp_path / "m.db"))
+    db.execute("create table t (v text)")
+
+    def write(v, fail=False):
+        db.execute("insert into t (v) values (?)", [v])
+        if fail:
+            raise ValueError(v)
+
+    with transaction(db):
+        write("outer")
+        with transaction(db):
+            write("middle")
+            try:
+                with transaction(db):
+                    write("inner, failed", fail=True)
+            except ValueError:
+                pass
+            with transaction(db):
+                write("inner, kept")
+        try:
+            with transaction(db):
+                write("second middle")
+                with transaction(db):
+                    write("under a failed one")
+                raise ValueError("second middle fails after its inner one succeeded")
+        except ValueError:
+            pass
+    assert [r[0] for r in db.execute("select v from t order by rowid").fetchall()] == [
+        "outer", "middle", "inner, kept"]
+    assert not db.conn.in_transaction
