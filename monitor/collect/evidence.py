@@ -24,10 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def item_bytes(source: Source, raw: RawItem, seen_at: datetime) -> bytes:
-    """The item as the source listed it, as JSON (what the feed or list page said about it)."""
+    """The item as the source listed it, as JSON (what the feed or list page said about it). Compact:
+    `indent` would send every post's item through json's pure-Python encoder; the console lays the
+    fields out one per line when it shows the snapshot."""
     return json.dumps({"source": source.id, "source_url": source.url, "title": raw.title, "link": raw.link,
                        "summary": raw.summary, "published": raw.published_text, "guid": raw.guid,
-                       "seen_at": to_iso(seen_at)}, ensure_ascii=False, indent=1).encode("utf-8")
+                       "seen_at": to_iso(seen_at)}, ensure_ascii=False).encode("utf-8")
 
 
 def keep_evidence(db: sqlite_utils.Database, post_id: int, source: Source, raw: RawItem, page: FetchResult | None,
