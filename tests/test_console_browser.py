@@ -42,7 +42,10 @@ def site(console):
     thread.start()
     console.base = f"http://127.0.0.1:{server.effective_port}"
     yield console
-    server.close()
+    # closed from the server's own loop thread (closing from here races its select: EBADF warnings)
+    server.trigger.pull_trigger(lambda: [channel.close() for channel in list(server._map.values())])
+    thread.join(timeout=10)
+    server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
