@@ -260,6 +260,32 @@ def m0021_issue_posts_partial(db: sqlite_utils.Database) -> None:
     db.execute("create index posts_issue_seen on posts(issue_id, seen_at) where issue_id is not null")
 
 
+def _indexed(row: str) -> str:
+    """Whether a post's text is in the full-text index (`row` is new or old): not an exact copy."""
+    return f"({row}.duplicate_of is null or {row}.near_duplicate)"
+
+
+def m0022_index_copies_once(db: sqlite_utils.Database) -> None:
+    """An exact copy (转载 of the same text: duplicate_of set, near_duplicate 0) leaves the full-text
+    index: its original holds the same words, and search adds the copies of every original it finds
+    (through the partial index below). A third of real posts are such copies, and the trigram index
+    was the dearest part of storing a post. An edited copy is a near-duplicate and is indexed again."""
+    for name in ("posts_fts_ai", "posts_fts_ad", "posts_fts_au"):
+        db.execute(f"drop trigger if exists {name}")
+    db.execute("insert into posts_fts(posts_fts, rowid, title, body) select 'delete', id, title, body from posts "
+               "where duplicate_of is not null and near_duplicate = 0")
+    new, old = _indexed("new"), _indexed("old")
+    db.execute(f"create trigger posts_fts_ai after insert on posts when {new} begin "
+               "insert into posts_fts(rowid, title, body) values (new.id, new.title, new.body); end")
+    db.execute(f"create trigger posts_fts_ad after delete on posts when {old} begin "
+               "insert into posts_fts(posts_fts, rowid, title, body) values ('delete', old.id, old.title, old.body); end")
+    db.execute("create trigger posts_fts_au after update of title, body, duplicate_of, near_duplicate on posts begin "
+               f"insert into posts_fts(posts_fts, rowid, title, body) select 'delete', old.id, old.title, old.body "
+               f"where {old}; "
+               f"insert into posts_fts(rowid, title, body) select new.id, new.title, new.body where {new}; end")
+    db.execute("create index posts_copies on posts(duplicate_of) where duplicate_of is not null and near_duplicate = 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -282,4 +308,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0019_evidence", m0019_evidence),
     ("0020_rule_cap_index", m0020_rule_cap_index),
     ("0021_issue_posts_partial", m0021_issue_posts_partial),
+    ("0022_index_copies_once", m0022_index_copies_once),
 ]

@@ -165,14 +165,18 @@ def latest_own_with(db: sqlite_utils.Database, word: str) -> str | None:
 
 
 def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:
-    """The item at a known URL changed: keep the old text as a version, update the post in place."""
-    old = one(db, "select id, title, body, content_hash, issue_id from posts where id = ?", [c.edit_of])
+    """The item at a known URL changed: keep the old text as a version, update the post in place. An
+    exact copy of another post that changes is a copy no more: a near-duplicate, with its own words in
+    the full-text index."""
+    old = one(db, "select id, title, body, content_hash, issue_id, duplicate_of from posts where id = ?",
+              [c.edit_of])
     with transaction(db):
         insert(db, "post_versions", {"post_id": old["id"], "title": old["title"], "body": old["body"],
                                      "content_hash": old["content_hash"], "replaced_at": to_iso(c.seen_at)})
         update(db, "posts", old["id"], {"title": c.title, "body": c.body, "content_hash": c.content_hash,
                                         "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score,
-                                        "sentiment_negative": c.sentiment_negative})
+                                        "sentiment_negative": c.sentiment_negative,
+                                        **({"near_duplicate": 1} if old["duplicate_of"] is not None else {})})
     return old["issue_id"]
 
 
