@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sentiment_nb_baseline import NaiveBayes, train_counts  # noqa: E402
 
 from monitor.judge.candidate import SENTIMENTS  # noqa: E402
-from monitor.judge.sentiment import Model  # noqa: E402
+from monitor.judge.sentiment import FORMAT, Model  # noqa: E402
 from monitor.judge.sentiment_train import (DATA, EVALUATION_FILES, NEWS_FILE, SETTINGS, fit_kind,  # noqa: E402
                                            load_news, load_social, scorer)
 
@@ -59,7 +59,7 @@ def news_cv(k: int, seed: int = 7) -> tuple[list[dict], list[dict], list[tuple[f
         train = [docs[i] for i in idx if i not in test]
         held = [docs[i] for i in sorted(test)]
         part, _ = fit_kind(train, "news", SETTINGS)
-        model = scorer({"format": 1, "labels": list(SENTIMENTS), "ngram_max": SETTINGS["news"]["ngram_max"],
+        model = scorer({"format": FORMAT, "labels": list(SENTIMENTS), "ngram_max": SETTINGS["news"]["ngram_max"],
                         "kinds": {"news": part}})
         judged = [model.judge(d.title, d.body, "news") for d in held]
         y = [d.label for d in held]

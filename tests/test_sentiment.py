@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from conftest import shared
 from monitor.cli import cli
-from monitor.judge.sentiment import MODEL_PATH, Model, escape, grams, unescape
+from monitor.judge.sentiment import HEADLINE, MODEL_PATH, Model, escape, grams, headline, unescape
 from monitor.judge.sentiment_train import EVALUATION_FILES, SOCIAL_FILES
 
 PROVENANCE = MODEL_PATH.with_name("sentiment.provenance.json")
@@ -54,6 +54,16 @@ def test_character_ngrams_are_the_training_librarys(model):
     for g in analyzer(text):
         expected[g] = expected.get(g, 0) + 1
     assert grams(text, 4) == expected
+
+
+def test_where_a_headline_starts_and_ends_reaches_the_model(model):
+    # 通报…/…被查: the title namespace reads a headline between two marks, so its first and last
+    # characters are n-grams of their own; the title + body namespace does not
+    start, end = HEADLINE
+    assert headline("县审计局被查") == f"{start}县审计局被查{end}" and headline("") == ""
+    (text_index, _), (title_index, _) = model.kinds["news"][3]
+    assert sum(g.startswith(start) for g in title_index) > 500 and sum(g.endswith(end) for g in title_index) > 500
+    assert not any(start in g or end in g for g in text_index)
 
 
 def test_the_social_evaluation_sets_are_never_trained_on():

@@ -1,7 +1,8 @@
 """Three-class sentiment for news and social posts, scored in pure Python from a committed table.
 
 The table (`models/sentiment.tsv.gz`, built by `monitor train-sentiment`, see sentiment_train.py)
-holds, per character n-gram (1–4) of two namespaces (title + body, and the title alone), its idf and
+holds, per character n-gram (1–4) of two namespaces (title + body, and the title alone between
+start and end marks), its idf and
 per source kind three class weights. Scoring reproduces the training library's decision values:
 sublinear tf × idf, l2-normalised per namespace over the n-grams the model knows, dotted with the
 weights, plus the intercepts; then the kind's decision biases choose the label, and the kind's
@@ -21,11 +22,14 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InvalidInput
 from .candidate import SENTIMENTS
 
 KINDS = ("news", "social")      # a source's `channel`: news sites and official accounts, or social posts
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "sentiment.tsv.gz"
 _SPACES = re.compile(r"\s\s+")
+FORMAT = 2                      # 2: the title namespace reads `headline(title)`
+HEADLINE = ("\x02", "\x03")     # start and end of text: marks around a headline, never in a post's text
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,12 @@ def grams(text: str, n_max: int) -> dict[str, int]:
         for i in range(len(text) - n + 1):
             counts[text[i:i + n]] = counts.get(text[i:i + n], 0) + 1
     return counts
+
+
+def headline(title: str) -> str:
+    """A title as the title namespace reads it: between two marks, so that how a headline begins (通报…)
+    and ends (…被查) are n-grams of their own."""
+    return f"{HEADLINE[0]}{title}{HEADLINE[1]}" if title else ""
 
 
 def social_text(title: str, body: str) -> str:
@@ -76,6 +86,8 @@ class Model:
     from n-gram to an offset into one flat array of (idf, w_positive, w_neutral, w_negative)."""
 
     def __init__(self, meta: dict, lines):
+        if meta.get("format") != FORMAT:
+            raise InvalidInput(f"情感模型表的格式是 {meta.get('format')}，本程序读取格式 {FORMAT}：请用 monitor train-sentiment 重建")
         self.n_max = meta["ngram_max"]
         spaces = {(kind, ns): ({}, array("d")) for kind in meta["kinds"] for ns in ("text", "title")}
         for line in lines:
@@ -96,7 +108,7 @@ class Model:
         intercepts, _, _, spaces = self.kinds[kind if kind in self.kinds else "news"]
         out = list(intercepts)
         n_max = self.n_max
-        for (index, w), text in zip(spaces, (f"{title} {body}", title)):
+        for (index, w), text in zip(spaces, (f"{title} {body}", headline(title))):
             if not text:
                 continue
             text = normalise(text)

@@ -8,7 +8,7 @@ the social evaluation (`bench/sentiment.py`).
 Model: per source kind, its own weights over character n-grams (`SETTINGS`): the news weights are
 fitted on the news rows alone; the social weights on news and social rows together, with a column
 marking social rows (folded into the social intercepts). Features: character 1–4-gram TF-IDF of
-title + body, and of the title in its own namespace (sublinear tf, l2 per namespace), each scaled by
+title + body, and of the title between start and end marks in its own namespace (sublinear tf, l2 per namespace), each scaled by
 its class's log-count ratio (NB-SVM); one-vs-rest logistic regression (liblinear). The news weights
 add a plain logistic regression on the same features (`plain_C`), each member's decision values
 divided by their spread on the training rows (5-fold CV on news: macro-F1 0.6795 against 0.670, and
@@ -38,7 +38,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from ..errors import InvalidInput
 from .candidate import SENTIMENTS
-from .sentiment import KINDS, MODEL_PATH, Model, escape
+from .sentiment import FORMAT, KINDS, MODEL_PATH, Model, escape, headline
 
 DATA = Path("../shared/data/sentiment")
 NEWS_FILE = "bdci2019_news_dev/bdci2019_news_dev.csv"
@@ -132,7 +132,7 @@ class Trained:
 
     def _features(self, docs: list[Doc], fit: bool = False):
         texts = [text_of(d.title, d.body) for d in docs]
-        titles = [d.title for d in docs]
+        titles = [headline(d.title) for d in docs]
         X1 = self.text.fit_transform(texts) if fit else self.text.transform(texts)
         X2 = self.title.fit_transform(titles) if fit else self.title.transform(titles)
         parts = [X1, X2]
@@ -243,7 +243,7 @@ def part(model: Trained, biases: tuple, calibration: tuple) -> dict:
 def fit(docs: list[Doc], settings: dict = SETTINGS) -> tuple[dict, list]:
     """The scorer's table, and the training library's decision values on PROBES."""
     parts = {kind: fit_kind(docs, kind, settings) for kind in KINDS}
-    table = {"format": 1, "labels": list(SENTIMENTS), "ngram_max": max(s["ngram_max"] for s in settings.values()),
+    table = {"format": FORMAT, "labels": list(SENTIMENTS), "ngram_max": max(s["ngram_max"] for s in settings.values()),
              "kinds": {kind: p for kind, (p, _) in parts.items()}}
     return table, [probe for _, probes in parts.values() for probe in probes]
 
@@ -284,7 +284,7 @@ def build(data: Path = DATA, out: Path = MODEL_PATH) -> dict:
     model, probes = fit(docs)
     files = [NEWS_FILE, *SOCIAL_FILES]
     meta = {
-        "model": "per kind: char 1-4-gram TF-IDF (title+body, and title), NB-scaled, one-vs-rest logistic "
+        "model": "per kind: char 1-4-gram TF-IDF (title+body, and the title between marks), NB-scaled, one-vs-rest logistic "
                  "regression (news: plus plain logistic regression on the same features, each member scaled by "
                  "its spread); news weights from news rows, social weights from all rows; biases and Platt "
                  "calibration per kind on out-of-fold scores",
