@@ -72,6 +72,23 @@ def test_the_social_evaluation_sets_are_never_trained_on():
     assert meta["held_out_for_evaluation"] == list(EVALUATION_FILES)
 
 
+def test_the_training_stack_is_pinned_exactly_and_named_in_the_provenance():
+    """The rebuild below is byte for byte only on the stack the model was trained with: the extras pin it
+    with ==, the provenance names it, and the installed stack is that one (a fresh `make test` installs it)."""
+    import re
+    import tomllib
+
+    from monitor.judge.sentiment_train import training_stack
+    meta = json.loads(PROVENANCE.read_text(encoding="utf-8"))
+    project = tomllib.loads((MODEL_PATH.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    for extra in ("train", "test"):
+        pins = dict(re.fullmatch(r"([\w-]+)==([\w.]+)", d).groups() for d in extras[extra]
+                    if d.split("=")[0].split(">")[0] in meta["training_stack"])
+        assert pins == meta["training_stack"], extra
+    assert training_stack() == meta["training_stack"]
+
+
 def test_train_sentiment_rebuilds_the_committed_model_byte_for_byte(tmp_path, run):
     data = shared("sentiment/bdci2019_news_dev/bdci2019_news_dev.csv").parent.parent
     out = tmp_path / "sentiment.tsv.gz"

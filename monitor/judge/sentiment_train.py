@@ -249,6 +249,17 @@ def fit(docs: list[Doc], settings: dict = SETTINGS) -> tuple[dict, list]:
     return table, [probe for _, probes in parts.values() for probe in probes]
 
 
+# The training stack is pinned exactly in pyproject.toml (extras `train` and `test`): the byte-for-byte
+# rebuild depends on these libraries' numerics, so the provenance records them and the test compares.
+STACK = ("scikit-learn", "numpy", "scipy")
+
+
+def training_stack() -> dict:
+    """The versions of the libraries the weights come from, as installed now."""
+    from importlib.metadata import version
+    return {name: version(name) for name in STACK}
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -293,7 +304,7 @@ def build(data: Path = DATA, out: Path = MODEL_PATH) -> dict:
         "emotion_mapping": EMOTIONS, "rows": len(docs),
         "rows_per_kind_and_label": {f"{KINDS[k]}/{SENTIMENTS[c]}": sum(1 for d in docs if d.kind == k and d.label == c)
                                     for k in range(len(KINDS)) for c in range(len(SENTIMENTS))},
-        "settings": SETTINGS,
+        "settings": SETTINGS, "training_stack": training_stack(),
         "biases": {k: p["biases"] for k, p in model["kinds"].items()},
         "calibration": {k: p["calibration"] for k, p in model["kinds"].items()},
         "vocabulary": {k: {ns: len(rows) for ns, rows in p["namespaces"].items()} for k, p in model["kinds"].items()},
