@@ -38,6 +38,9 @@ def check(app: App):
     """
     c = app.config()
     echo(f"{c.path}: 配置有效 ({len(c.sources)} 个来源, 时区 {c.timezone})")
+    for s in c.sources:
+        kind = "网民语体" if s.channel == "social" else "新闻语体"
+        echo(f"  {s.display_name}: 情感按{kind}评分 ({s.channel_why})")
     if c.smtp and c.smtp.password_env and not os.environ.get(c.smtp.password_env):
         echo(f"警告: 环境变量 {c.smtp.password_env} 未设置, 发送邮件时将无法登录 SMTP 服务器", err=True)
 

@@ -19,6 +19,7 @@ from ..clock import Clock, Precision
 from ..clocks.rules import ClockKind, IssueKind
 from ..config.schema import Config, Keywords, Source
 from ..desk.actions import note_own_post, respond
+from ..desk.curation import merge_incident
 from ..desk.intake import start_tracked_clock
 from ..errors import FetchError
 from ..judge.candidate import Candidate, Drop, PassReport, RawItem
@@ -231,8 +232,34 @@ class Collector:
                 # once per touched issue and batch, not once per post
                 for issue_id in dict.fromkeys(tally.new_issues[first_new:] + tally.touched[first_touched:]):
                     issues.refresh(self.db, issue_id, self.stopwords)
+            self._merge_drifted(tally.new_issues[first_new:] + tally.touched[first_touched:], now, tally)
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
+
+    def _merge_drifted(self, touched: list[int], now, tally: "_Tally") -> None:
+        """Open issues that the batch's posts made one incident are merged (audited, reversible by split)."""
+        index = self.index_sync.index
+        apart = None
+        for issue_id in dict.fromkeys(touched):
+            if issue_id not in index.sigs or index.kinds.get(issue_id) != IssueKind.OPINION:
+                continue
+            apart = issues.apart_pairs(self.db) if apart is None else apart
+            for other, reason in index.drifted(issue_id, apart=apart):
+                if other not in index.sigs or issue_id not in index.sigs:
+                    continue
+                with transaction(self.db):
+                    target = merge_incident(self.db, self.stopwords, issue_id, other, reason, now)
+                if target is None:
+                    continue
+                gone = other if target == issue_id else issue_id
+                log.info("issues merged target=%s merged=%s reason=%s", target, gone, reason)
+                index.remove(gone)
+                self.index_sync.put(target, issues.signature_of(self.db, target), IssueKind.OPINION)
+                tally.touched.append(target)
+                if gone in tally.new_issues:
+                    tally.new_issues.remove(gone)
+                if gone == issue_id:
+                    break
 
     def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally",
                    pages: dict[str, FetchResult]) -> None:

@@ -84,10 +84,32 @@ class Source:
     channel: str = "news"     # news (sites, official accounts) | social (Weibo, forums, message boards): the
                               # sentiment model's kind
     name: str = ""            # display name (中文), shown everywhere instead of the id
+    channel_why: str = ""     # why it got its channel (shown by `monitor check`)
 
     @property
     def display_name(self) -> str:
         return self.name or self.id
+
+
+# netizens' sources, scored with the social weights unless the config says `channel:`: a forum reply's
+# 必须给个说法！ is anger, which the news weights (trained on headlines) read as neutral or even praise
+SOCIAL_ROUTES = ("/weibo/", "/people/liuyan/", "/tieba/", "/douyin/", "/bilibili/", "/zhihu/", "/xiaohongshu/",
+                 "/toutiao/", "weibo.com", "weibo.cn", "tieba.baidu.com", "liuyan.people.com.cn")
+SOCIAL_NAMES = ("论坛", "贴吧", "留言", "微博", "社区", "网友", "问政", "信箱", "抖音", "知乎")
+
+
+def default_channel(url: str, name: str, board: str | None, superior: bool, own: bool) -> tuple[str, str]:
+    """The channel a source gets when its config names none, and why (Chinese, for `monitor check`)."""
+    if own or superior:
+        return "news", "本单位或上级发布渠道"
+    if board:
+        return "social", "留言板来源"
+    lowered = url.lower()
+    if route := next((r for r in SOCIAL_ROUTES if r in lowered), None):
+        return "social", f"网址含 {route}"
+    if word := next((w for w in SOCIAL_NAMES if w in name), None):
+        return "social", f"名称含「{word}」"
+    return "news", "默认"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..clocks.rules import DEFAULT_POLICIES, LEVELS, ROLES, START_POINTS, DeadlineRule
-from .schema import (BOARD_STATES, CHANNELS, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Source,
+from .schema import (BOARD_STATES, CHANNELS, _ID, Agency, FetchPolicy, Keywords, Rule, Selectors, Source, default_channel,
                      parse_duration_s)
 
 
@@ -230,11 +230,12 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
         robots = c.scalar(m["robots"], f"{where}.robots", (bool,), "true 或 false") if "robots" in m else True
         article = c.scalar(m["article"], f"{where}.article", (bool,), "true 或 false") if "article" in m else False
         pages = c.scalar(m["pages"], f"{where}.pages", (int,), "正整数") if "pages" in m else 1
-        channel = c.text(m["channel"], f"{where}.channel") if "channel" in m else "news"
+        display = (c.text(m["name"], f"{where}.name") or "").strip() if "name" in m else ""
+        channel, channel_why = (c.text(m["channel"], f"{where}.channel"), "配置指定") if "channel" in m else \
+            default_channel(url or "", display, board, bool(superior), bool(own))
         if channel not in CHANNELS:
             c.problem(m["channel"], f"{where}.channel", f"应为 {' / '.join(CHANNELS)}, 实际是 {channel!r}")
             channel = "news"
-        display = (c.text(m["name"], f"{where}.name") or "").strip() if "name" in m else ""
         if pages is not None and not 1 <= pages <= 20:
             c.problem(m["pages"], f"{where}.pages", "应为 1 到 20")
             pages = 1
@@ -264,7 +265,8 @@ def read_sources(c: Checker, node: Node) -> tuple[Source, ...]:
             c.problem(item, where, "html 来源需要 selectors (item, title, link)")
         if sid and kind and url:
             out.append(Source(sid, kind, url, interval_s or 600, bool(own), authority, selectors, bool(superior),
-                              board, robots is not False, source_tz, bool(article), pages or 1, channel, display))
+                              board, robots is not False, source_tz, bool(article), pages or 1, channel, display,
+                              channel_why))
     return tuple(out)
 
 

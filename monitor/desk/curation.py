@@ -25,7 +25,7 @@ def _resign(db: sqlite_utils.Database, issue_id: int, names: tuple[str, ...]) ->
 
 
 def merge(db: sqlite_utils.Database, names: tuple[str, ...], target_id: int, source_ids: list[int], by: str,
-          now: datetime) -> int:
+          now: datetime, reason: str = "") -> int:
     """Move every post of `source_ids` into `target_id`; the sources close (their open clocks are
     cancelled, the target's clocks are what counts). `names` are the agency's own names (left out
     of signatures and keywords). Returns how many posts moved."""
@@ -41,12 +41,27 @@ def merge(db: sqlite_utils.Database, names: tuple[str, ...], target_id: int, sou
             n = posts.move(db, target_id, from_issue=s["id"])
             cancelled = deadlines.cancel_open(db, s["id"], "merge")
             issues.close(db, s["id"], now, by, f"合并入舆情 {target_id}", post_count=0)
+            issues.relink_letters(db, target_id, s["id"])
             audit.record(db, now, by, s["id"], Action.MERGED_INTO, target=target_id, posts=n,
-                         cancelled_deadlines=cancelled)
+                         cancelled_deadlines=cancelled, **({"reason": reason} if reason else {}))
             moved += n
         _resign(db, target_id, names)
-        audit.record(db, now, by, target_id, Action.MERGE, sources=[s["id"] for s in sources], posts=moved)
+        audit.record(db, now, by, target_id, Action.MERGE, sources=[s["id"] for s in sources], posts=moved,
+                     **({"reason": reason} if reason else {}))
     return moved
+
+
+def merge_incident(db: sqlite_utils.Database, names: tuple[str, ...], a: int, b: int, reason: str,
+                   now: datetime) -> int | None:
+    """Two open issues the clustering found to be one incident: the younger joins the older, or the one
+    an officer declared a level for; audited as the monitor's, with the reason (`split` undoes it, and a
+    split pair is never merged again). None when both carry a declared level: that is an officer's call."""
+    first, second = get_issue(db, a), get_issue(db, b)
+    if first["level"] and second["level"]:
+        return None
+    target, source = sorted((first, second), key=lambda i: (not i["level"], i["id"]))
+    merge(db, names, target["id"], [source["id"]], audit.SYSTEM, now, reason=f"自动合并: {reason}")
+    return target["id"]
 
 
 def split(db: sqlite_utils.Database, names: tuple[str, ...], issue_id: int, post_ids: list[int], by: str,
@@ -67,6 +82,7 @@ def split(db: sqlite_utils.Database, names: tuple[str, ...], issue_id: int, post
         posts.move(db, new_id, post_ids=sorted(wanted))
         for i in (issue_id, new_id):
             _resign(db, i, names)
+        issues.keep_apart(db, issue_id, new_id, now, by)      # never merged again automatically
         audit.record(db, now, by, issue_id, Action.SPLIT, new_issue=new_id, posts=sorted(wanted))
         audit.record(db, now, by, new_id, Action.SPLIT_FROM, issue=issue_id, posts=sorted(wanted))
     return new_id

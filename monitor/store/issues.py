@@ -91,9 +91,35 @@ def create(db: sqlite_utils.Database, title: str, kind: str, first_seen_at: str,
                                  "first_seen_at": first_seen_at, "last_post_at": first_seen_at, **extra})
 
 
-def add_member(db: sqlite_utils.Database, post_id: int, issue_id: int, added_at: datetime, similarity: float) -> None:
+def add_member(db: sqlite_utils.Database, post_id: int, issue_id: int, added_at: datetime, similarity: float,
+               reason: str = "") -> None:
     insert(db, "issue_posts", {"post_id": post_id, "issue_id": issue_id, "added_at": to_iso(added_at),
-                               "similarity": similarity})
+                               "similarity": similarity, "reason": reason or None})
+
+
+def link_incident(db: sqlite_utils.Database, item_id: int, incident_id: int | None) -> None:
+    """A letter's tracked item is about this incident's issue (None: about none)."""
+    update(db, "issues", item_id, {"incident_id": incident_id})
+
+
+def letters_of(db: sqlite_utils.Database, incident_id: int) -> list[dict]:
+    """The tracked letters linked to an incident's issue, oldest first."""
+    return rows(db, "select id, title, status, received_at, first_seen_at from issues where incident_id = ? "
+                    "order by id", [incident_id])
+
+
+def relink_letters(db: sqlite_utils.Database, to_issue: int, from_issue: int) -> None:
+    db.execute("update issues set incident_id = ? where incident_id = ?", [to_issue, from_issue])
+
+
+def keep_apart(db: sqlite_utils.Database, a: int, b: int, at: datetime, by: str) -> None:
+    """An officer split these: the clustering never merges them again."""
+    db.execute("insert or ignore into issues_apart (a, b, at, by) values (?, ?, ?, ?)",
+               [min(a, b), max(a, b), to_iso(at), by])
+
+
+def apart_pairs(db: sqlite_utils.Database) -> frozenset[tuple[int, int]]:
+    return frozenset((r["a"], r["b"]) for r in rows(db, "select a, b from issues_apart"))
 
 
 def move_members(db: sqlite_utils.Database, to_issue: int, from_issue: int | None = None,
@@ -102,6 +128,10 @@ def move_members(db: sqlite_utils.Database, to_issue: int, from_issue: int | Non
         db.execute(f"update issue_posts set issue_id = ? where post_id in ({marks(post_ids)})", [to_issue, *post_ids])
     else:
         db.execute("update issue_posts set issue_id = ? where issue_id = ?", [to_issue, from_issue])
+
+
+def signature_of(db: sqlite_utils.Database, issue_id: int) -> dict[str, int]:
+    return json.loads(one(db, "select signature from issues where id = ?", [issue_id])["signature"] or "{}")
 
 
 def set_signature(db: sqlite_utils.Database, issue_id: int, signature: dict) -> None:

@@ -286,6 +286,16 @@ def m0022_index_copies_once(db: sqlite_utils.Database) -> None:
     db.execute("create index posts_copies on posts(duplicate_of) where duplicate_of is not null and near_duplicate = 0")
 
 
+def m0023_incidents(db: sqlite_utils.Database) -> None:
+    """One issue per incident. `issues.incident_id`: a letter's tracked item (its own reply clock) points at
+    the incident's issue it is about. `issue_posts.reason`: why a post joined (同一话题 #…#, 内容相似 0.31, or
+    an automatic merge). `issues_apart`: pairs an officer split, never merged again automatically."""
+    db["issues"].add_column("incident_id", int)
+    db["issue_posts"].add_column("reason", str)
+    db["issues_apart"].create({"a": int, "b": int, "at": str, "by": str}, pk=("a", "b"))
+    db.execute("create index issues_incident on issues(incident_id) where incident_id is not null")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -309,4 +319,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0020_rule_cap_index", m0020_rule_cap_index),
     ("0021_issue_posts_partial", m0021_issue_posts_partial),
     ("0022_index_copies_once", m0022_index_copies_once),
+    ("0023_incidents", m0023_incidents),
 ]

@@ -187,7 +187,8 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
         with transaction(db):
             issue_id = c.issue_id
             if c.new_issue:
-                issue_id = issues.create(db, c.title, c.tracked_kind or "opinion", to_iso(c.seen_at))
+                issue_id = issues.create(db, c.title, c.tracked_kind or "opinion", to_iso(c.seen_at),
+                                         **({"incident_id": c.incident_id} if c.incident_id else {}))
             post_id = insert(db, "posts", {
                 "source_id": c.source_id, "url": c.raw.link, "canonical_url": c.canonical_url,
                 "guid": c.raw.guid, "content_hash": c.content_hash, "title": c.title, "body": c.body,
@@ -203,7 +204,7 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
             })
             if issue_id is None:            # an own-channel post about no open issue
                 return post_id, None
-            issues.add_member(db, post_id, issue_id, c.seen_at, c.similarity)
+            issues.add_member(db, post_id, issue_id, c.seen_at, c.similarity, c.cluster_reason)
             if c.issue_signature is not None:
                 issues.set_signature(db, issue_id, c.issue_signature)
     except sqlite3.IntegrityError:
