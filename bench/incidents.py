@@ -129,8 +129,8 @@ def measure(db, posts: list[Post]) -> dict:
         f"select p.url, p.issue_id, p.own, i.kind, {incident}, i.status from posts p "
         "left join issues i on i.id = p.issue_id")}
     warned = defaultdict(list)
-    for r in db.query("select issue_id, fire_at from notifications where stage = 'warning' order by fire_at"):
-        warned[r["issue_id"]].append(r["fire_at"])
+    for r in db.query("select issue_id, at from issue_warnings order by at"):
+        warned[r["issue_id"]].append(r["at"])
     detected = {(r["issue_id"], r["url"]) for r in db.query(
         "select d.issue_id, p.url from release_detections d join posts p on p.id = d.post_id")}
     proposals = {(r["issue_id"], r["url"]) for r in db.query(

@@ -28,12 +28,14 @@ ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop"
                 "reopen": "重新打开", "release_detected": "检测到本单位发布",
                 "clock_skipped": "未计时 (首次发现时已过期)", "label": "人工修正情感",
                 "merge": "合并", "merged_into": "被合并", "split": "拆分", "split_from": "拆分自",
-                "post_gone": "信息被删除"}
+                "post_gone": "信息被删除", "warning_dismissed": "预警标为误报"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}
 SOURCE_STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
 HEAT_COMPONENT_NAMES = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长",
                         "engagement": "互动"}
 EFFECT_NAMES = {"cooled": "降温", "steady": "持平", "escalated": "升温", "watching": "观察中"}
+WARN_REASON_NAMES = {"negative": "新增负面舆情", "rising": "舆情升温", "high": "建议定级 I/II 级，尚未确认",
+                     "escalate": "建议定级 I/II 级，超时未确认"}
 EVIDENCE_STATE_NAMES = {"present": "仍可访问", "gone": "已删除", "unknown": "无法确认"}
 
 

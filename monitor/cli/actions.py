@@ -152,6 +152,22 @@ def close(app: App, issue_id, by, reason):
 
 
 @click.command()
+@click.argument("issue_id", type=int)
+@click.option("--by", "by", required=True, help="Who judged it (recorded in the audit trail).")
+@click.option("--reason", required=True, help="Why the warning is false.")
+@pass_app
+def dismiss(app: App, issue_id, by, reason):
+    """Mark an issue's early warning (预警) as false (误报): no warning of it is sent again.
+
+    \b
+    Example:
+      monitor dismiss 7 --by 李娜 --reason 与本单位无关
+    """
+    actions.dismiss_warning(app.existing_db, issue_id, by, reason, app.now())
+    echo(f"舆情 {issue_id} 的预警已标为误报, 不再发送预警")
+
+
+@click.command()
 @click.argument("post_id", type=int)
 @click.option("--as", "label", required=True, type=click.Choice(SENTIMENT_LABELS))
 @click.option("--by", "by", required=True)

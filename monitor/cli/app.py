@@ -90,7 +90,8 @@ COMMANDS = {
     **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),
                                               ("confirm", "confirm"), ("close", "close"), ("reopen", "reopen"),
                                               ("intake", "intake_cmd"), ("extend", "extend"), ("label", "label"),
-                                              ("merge", "merge_cmd"), ("split", "split_cmd"))},
+                                              ("merge", "merge_cmd"), ("split", "split_cmd"),
+                                              ("dismiss", "dismiss"))},
 }
 
 

@@ -99,6 +99,7 @@ class Stage(StrEnum):
     SOURCE = "source"            # a source became broken or quiet, or recovered
     DIGEST = "digest"            # 值班交接 at the configured times
     OUTAGE = "outage"            # the daemon was down: from when to when, and which clocks fell due meanwhile
+    WARNING = "warning"          # 预警: a negative, rising or level I/II issue, before any declare
 
 
 @dataclass(frozen=True)

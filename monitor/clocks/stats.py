@@ -12,11 +12,15 @@ from .rules import LEVELS, ClockState, DeadlineStatus
 
 def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_at: datetime,
             now: datetime) -> dict:
-    """Issues declared, and clocks started, in [start_at, end_at)."""
+    """Issues declared, and clocks started, in [start_at, end_at). An issue merged into another is part
+    of that one: neither it nor its (cancelled) clocks count."""
     def within(text):
         t = from_iso(text)
         return t is not None and start_at <= t < end_at
 
+    merged = {i["id"] for i in issues if i.get("merged_into")}
+    issues = [i for i in issues if i["id"] not in merged]
+    deadlines = [d for d in deadlines if d["issue_id"] not in merged]
     declared = [i for i in issues if within(i["declared_at"])]
     by_level = {lvl: sum(1 for i in declared if i["level"] == lvl) for lvl in LEVELS}
     kinds: dict[str, dict] = {}

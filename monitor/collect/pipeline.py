@@ -290,7 +290,7 @@ class Collector:
         (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
         keep_evidence(self.db, post_id, source, raw, pages.get(raw.link), now)
         if judged.own:
-            note_own_post(self.db, issue_id, post_id, now)
+            note_own_post(self.db, issue_id, post_id, now, judged.cluster_reason)
         if judged.tracked_kind and judged.new_issue:
             start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
                                 judged.published_at if judged.published_precision != Precision.DAY else None, now)

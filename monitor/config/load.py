@@ -18,8 +18,8 @@ from yaml.nodes import Node
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
-from .schema import Config, Digest, Evidence, FetchPolicy
-from .notices import read_digest, read_evidence, read_robots, read_smtp
+from .schema import Config, Digest, Evidence, FetchPolicy, WarningPolicy
+from .notices import read_digest, read_evidence, read_robots, read_smtp, read_warning
 from .sections import (Checker, read_agency, read_fetch, read_people, read_policies,
                        read_sources)
 
@@ -111,7 +111,8 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
-                                     "fetch", "office_start", "console_url", "digest", "robots", "evidence"),
+                                     "fetch", "office_start", "console_url", "digest", "robots", "evidence",
+                                     "warning"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -149,10 +150,11 @@ def _read_root(c, root: Node, name: str) -> Config | None:
     digest = read_digest(c, top["digest"]) if "digest" in top else Digest()
     robots = read_robots(c, top["robots"]) if "robots" in top else ()
     evidence = read_evidence(c, top["evidence"]) if "evidence" in top else Evidence()
+    warning = read_warning(c, top["warning"]) if "warning" in top else WarningPolicy()
     if agency is None:
         return None
     return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start,
-                  console_url, digest, robots, evidence)
+                  console_url, digest, robots, evidence, warning)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

@@ -8,7 +8,7 @@ from yaml.nodes import Node, SequenceNode
 
 from ..clocks.policy import Stage
 from ..clocks.rules import ROLES
-from .schema import _ENV, ROBOT_KINDS, Digest, Evidence, Robot, Smtp
+from .schema import _ENV, ROBOT_KINDS, Digest, Evidence, Robot, Smtp, WarningPolicy
 from .sections import Checker, _check_email, _check_url
 
 
@@ -34,6 +34,42 @@ def read_digest(c: Checker, node: Node) -> Digest:
             c.problem(m["daily_report"], "digest.daily_report", f"应为 true 或 false, 实际是 {v!r}")
         else:
             out = dataclasses.replace(out, daily_report=v)
+    return out
+
+
+def read_warning(c: Checker, node: Node) -> WarningPolicy:
+    """`warning: {negative_at: 0.5, min_negative_posts: 1, min_authority: 0, repeat: 1h, max_repeats: 6,
+    escalate_after: 2h, escalate_to: [deputy_leader, head], to: [duty], enabled: true}` (预警)."""
+    keys = ("enabled", "negative_at", "min_negative_posts", "min_authority", "repeat", "max_repeats", "escalate_after",
+            "escalate_to", "to")
+    m = c.mapping(node, "warning", keys) or {}
+    out = WarningPolicy()
+
+    def number(key: str, low: float, high: float, kind=(int, float)):
+        v = c.value(m[key])
+        if not isinstance(v, kind) or isinstance(v, bool) or not low <= v <= high:
+            c.problem(m[key], f"warning.{key}", f"应为 {low} 到 {high} 之间的数, 实际是 {v!r}")
+            return None
+        return v
+
+    if "enabled" in m:
+        v = c.value(m["enabled"])
+        if not isinstance(v, bool):
+            c.problem(m["enabled"], "warning.enabled", f"应为 true 或 false, 实际是 {v!r}")
+        else:
+            out = dataclasses.replace(out, enabled=v)
+    for key, low, high, kind in (("negative_at", 0, 1, (int, float)), ("min_negative_posts", 1, 10_000, (int,)),
+                                 ("min_authority", 0, 10_000, (int, float)), ("max_repeats", 0, 100, (int,))):
+        if key in m and (v := number(key, low, high, kind)) is not None:
+            out = dataclasses.replace(out, **{key: v})
+    for key, field in (("repeat", "repeat_s"), ("escalate_after", "escalate_after_s")):
+        if key in m and (s := c.duration(m[key], f"warning.{key}")):
+            out = dataclasses.replace(out, **{field: s})
+    for key in ("escalate_to", "to"):
+        if key in m:
+            roles = c.texts(m[key], f"warning.{key}",
+                            lambda r: None if r in ROLES else f"未知的角色 {r!r} (可用: {', '.join(ROLES)})")
+            out = dataclasses.replace(out, **{key: roles})
     return out
 
 

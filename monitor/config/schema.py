@@ -135,6 +135,20 @@ class Digest:
 
 
 @dataclass(frozen=True)
+class WarningPolicy:
+    """`warning:` in sources.yaml; the defaults work with no configuration."""
+    enabled: bool = True
+    negative_at: float = 0.5           # share of the issue's posts that are negative
+    min_negative_posts: int = 1        # and at least this many negative posts
+    min_authority: float = 0.0         # and at least this much authority among them (0: any source)
+    repeat_s: int = 3600               # HIGH repeats to the duty officer this often while undeclared
+    max_repeats: int = 6
+    escalate_after_s: int = 7200       # then the leaders are told, once
+    escalate_to: tuple[str, ...] = ("deputy_leader", "head")
+    to: tuple[str, ...] = ("duty",)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """证据固定: how often the posts of open issues are re-checked, how many per run, and how long the
     snapshots of a closed issue are kept (`monitor maintenance` drops them after that)."""
@@ -186,6 +200,7 @@ class Config:
     digest: Digest = Digest()
     robots: tuple[Robot, ...] = ()
     evidence: Evidence = Evidence()
+    warning: WarningPolicy = WarningPolicy()
 
     def recipients(self, role: str, stage: str) -> tuple[str, ...]:
         """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""

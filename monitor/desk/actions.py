@@ -10,11 +10,12 @@ import sqlite_utils
 
 from ..clock import Precision, from_iso, to_iso
 from ..clocks.policy import ClockStart, IssueTimes, clocks_for_level, follow_up
-from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, IssueStatus
+from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, ClockKind, IssueKind, IssueStatus
 from ..config.schema import Config
 from ..errors import InvalidInput, NotFound
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..store import answers, audit, deadlines, issues, posts
+from ..store import warnings as store_warnings
 from ..store.audit import Action
 from ..store.db import transaction
 
@@ -158,6 +159,11 @@ def confirm_detected(db: sqlite_utils.Database, config: Config, issue_id: int, p
     d = detected[-1]
     at = from_iso(d["published_at"]) if d["published_at"] and d["published_precision"] != Precision.DAY \
         else from_iso(d["seen_at"])
+    if d["deadline_id"] is None:            # before any level: it answers the first clock a declare starts
+        with transaction(db):
+            result = respond(db, issue_id, ClockKind.RELEASE, d["url"], min(at, now), by, now, config)
+            answers.record_response(db, issue_id, ClockKind.RESPONSE, d["url"], min(at, now), now, require_by(by))
+        return result
     return respond(db, issue_id, d["kind"], d["url"], min(at, now), by, now, config)
 
 
@@ -178,6 +184,19 @@ def override_label(db: sqlite_utils.Database, post_id: int, label: str, by: str,
     return p["issue_id"]
 
 
+def dismiss_warning(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> None:
+    """误报: the duty officer judges the issue's 预警 false (not about us, or not a problem); no warning of
+    it goes out again. Audited; the issue stays open (close it as well if it is noise)."""
+    by = require_by(by)
+    reason = require_reason(reason, "误报原因")
+    get_issue(db, issue_id)
+    if store_warnings.dismissed(db, issue_id):
+        raise InvalidInput(f"舆情 {issue_id} 的预警已经标为误报")
+    with transaction(db):
+        store_warnings.dismiss(db, issue_id, now, by)
+        audit.record(db, now, by, issue_id, Action.WARNING_DISMISSED, reason=reason)
+
+
 def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:
     """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
     by = require_by(by)
@@ -191,12 +210,17 @@ def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: d
     return len(cancelled)
 
 
-def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime) -> int | None:
-    """An own-channel post joined an issue whose answer is due: keep it for the duty officer to confirm."""
+def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime,
+                  reason: str = "") -> int | None:
+    """An own-channel post joined an issue: keep it for the duty officer to confirm as the answer. With a
+    clock running it answers the soonest; before any level is declared it is recorded on the issue (a
+    later declare counts it once confirmed)."""
     d = answers.clock_to_answer(db, issue_id)
-    if d is None:
-        return None
-    detection = answers.detect(db, issue_id, post_id, d["id"], d["kind"], now)
-    audit.record(db, now, audit.SYSTEM, issue_id, Action.RELEASE_DETECTED, post_id=post_id, deadline_id=d["id"],
-                 kind=d["kind"])
+    issue = get_issue(db, issue_id)
+    if d is None and (issue["kind"] != IssueKind.OPINION or not issue["negative_share"]):
+        return None                         # no clock, and nothing negative to answer (a 喜报 joins its story)
+    deadline_id, kind = (d["id"], d["kind"]) if d else (None, ClockKind.RELEASE)
+    detection = answers.detect(db, issue_id, post_id, deadline_id, kind, now)
+    audit.record(db, now, audit.SYSTEM, issue_id, Action.RELEASE_DETECTED, post_id=post_id, deadline_id=deadline_id,
+                 kind=str(kind), **({"reason": reason} if reason else {}))
     return detection

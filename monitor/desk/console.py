@@ -11,7 +11,9 @@ from ..config.schema import Config
 from ..errors import NotFound
 from ..judge.health import SourceState
 from ..judge.text import snapshot_text
-from ..store import audit, evidence, posts
+from .. import labels
+from ..store import audit, evidence, issues, posts
+from ..store import warnings as store_warnings
 from ..store import search as post_search
 from . import dossier, reports, views
 from .actions import declare_preview
@@ -69,6 +71,13 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
                                      "start_basis": s.start_basis, "passed": s.due_at <= now} for s in starts]
                             for level, starts in declare_preview(db, config, issue_id, now).items()}
     issue["window_passed"] = any(c["passed"] for starts in issue["preview"].values() for c in starts)
+    row = issues.get(db, issue_id)
+    issue["warnings"] = [{**w, "reason_name": labels.name(labels.WARN_REASON_NAMES, w["reason"])}
+                         for w in store_warnings.of_issue(db, issue_id)]
+    issue["warning_dismissed_at"], issue["warning_dismissed_by"] = row["warning_dismissed_at"], row["warning_dismissed_by"]
+    issue["letters"] = issues.letters_of(db, issue_id)
+    incident = issues.get(db, row["incident_id"]) if row["incident_id"] else None
+    issue["incident"] = {"id": incident["id"], "title": incident["title"]} if incident else None
     others, _ = views.ranked_issues(db, now, kinds=(issue["kind"],), limit=MERGE_CHOICES + 1)
     issue["others"] = [{"id": i["id"], "title": i["title"]} for i in others if i["id"] != issue_id][:MERGE_CHOICES]
     return issue

@@ -40,7 +40,7 @@ def merge(db: sqlite_utils.Database, names: tuple[str, ...], target_id: int, sou
         for s in sources:
             n = posts.move(db, target_id, from_issue=s["id"])
             cancelled = deadlines.cancel_open(db, s["id"], "merge")
-            issues.close(db, s["id"], now, by, f"合并入舆情 {target_id}", post_count=0)
+            issues.close(db, s["id"], now, by, f"合并入舆情 {target_id}", post_count=0, merged_into=target_id)
             issues.relink_letters(db, target_id, s["id"])
             audit.record(db, now, by, s["id"], Action.MERGED_INTO, target=target_id, posts=n,
                          cancelled_deadlines=cancelled, **({"reason": reason} if reason else {}))

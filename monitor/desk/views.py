@@ -42,7 +42,7 @@ def deadline(d: dict, now: datetime) -> dict:
 
 def _detection(d: dict) -> dict:
     return {"post_id": d["post_id"], "kind": d["kind"], "url": d["url"], "title": d["title"],
-            "detected_at": d["detected_at"]}
+            "detected_at": d["detected_at"], "before_level": d["deadline_id"] is None}
 
 
 def _summary(row: dict, clocks: list[dict], detected: list[dict], now: datetime) -> dict:

@@ -58,6 +58,8 @@ def tables(db: sqlite_utils.Database, config: Config, year: int, now: dt.datetim
         if not start <= started < end:
             continue
         i = by_id.get(d["issue_id"], {})
+        if i.get("merged_into"):            # part of the issue it joined: its clocks were cancelled there
+            continue
         status = deadline_status(d["status"] == DeadlineStatus.OPEN, from_iso(d["due_at"]), from_iso(d["met_at"]), now)
         detail.append([d["issue_id"], i.get("title", ""), name(ISSUE_KIND_NAMES, i.get("kind") or "opinion"),
                        i.get("level") or "", name(CLOCK_KIND_NAMES, d["kind"]), d["basis"],

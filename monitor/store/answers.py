@@ -30,18 +30,21 @@ def clock_to_answer(db: sqlite_utils.Database, issue_id: int) -> dict | None:
                    f"({marks(kinds)}) order by due_at limit 1", [issue_id, *kinds])
 
 
-def detect(db: sqlite_utils.Database, issue_id: int, post_id: int, deadline_id: int, kind: str,
+def detect(db: sqlite_utils.Database, issue_id: int, post_id: int, deadline_id: int | None, kind: str,
            at: datetime) -> int:
     return insert(db, "release_detections", {"issue_id": issue_id, "post_id": post_id, "deadline_id": deadline_id,
                                              "kind": str(kind), "detected_at": to_iso(at)})
 
 
 def awaiting(db: sqlite_utils.Database, issue_id: int | None = None) -> list[dict]:
-    """Detections whose clock is still running, with the post's URL and title, oldest first."""
+    """Detections to confirm, with the post's URL and title, oldest first: those whose clock is still
+    running, and those found before any clock (no level declared yet) and not yet confirmed, on open issues."""
     return rows(db, "select r.id, r.issue_id, r.post_id, r.deadline_id, r.kind, r.detected_at, p.url, p.title, "
                     "p.source_id, p.published_at, p.published_precision, p.seen_at "
-                    "from release_detections r join deadlines d on d.id = r.deadline_id "
-                    "join posts p on p.id = r.post_id where d.status = 'open'"
+                    "from release_detections r left join deadlines d on d.id = r.deadline_id "
+                    "join posts p on p.id = r.post_id join issues i on i.id = r.issue_id "
+                    "where (d.status = 'open' or (r.deadline_id is null and i.status = 'open' and not exists "
+                    "(select 1 from responses a where a.issue_id = r.issue_id and a.url = p.url)))"
                     + (" and r.issue_id = ?" if issue_id is not None else "") + " order by r.id",
                 [issue_id] if issue_id is not None else [])
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     SPLIT = "split"
     SPLIT_FROM = "split_from"
     POST_GONE = "post_gone"
+    WARNING_DISMISSED = "warning_dismissed"
 
 
 SYSTEM = "system"      # `by` of what the monitor did by itself

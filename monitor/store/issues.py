@@ -67,7 +67,7 @@ def new_or_rising(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
 
 def active_between(db: sqlite_utils.Database, start_iso: str, end_iso: str) -> list[dict]:
     """Opinion issues with a post in [start, end) or first seen in it, hottest first."""
-    return rows(db, f"select {SHOWN} from issues where kind = 'opinion' and first_seen_at < ? "
+    return rows(db, f"select {SHOWN} from issues where kind = 'opinion' and first_seen_at < ? and merged_into is null "
                     "and coalesce(last_post_at, first_seen_at) >= ? order by heat desc", [end_iso, start_iso])
 
 
@@ -178,7 +178,7 @@ def close(db: sqlite_utils.Database, issue_id: int, at: datetime, by: str, reaso
 
 def reopen(db: sqlite_utils.Database, issue_id: int) -> None:
     update(db, "issues", issue_id, {"status": IssueStatus.OPEN, "closed_at": None, "closed_by": None,
-                                    "close_reason": None})
+                                    "close_reason": None, "merged_into": None})
     _bump(db, issue_id)
 
 

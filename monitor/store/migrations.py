@@ -289,11 +289,22 @@ def m0022_index_copies_once(db: sqlite_utils.Database) -> None:
 def m0023_incidents(db: sqlite_utils.Database) -> None:
     """One issue per incident. `issues.incident_id`: a letter's tracked item (its own reply clock) points at
     the incident's issue it is about. `issue_posts.reason`: why a post joined (同一话题 #…#, 内容相似 0.31, or
-    an automatic merge). `issues_apart`: pairs an officer split, never merged again automatically."""
+    an automatic merge). `issues_apart`: pairs an officer split, never merged again automatically. `issue_warnings` and
+    `issues.warning_dismissed_*`: the early warnings (预警) queued and an officer's 误报. `issues.merged_into`:
+    the issue a merged one became part of (filled in from the close reason of earlier merges)."""
     db["issues"].add_column("incident_id", int)
     db["issue_posts"].add_column("reason", str)
     db["issues_apart"].create({"a": int, "b": int, "at": str, "by": str}, pk=("a", "b"))
     db.execute("create index issues_incident on issues(incident_id) where incident_id is not null")
+    # 预警: the warnings queued per issue, reason and repeat (exactly once), and an officer's 误报
+    db["issue_warnings"].create({"issue_id": int, "reason": str, "n": int, "level": str, "at": str},
+                                pk=("issue_id", "reason", "n"), foreign_keys=[("issue_id", "issues", "id")])
+    db["issues"].add_column("warning_dismissed_at", str)
+    db["issues"].add_column("warning_dismissed_by", str)
+    # an issue merged into another is part of it: reports and the annual tables count it there only
+    db["issues"].add_column("merged_into", int)
+    db.execute("update issues set merged_into = cast(substr(close_reason, 7) as integer) "
+               "where status = 'closed' and close_reason like '合并入舆情 %'")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

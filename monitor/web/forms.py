@@ -94,6 +94,14 @@ def close(issue_id: int):
     return _back(issue_id)
 
 
+@bp.post("/issues/<int:issue_id>/dismiss")
+@requires(Permission.ACT)
+def dismiss(issue_id: int):
+    actions.dismiss_warning(g.db, issue_id, by(), _field("reason", "误报原因"), g.now)
+    flash("已标为误报: 该舆情不再发送预警", "ok")
+    return _back(issue_id)
+
+
 @bp.post("/issues/<int:issue_id>/reopen")
 @requires(Permission.ACT)
 def reopen(issue_id: int):
