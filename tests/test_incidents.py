@@ -3,6 +3,7 @@ letters linked to it, an early warning pushed before anyone declares a level, an
 incident once. Played on our own multi-register corpus (tests/data/incidents.yaml)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -188,3 +189,51 @@ def test_reports_and_the_annual_tables_count_a_merged_issue_once(tmp_path, run, 
     assert daily["new_issues"] == 1 and [t["id"] for t in daily["top"]] == [1]
     summary, detail = annual.tables(db, cfg, 2026, now)
     assert summary["issues_declared"] == 0 and not detail
+
+
+def test_the_corpus_played_through_collect_over_http_warns_by_email_and_robot_before_any_declare(tmp_path, web,
+                                                                                                  smtp):
+    """The bureau's five sources served as feeds that grow as the two days go by, collected and ticked at
+    every post's time: each incident in one issue, the first 预警 on the complaint's own tick (email and
+    the duty group's robot), none for the award story or the noise, and nobody declared anything."""
+    from test_robots import Receiver
+
+    from monitor.notify.channels import make_channel
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import tick
+
+    receiver = Receiver()
+    try:
+        agency = AGENCIES["qinghe-audit"]
+        extra = (f"smtp: {{host: 127.0.0.1, port: {smtp.port}, security: none, from: yq@agency.example.cn}}\n"
+                 f"robots:\n  - {{name: 值班群, kind: wecom, url: \"{receiver.base}/wecom?key=k\", roles: [duty]}}\n")
+        path = tmp_path / "sources.yaml"
+        path.write_text(incidents.config_yaml(CORPUS, agency, host=web.base_url, extra=extra), encoding="utf-8")
+        config = load_config(path)
+        db = open_db(str(tmp_path / "monitor.db"))
+        posts = agency["posts"]
+        clock = SimClock(posts[0].at)
+        collector = Collector(db, config, clock)
+        channel, renderer = make_channel(config), Renderer()
+        shown: dict[str, list] = {sid: [] for sid in CORPUS["sources"]}
+        first_warning = {}
+        for p in posts:
+            shown[p.src].insert(0, (p.title, p.link, p.at.strftime("%a, %d %b %Y %H:%M:%S %z"), p.body))
+            web.set(CORPUS["sources"][p.src]["route"], rss(shown[p.src]))
+            clock.set(p.at)
+            collector.collect([p.src])
+            report = tick(db, config, p.at, channel, renderer)
+            for n in report.delivered:
+                if n["subject"].startswith("【预警】") and "warning" not in first_warning:
+                    first_warning["warning"] = (p.at, n)
+        collector.close()
+        at, notice = first_warning["warning"]
+        assert at == posts[0].at and "审计组下乡吃请" in notice["subject"]      # on the complaint's own tick
+        assert any("【预警】" in json.dumps(body, ensure_ascii=False) for _, body in receiver.of("/wecom"))
+        assert any(m.subject.startswith("【预警】") for m in smtp.take())
+        assert not list(db.query("select 1 from issues where level is not null"))
+        measured = incidents.measure(db, posts)
+        assert all(v["issues"] == 1 for v in measured["incidents"].values()), measured["incidents"]
+        assert measured["false_warnings"] == 0
+    finally:
+        receiver.httpd.shutdown()
