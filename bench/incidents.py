@@ -113,6 +113,7 @@ def play(corpus: dict, agency: dict, folder: Path, scorer=None) -> dict:
     clock = SimClock(posts[0].at)
     collector = Collector(db, config, clock, scorer=scorer)
     renderer = Renderer()
+    collector.scorer.judge("预热", "")            # the model loads once per process: not a post's cost
     cpu = 0.0
     for p in posts:
         clock.set(p.at)
@@ -129,13 +130,10 @@ def measure(db, posts: list[Post]) -> dict:
         f"select p.url, p.issue_id, p.own, i.kind, {incident}, i.status from posts p "
         "left join issues i on i.id = p.issue_id")}
     warned = defaultdict(list)
-    for r in db.query("select issue_id, at from issue_warnings order by at"):
+    for r in db.query("select issue_id, at from issue_warnings order by at") if db["issue_warnings"].exists() else ():
         warned[r["issue_id"]].append(r["at"])
     detected = {(r["issue_id"], r["url"]) for r in db.query(
         "select d.issue_id, p.url from release_detections d join posts p on p.id = d.post_id")}
-    proposals = {(r["issue_id"], r["url"]) for r in db.query(
-        "select o.issue_id, p.url from own_matches o join posts p on p.id = o.post_id")} \
-        if db["own_matches"].exists() else set()
 
     def home(r: dict | None):
         """The opinion issue a kept post counts in: its own, or the incident its letter is linked to."""
@@ -177,7 +175,7 @@ def measure(db, posts: list[Post]) -> dict:
             "warned_after_min": round((first_warn - first_post).total_seconds() / 60, 1) if first_warn else None,
             "letters_linked": f"{sum(1 for p in mine if p.src == 'board' and home(stored.get(p.link)) == main)}"
                               f"/{sum(1 for p in mine if p.src == 'board')}",
-            "own_release_proposed": f"{sum(1 for p in own if (main, p.link) in detected | proposals)}/{len(own)}",
+            "own_release_proposed": f"{sum(1 for p in own if (main, p.link) in detected)}/{len(own)}",
         }
     noise_issues = {i for t, i in zip(truth, pred) if t.startswith("noise:")}
     positive = {n for n, v in out["incidents"].items() if v["tone"] == "positive"}

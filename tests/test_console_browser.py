@@ -64,11 +64,21 @@ def shot(pg, name: str) -> None:
 
 
 def log_in(pg, site, name: str = "张敏", path: str = "/"):
+    """As a person does: click into each field and type (typing appends to whatever the field holds)."""
     pg.goto(site.base + path)
     expect(pg).to_have_url(re.compile(r"/login\?next="))
-    pg.fill("input[name=name]", name)
-    pg.fill("input[name=password]", PASSWORD)
+    pg.click("input[name=name]")
+    pg.keyboard.type(name)
+    pg.click("input[name=password]")
+    pg.keyboard.type(PASSWORD)
     pg.click("button.primary")
+
+
+def test_the_login_form_opens_empty_and_typing_into_it_logs_in(site, page):
+    page.goto(site.base + "/")
+    expect(page.locator("input[name=name]")).to_have_value("")
+    log_in(page, site)
+    expect(page.locator("table.issues")).to_be_visible()
 
 
 def issue_id(site) -> int:
