@@ -189,6 +189,9 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
         actions.respond(site.db, issue_id(site), "release", "https://gov.example.cn/1", site.clock.at, "张敏",
                         site.clock.at, site.config)
     site.clock.at += timedelta(hours=25)
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import queue_notices
+    queue_notices(site.db, site.config, site.clock.at, Renderer())      # 预警 and notices on the pages
     snapshot = site.db.execute("select min(id) from snapshots").fetchone()[0]
     for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
