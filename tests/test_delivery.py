@@ -116,3 +116,27 @@ def test_a_notice_sent_late_while_ticks_kept_running_is_not_called_a_downtime_re
     run("--now", "2026-03-16T13:40+08:00", "tick", config=declared)
     (m,) = [m for m in smtp.take() if m.to == ("deputy@agency.example.cn",)]
     assert not m.subject.startswith("【补发】") and "系统停机" not in m.body
+
+
+def test_a_duty_robot_routed_only_to_one_kind_of_notice_gets_that_kind(tmp_path):
+    """Outage, provisional, detection and warning notices each ask whether someone is reachable for their
+    own kind (a duty group robot with `stages: [outage]` and no duty email still hears of the outage)."""
+    from monitor.clocks.policy import Stage
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import queue_outage, reachable
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("""agency: {name: 青禾县审计局, keywords: {subject: [青禾县审计局]}}
+sources:
+  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}
+people: {duty: []}
+robots:
+  - {name: 值班群, kind: webhook, url: 'http://127.0.0.1:9/hook', stages: [outage], roles: [duty]}
+""", encoding="utf-8")
+    config = load_config(path)
+    db = open_db(str(tmp_path / "monitor.db"))
+    assert reachable(config, "duty", Stage.OUTAGE) and not reachable(config, "duty", Stage.SOURCE)
+    down = datetime(2026, 3, 16, 4, tzinfo=UTC)
+    assert queue_outage(db, config, down, datetime(2026, 3, 16, 9, tzinfo=UTC), Renderer())
+    (row,) = db.query("select stage, recipients from notifications")
+    assert row["stage"] == "outage" and json.loads(row["recipients"]) == ["robot:值班群"]

@@ -70,6 +70,11 @@ def retry_wait(attempts: int) -> timedelta:
 DUTY = Role.DUTY
 
 
+def reachable(config: Config, role: str, stage: str) -> bool:
+    """Whether a notice of `stage` for `role` has anyone to go to (an address or a robot routed to it)."""
+    return bool(config.recipients(role, stage))
+
+
 def tick(db: sqlite_utils.Database, config: Config, now: datetime, channel, renderer: Renderer) -> TickReport:
     report = queue_notices(db, config, now, renderer)
     deliver(db, now, channel, report)
@@ -96,7 +101,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         return office_time(at, config.tz, cal, config.office_start)
 
     # who can be reached per role, by email or by a robot routed to a clock's notices
-    reachable = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
+    reach = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
                  + config.recipients(role, Stage.OVERDUE) for role in config.people}
     beat = heartbeats.get(db, TICK)
     last_tick_at = from_iso(beat["beat_at"]) if beat else None
@@ -110,7 +115,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         # an ack answers the clocks open at that moment, not one that starts later
         acked = frozenset(role for role, at in acks.get(d["issue_id"], ()) if d["created_at"] is None or at >= d["created_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True, acked, from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reachable, now, office,
+        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reach, now, office,
                                        last_tick_at):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
@@ -130,7 +135,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
 
 def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Ask the duty officer, once per detected post, to confirm an own-channel post as the answer."""
-    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
+    if not reachable(config, DUTY, Stage.DETECTED):
         return
     for r in answers.to_notify(db):
         key = f"i{r['issue_id']}:detected:{r['post_id']}"
@@ -153,7 +158,7 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
 
 def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Tell the duty officer once that a deadline was counted over a year the calendar lacks."""
-    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
+    if not reachable(config, DUTY, Stage.PROVISIONAL):
         return
     for d in deadlines.provisional(db, open_issues_only=True):
         text = _text(
@@ -167,7 +172,7 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
 def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
     """Tell the duty officer once when sources become broken or quiet, and once when they recover: every
     change seen in one tick in one message (the digest carries the standing blind spots)."""
-    if not config.recipients(DUTY, Stage.SOURCE):
+    if not reachable(config, DUTY, Stage.SOURCE):
         return
     changes = []
     for source in config.sources:
@@ -204,9 +209,9 @@ def queue_warnings(db, config: Config, now: datetime, renderer: Renderer, report
         for role in w.roles:
             by_role.setdefault(role, []).append(w)
     for role, ws in by_role.items():
-        recipients = config.recipients(role, Stage.WARNING)
-        if not recipients:
+        if not reachable(config, role, Stage.WARNING):
             continue
+        recipients = config.recipients(role, Stage.WARNING)
         items = [_warning_values(db, config, w, now) for w in ws]
         text = _text(renderer, Stage.WARNING, agency=config.agency.name, role_name=ROLE_NAMES.get(role, role),
                      warnings=items, escalation=all(w.reason == WarnReason.ESCALATE for w in ws),
@@ -251,7 +256,7 @@ QUEUES = [queue_due, queue_warnings, queue_detected, queue_provisional, queue_so
 def queue_outage(db, config: Config, down_from: datetime, now: datetime, renderer: Renderer) -> bool:
     """Tell the duty officer once that the daemon was down from `down_from` to `now`, with the clocks
     that fell due meanwhile. False when already told (the key is the outage's start)."""
-    if not config.recipients(DUTY, Stage.SOURCE) and not config.recipients(DUTY, Stage.DETECTED):
+    if not reachable(config, DUTY, Stage.OUTAGE):
         return False
     passed = [{"label": name(CLOCK_KIND_NAMES, d["kind"]), "title": header_text(d["title"]), "issue_id": d["issue_id"],
                "due_local": local_str(d["due_at"], config.tz), "url": config.issue_url(d["issue_id"])}
