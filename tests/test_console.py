@@ -243,3 +243,19 @@ def test_reports_and_the_dossier_download_from_the_console(console):
     assert c.get(f"/issues/{issue}/dossier.docx").data.startswith(b"PK")
     assert "处置台账" in c.get(f"/issues/{issue}/dossier.html").get_data(as_text=True)
     assert c.get("/reports/yearly.html").status_code in (302, 400)        # refused, with a message
+
+
+def test_the_board_and_its_refresh_answer_during_a_mail_outage_with_notices_that_belong_to_no_issue(console):
+    """A digest, a source-health notice or a grouped 预警 waiting to be sent has no issue to link to."""
+    from monitor.clock import to_iso
+    from monitor.store import outbox
+    at = to_iso(console.clock.at)
+    outbox.queue(console.db, {"key": "digest:test", "issue_id": None, "deadline_id": None, "stage": "digest",
+                              "role": "duty", "recipients": '["duty@agency.example.cn"]', "subject": "【值班交接】测试",
+                              "body": "正文", "html": None, "thread_id": None, "fire_at": at, "created_at": at,
+                              "status": "pending", "late": 0, "message_id": "<t@localhost>"})
+    c = console.app.test_client()
+    login(c, "张敏")
+    for path in ("/", "/?partial=board"):
+        r = c.get(path)
+        assert r.status_code == 200 and "【值班交接】测试" in r.get_data(as_text=True), path
