@@ -12,7 +12,7 @@ from ..desk.curation import merge, split
 from ..desk.intake import extend as do_extend, intake
 from ..errors import InvalidInput
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
-from ..labels import ROLE_NAMES
+from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, name
 from .app import App, echo, pass_app
 
 
@@ -70,11 +70,13 @@ def respond(app: App, issue_id, kind, url, at_text, by):
     Example:
       monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
     """
-    r = actions.respond(app.existing_db, issue_id, kind, url, app.time(at_text), by, app.now(), app.optional_config())
+    # the config is required: a release starts the 24 h update clock by the agency's policies
+    r = actions.respond(app.existing_db, issue_id, kind, url, app.time(at_text), by, app.now(), app.config())
+    label = name(CLOCK_KIND_NAMES, kind)
     if r.deadline_id is None:
-        echo(f"已记录 {kind}; 舆情 {issue_id} 没有正在计时的 {kind} 时限")
+        echo(f"已记录「{label}」; 舆情 {issue_id} 没有正在计时的「{label}」时限")
     else:
-        echo(f"已记录 {kind}, 时限已停止 ({'按时' if r.on_time else '超时'})")
+        echo(f"已记录「{label}」, 时限已停止 ({'按时' if r.on_time else '超时'})")
 
 
 @click.command("intake")
@@ -131,8 +133,9 @@ def confirm(app: App, issue_id, post_id, by):
       monitor confirm 2 --post 14 --by 李娜
     """
     r = actions.confirm_detected(app.existing_db, app.config(), issue_id, post_id, by, app.now())
-    echo(f"已确认, {r.kind} 时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
-               else f"已记录 {r.kind}")
+    label = name(CLOCK_KIND_NAMES, r.kind)
+    echo(f"已确认, 「{label}」时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
+         else f"已记录为本单位的「{label}」(尚未定级, 定级时计入)")
 
 
 @click.command()

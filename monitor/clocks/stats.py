@@ -18,9 +18,9 @@ def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_a
         t = from_iso(text)
         return t is not None and start_at <= t < end_at
 
-    merged = {i["id"] for i in issues if i.get("merged_into")}
-    issues = [i for i in issues if i["id"] not in merged]
-    deadlines = [d for d in deadlines if d["issue_id"] not in merged]
+    merged = {i.get("id") for i in issues if i.get("merged_into")}
+    issues = [i for i in issues if not i.get("merged_into")]
+    deadlines = [d for d in deadlines if d.get("issue_id") not in merged]
     declared = [i for i in issues if within(i["declared_at"])]
     by_level = {lvl: sum(1 for i in declared if i["level"] == lvl) for lvl in LEVELS}
     kinds: dict[str, dict] = {}

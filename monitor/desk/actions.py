@@ -15,7 +15,6 @@ from ..config.schema import Config
 from ..errors import InvalidInput, NotFound
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..store import answers, audit, deadlines, issues, posts
-from ..store import warnings as store_warnings
 from ..store.audit import Action
 from ..store.db import transaction
 
@@ -122,7 +121,7 @@ class RespondResult:
 
 
 def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: datetime, by: str,
-            now: datetime, config: Config | None = None) -> RespondResult:
+            now: datetime, config: Config) -> RespondResult:
     if kind not in RESPONSE_KINDS:
         raise InvalidInput(f"--kind 应为 {' / '.join(RESPONSE_KINDS)}, 实际是 {kind!r}")
     if not url.startswith(("http://", "https://")):
@@ -141,7 +140,7 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
         on_time = at <= from_iso(d["due_at"])
         audit.record(db, now, by, issue_id, Action.CLOCK_STOP, kind=kind, deadline_id=d["id"],
                      met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
-        nxt = follow_up(kind, at, issue["level"], config.policies) if config else None
+        nxt = follow_up(kind, at, issue["level"], config.policies)
         if nxt is not None and issue["status"] == IssueStatus.OPEN:
             deadlines.start(db, issue_id, nxt.kind, config.policies[nxt.kind].basis, nxt.start_basis,
                             nxt.started_at, nxt.due_at, now, by)
@@ -189,11 +188,10 @@ def dismiss_warning(db: sqlite_utils.Database, issue_id: int, by: str, reason: s
     it goes out again. Audited; the issue stays open (close it as well if it is noise)."""
     by = require_by(by)
     reason = require_reason(reason, "误报原因")
-    get_issue(db, issue_id)
-    if store_warnings.dismissed(db, issue_id):
+    if get_issue(db, issue_id)["warning_dismissed_at"]:
         raise InvalidInput(f"舆情 {issue_id} 的预警已经标为误报")
     with transaction(db):
-        store_warnings.dismiss(db, issue_id, now, by)
+        issues.dismiss_warning(db, issue_id, now, by)
         audit.record(db, now, by, issue_id, Action.WARNING_DISMISSED, reason=reason)
 
 

@@ -118,6 +118,11 @@ def keep_apart(db: sqlite_utils.Database, a: int, b: int, at: datetime, by: str)
                [min(a, b), max(a, b), to_iso(at), by])
 
 
+def dismiss_warning(db: sqlite_utils.Database, issue_id: int, at: datetime, by: str) -> None:
+    """误报: no early warning of this issue goes out again."""
+    update(db, "issues", issue_id, {"warning_dismissed_at": to_iso(at), "warning_dismissed_by": by})
+
+
 def apart_pairs(db: sqlite_utils.Database) -> frozenset[tuple[int, int]]:
     return frozenset((r["a"], r["b"]) for r in rows(db, "select a, b from issues_apart"))
 

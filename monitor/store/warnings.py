@@ -1,5 +1,5 @@
-"""The `issue_warnings` table (预警 queued, once per issue, reason and repeat) and an officer's 误报
-(`issues.warning_dismissed_at`). What the tick needs to decide: the open 舆情 issues' signals."""
+"""The `issue_warnings` table: 预警 queued, once per issue, reason and repeat. What the tick needs to
+decide: the open 舆情 issues' signals (an officer's 误报 is `issues.warning_dismissed_at`, written by issues)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,7 +9,7 @@ import sqlite_utils
 
 from ..clock import from_iso, to_iso
 from ..judge.warning import IssueSignal, Sent, Warning, WarnReason
-from .db import one, rows
+from .db import rows
 
 NAMED = "(matched_rule not like '地域词+事件词%')"      # the post names the agency, or a named rule kept it
 
@@ -51,13 +51,3 @@ def record(db: sqlite_utils.Database, w: Warning, at: datetime) -> None:
 
 def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select reason, n, level, at from issue_warnings where issue_id = ? order by at, rowid", [issue_id])
-
-
-def dismiss(db: sqlite_utils.Database, issue_id: int, at: datetime, by: str) -> None:
-    db.execute("update issues set warning_dismissed_at = ?, warning_dismissed_by = ? where id = ?",
-               [to_iso(at), by, issue_id])
-
-
-def dismissed(db: sqlite_utils.Database, issue_id: int) -> bool:
-    r = one(db, "select warning_dismissed_at from issues where id = ?", [issue_id])
-    return bool(r and r["warning_dismissed_at"])
