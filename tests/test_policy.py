@@ -19,9 +19,9 @@ def state(**kw) -> DeadlineState:
     return DeadlineState(**(base | kw))
 
 
-def sends(now: datetime, sent=frozenset(), people=PEOPLE, **kw) -> list[tuple[str, Reason]]:
-    return [(d.notice.key, d.reason) for d in decide_notices(state(**kw), RULE, frozenset(sent), people, now)
-            if d.send]
+def sends(now: datetime, sent=frozenset(), people=PEOPLE, last_tick_at=None, **kw) -> list[tuple[str, Reason]]:
+    return [(d.notice.key, d.reason) for d in decide_notices(state(**kw), RULE, frozenset(sent), people, now,
+                                                             last_tick_at=last_tick_at) if d.send]
 
 
 H = timedelta(hours=1)
@@ -97,3 +97,13 @@ def test_a_clock_started_after_its_notices_times_sends_the_latest_step_as_news_n
                                                                  ("d7:overdue:1:head", Reason.SEND)]
     # the same clock, running since long before: the same notices were missed while we were down
     assert {r for _, r in sends(declared_at, created_at=DUE - 5 * H)} == {Reason.SEND_LATE}
+
+
+def test_an_ack_never_silences_the_first_breach_even_when_the_first_tick_after_it_is_hours_late():
+    """Acked before the deadline, the daemon down from 12:05 to 14:30: the leaders still hear of the missed
+    release once (【补发】), and only the repeats stay held back."""
+    both = frozenset({"head", "deputy_leader"})
+    late = sends(DUE + 2 * H + 25 * M, acked_roles=both, last_tick_at=DUE - 55 * M)
+    assert sorted(late) == [("d7:breach:deputy_leader", Reason.SEND_LATE), ("d7:breach:head", Reason.SEND_LATE)]
+    after = sends(DUE + 4 * H, acked_roles=both, sent={"d7:breach:head", "d7:breach:deputy_leader"})
+    assert after == []

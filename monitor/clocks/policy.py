@@ -152,10 +152,11 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
     were last evaluated before (the tick heartbeat; None: never): a notice is a late resend (【补发】) only
     when no evaluation ran between its time and now — the system was down."""
     notices = planned_notices(d, rule, office)
-    # the latest notice per role that is already due
+    # the latest notice per role that is already due and may go out: an acked role's repeats are held
+    # back, so they never supersede its first breach notice (an ack silences repeats, not the breach)
     latest_due: dict[str, Notice] = {}
     for n in notices:
-        if n.fire_at <= now:
+        if n.fire_at <= now and not (n.stage == Stage.OVERDUE and n.role in d.acked_roles):
             latest_due[n.role] = n
     out = []
     for n in notices:
@@ -167,10 +168,10 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.CLOCK_STOPPED
         elif n.fire_at > now:
             reason = Reason.NOT_YET
-        elif latest_due[n.role] is not n or (n.stage == Stage.REMIND and now >= d.due_at):
-            reason = Reason.SUPERSEDED     # a later notice covers it; a reminder is moot once due has passed
         elif n.stage == Stage.OVERDUE and n.role in d.acked_roles:
             reason = Reason.ACKED
+        elif latest_due[n.role] is not n or (n.stage == Stage.REMIND and now >= d.due_at):
+            reason = Reason.SUPERSEDED     # a later notice covers it; a reminder is moot once due has passed
         elif not recipients.get(n.role):
             reason = Reason.NO_RECIPIENTS
         elif now - n.fire_at > LATE_GRACE and (d.created_at is None or n.fire_at >= d.created_at) \
