@@ -45,3 +45,57 @@ def test_close_and_respond_racing_leave_one_consistent_outcome(declared, smtp, t
     assert (release["status"], "clock_stop" in actions) in {("met", True), ("cancelled", False)}
     run("--now", "2026-03-16T20:00+08:00", "tick", config=declared)
     assert smtp.take() == []
+
+
+def test_two_declarations_at_once_start_each_clock_once(declared, tmp_path, monkeypatch):
+    """Two officers declare II in the same instant: both read "no clocks yet" unless the read is inside the
+    write transaction. A barrier makes both reach the read before either writes (or gives up after 2 s when
+    the second is rightly waiting for the write lock)."""
+    import threading
+    from datetime import datetime, timezone
+
+    from monitor.config.load import load_config
+    from monitor.desk import actions
+    from monitor.store import deadlines
+    from monitor.store.db import open_db
+
+    config = load_config(declared)
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    con.execute("delete from deadlines")
+    con.execute("update issues set level = null")
+    con.commit()
+    barrier = threading.Barrier(2, timeout=2)
+    kinds_of = deadlines.kinds_of
+
+    def both_read_first(db, issue_id):
+        found = kinds_of(db, issue_id)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return found
+    monkeypatch.setattr(deadlines, "kinds_of", both_read_first)
+    errors = []
+
+    def declare(name):
+        try:
+            db = open_db(str(tmp_path / "monitor.db"))
+            actions.declare(db, config, 1, "II", name, datetime(2026, 3, 16, 0, 10, tzinfo=timezone.utc))
+        except Exception as e:          # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=declare, args=(n,)) for n in ("李娜", "张敏")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert con.execute("select kind, count(*) from deadlines where status = 'open' group by kind order by kind"
+                       ).fetchall() == [("press_conference", 1), ("release", 1)]
+
+
+def test_the_schema_refuses_a_second_open_clock_of_a_kind(declared, tmp_path):
+    import pytest
+    con = sqlite3.connect(tmp_path / "monitor.db")
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("insert into deadlines (issue_id, kind, seq, status, started_at, due_at) "
+                    "select issue_id, kind, seq + 1, 'open', started_at, due_at from deadlines where kind = 'release'")

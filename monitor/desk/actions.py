@@ -54,11 +54,12 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
     if start_at is not None and start_at > now:
         raise InvalidInput("--start 不能晚于当前时间")
     by = require_by(by)
-    row = get_issue(db, issue_id)
-    if row["status"] != IssueStatus.OPEN:
-        raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
-    starts = clocks_for_level(level, config.policies, _times(row, now, start_at), deadlines.kinds_of(db, issue_id))
-    with transaction(db):
+    with transaction(db):                   # read and decide under the write lock: two declares start clocks once
+        row = get_issue(db, issue_id)
+        if row["status"] != IssueStatus.OPEN:
+            raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
+        starts = clocks_for_level(level, config.policies, _times(row, now, start_at),
+                                  deadlines.kinds_of(db, issue_id))
         issues.set_level(db, issue_id, level, now, by)
         audit.record(db, now, by, issue_id, Action.DECLARE, level=level, previous=row["level"],
                      suggested=row["suggested_level"])
@@ -199,9 +200,9 @@ def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: d
     """Close the issue; open clocks are cancelled. Returns how many were cancelled."""
     by = require_by(by)
     reason = require_reason(reason, "关闭原因")
-    if get_issue(db, issue_id)["status"] == IssueStatus.CLOSED:
-        raise InvalidInput(f"舆情 {issue_id} 已经关闭")
-    with transaction(db):
+    with transaction(db):                   # read under the write lock: two closes close once
+        if get_issue(db, issue_id)["status"] == IssueStatus.CLOSED:
+            raise InvalidInput(f"舆情 {issue_id} 已经关闭")
         issues.close(db, issue_id, now, by, reason)
         cancelled = deadlines.cancel_open(db, issue_id, "close")
         audit.record(db, now, by, issue_id, Action.CLOSE, reason=reason, cancelled_deadlines=cancelled)

@@ -84,19 +84,19 @@ def extend(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, issu
     by = require_by(by)
     if not approver or not approver.strip():
         raise InvalidInput("--approver 需要填写批准人")
-    get_issue(db, issue_id)
-    extendable = [r for r in deadlines.open_of(db, issue_id)
-                  if config.policies.get(r["kind"]) and config.policies[r["kind"]].max_extension_wd]
-    if not extendable:
-        raise InvalidInput(f"舆情 {issue_id} 没有可以延期的时限 (只有政府信息公开申请可以延期)")
-    d = extendable[0]
-    limit = config.policies[d["kind"]].max_extension_wd
-    if d["extended_wd"]:
-        raise InvalidInput(f"该时限已经延期过一次 ({d['extended_wd']} 个工作日), 不能再次延期")
-    if not 0 < days <= limit:
-        raise InvalidInput(f"--days 应为 1 到 {limit} 个工作日, 实际是 {days}")
-    new = add_working_days(from_iso(d["due_at"]), days, config.tz, cal)
-    with transaction(db):
+    with transaction(db):                   # read under the write lock: two extends extend once
+        get_issue(db, issue_id)
+        extendable = [r for r in deadlines.open_of(db, issue_id)
+                      if config.policies.get(r["kind"]) and config.policies[r["kind"]].max_extension_wd]
+        if not extendable:
+            raise InvalidInput(f"舆情 {issue_id} 没有可以延期的时限 (只有政府信息公开申请可以延期)")
+        d = extendable[0]
+        limit = config.policies[d["kind"]].max_extension_wd
+        if d["extended_wd"]:
+            raise InvalidInput(f"该时限已经延期过一次 ({d['extended_wd']} 个工作日), 不能再次延期")
+        if not 0 < days <= limit:
+            raise InvalidInput(f"--days 应为 1 到 {limit} 个工作日, 实际是 {days}")
+        new = add_working_days(from_iso(d["due_at"]), days, config.tz, cal)
         deadlines.extend(db, d["id"], new.due_at, days, approver.strip(), bool(d["provisional"]) or new.provisional)
         audit.record(db, now, by, issue_id, Action.EXTEND, kind=d["kind"], deadline_id=d["id"], days=days,
                      approver=approver.strip(), old_due_at=d["due_at"], due_at=to_iso(new.due_at))

@@ -307,6 +307,14 @@ def m0023_incidents(db: sqlite_utils.Database) -> None:
                "where status = 'closed' and close_reason like '合并入舆情 %'")
 
 
+def m0024_one_open_clock_per_kind(db: sqlite_utils.Database) -> None:
+    """The schema refuses a second open clock of a kind on one issue (two declarations at once started
+    every clock twice, and every reminder went out twice). Copies left by that race are cancelled."""
+    db.execute("update deadlines set status = 'cancelled', cancelled_by = 'duplicate' where status = 'open' "
+               "and id not in (select min(id) from deadlines where status = 'open' group by issue_id, kind)")
+    db.execute("create unique index deadlines_one_open on deadlines(issue_id, kind) where status = 'open'")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -331,4 +339,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0021_issue_posts_partial", m0021_issue_posts_partial),
     ("0022_index_copies_once", m0022_index_copies_once),
     ("0023_incidents", m0023_incidents),
+    ("0024_one_open_clock_per_kind", m0024_one_open_clock_per_kind),
 ]
