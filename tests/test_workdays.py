@@ -153,3 +153,32 @@ def test_office_time_is_nine_on_the_last_working_day_at_or_before():
     assert office_time(at(2026, 3, 19, 8, 0), tz, cal) == at(2026, 3, 18, 9)          # before 09:00 → the day before
     assert office_time(at(2026, 3, 15, 23, 59), tz, cal) == at(2026, 3, 13, 9)        # Sunday → Friday
     assert office_time(at(2026, 10, 5, 12, 0), tz, cal) == at(2026, 9, 30, 9)         # National Day → before it
+
+
+def test_a_typo_saved_in_the_holidays_file_while_running_keeps_the_last_good_calendar_and_says_so(tmp_path, smtp,
+                                                                                                  run):
+    """The daemon reads the calendar once and again when the file changes; a version that fails validation
+    is refused (the last good one stays, the clock notices go on) and the duty officer is told once."""
+    from monitor.config.load import load_config
+    from monitor.notify.channels import EmailChannel
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import tick
+    from monitor.store.db import open_db
+    from datetime import datetime, timezone
+
+    (tmp_path / "holidays.yaml").write_text("holidays: [2026-04-04..2026-04-06]\n", encoding="utf-8")
+    path = _config(tmp_path, smtp, "calendar: holidays.yaml\n")
+    run("--now", "2026-03-09T12:00+08:00", "intake", "--kind", "message", "--title", "网民留言: 周一到期",
+        "--received", "2026-03-09T11:00+08:00", config=path)
+    config = load_config(path)                      # loaded once, as the daemon does
+    db = open_db(str(tmp_path / "monitor.db"))
+    channel, renderer = EmailChannel(config.smtp), Renderer()
+    tick(db, config, datetime(2026, 3, 12, 2, tzinfo=timezone.utc), channel, renderer)
+    assert smtp.take() == []
+    (tmp_path / "holidays.yaml").write_text("holidays: [2026-04-04..2026-04-0]\n", encoding="utf-8")
+    for hour in (1, 2):                             # 09:00 and 10:00 on Friday 03-13
+        tick(db, config, datetime(2026, 3, 13, hour, tzinfo=timezone.utc), channel, renderer)
+    subjects = [m.subject for m in smtp.take()]
+    assert any("网民留言: 周一到期" in s for s in subjects), subjects          # the clock's reminder still goes out
+    config_notices = [s for s in subjects if s.startswith("【配置错误】")]
+    assert len(config_notices) == 1 and "holidays.yaml" in config_notices[0], subjects

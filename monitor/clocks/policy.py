@@ -100,6 +100,7 @@ class Stage(StrEnum):
     DIGEST = "digest"            # 值班交接 at the configured times
     OUTAGE = "outage"            # the daemon was down: from when to when, and which clocks fell due meanwhile
     WARNING = "warning"          # 预警: a negative, rising or level I/II issue, before any declare
+    CONFIG = "config"            # a configuration file changed on disk was refused; the last good one runs
 
 
 @dataclass(frozen=True)

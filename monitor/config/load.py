@@ -203,6 +203,43 @@ def _dates(text: str) -> list[dt.date]:
     return [dt.date.fromisoformat(text.strip())]
 
 
+# the overrides file as last read, by path: (file stamp, the last good calendar, the problem with the file as
+# it is now, if any). Read once, again when the file changes; a version that fails validation is refused
+# and the last good calendar stays in force (a running daemon keeps counting; `calendar_problem` says why).
+_CALENDARS: dict[str, tuple[tuple | None, WorkdayCalendar, str | None]] = {}
+
+
+def _stamp(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def calendar_for(config: Config) -> WorkdayCalendar:
-    """The working-day calendar with the operator's overrides, if sources.yaml names a file."""
-    return load_overrides(config.calendar_path) if config.calendar_path else WorkdayCalendar()
+    """The working-day calendar with the operator's overrides, if sources.yaml names a file. The first
+    read of a bad file raises ConfigError (a command exits 2); later, a bad edit keeps the last good one."""
+    if not config.calendar_path:
+        return WorkdayCalendar()
+    path, stamp = config.calendar_path, _stamp(config.calendar_path)
+    cached = _CALENDARS.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        calendar = load_overrides(path)
+    except ConfigError as e:
+        if cached is None:
+            raise
+        _CALENDARS[path] = (stamp, cached[1], e.problems[0] if e.problems else str(e))
+        return cached[1]
+    _CALENDARS[path] = (stamp, calendar, None)
+    return calendar
+
+
+def calendar_problem(config: Config) -> tuple[str, str] | None:
+    """(a key naming the file's version, `file:line: problem`) while the overrides file on disk is refused."""
+    cached = _CALENDARS.get(config.calendar_path or "")
+    if cached is None or cached[2] is None:
+        return None
+    return f"{config.calendar_path}:{cached[0]}", cached[2]

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlite_utils
 
@@ -22,7 +23,7 @@ from ..clock import from_iso, local_str, to_iso
 from ..clocks.policy import DeadlineState, Reason, Stage, decide_notices
 from ..clocks.rules import ClockKind, DeadlineStatus, IssueStatus, Role
 from ..clocks.workdays import office_time
-from ..config.load import calendar_for
+from ..config.load import calendar_for, calendar_problem
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
@@ -250,7 +251,20 @@ def _warning_values(db, config: Config, w, now: datetime) -> dict:
             "first_seen_local": local_str(first_seen, config.tz), "posts": _posts(db, config, w.issue_id)}
 
 
-QUEUES = [queue_due, queue_warnings, queue_detected, queue_provisional, queue_source_health, queue_digest]
+def queue_config_problem(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
+    """Tell the duty officer once per refused version of the holidays file: the last good calendar runs."""
+    found = calendar_problem(config)
+    if found is None or not reachable(config, DUTY, Stage.CONFIG):
+        return
+    version, problem = found
+    key = f"config:{hashlib.sha1(version.encode()).hexdigest()[:16]}"
+    text = _text(renderer, Stage.CONFIG, agency=config.agency.name, role_name=ROLE_NAMES[DUTY],
+                 file=Path(config.calendar_path).name, problem=problem)
+    _queue(db, _row(key, None, None, Stage.CONFIG, DUTY, config.recipients(DUTY, Stage.CONFIG), text, now, now,
+                    thread_id=thread_of(config, None, "config")), report)
+
+
+QUEUES = [queue_due, queue_config_problem, queue_warnings, queue_detected, queue_provisional, queue_source_health, queue_digest]
 
 
 def queue_outage(db, config: Config, down_from: datetime, now: datetime, renderer: Renderer) -> bool:
