@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 from urllib.parse import quote_plus
 
 import httpx
@@ -63,11 +64,27 @@ class RobotChannel:
         self.client = client or httpx.Client(timeout=httpx.Timeout(robot.timeout_s), trust_env=False)
 
     def send(self, subject: str, text: str, message_id: str, at_s: float) -> None:
-        """`at_s`: now (epoch seconds), which 钉钉/飞书 signatures carry and the platform checks."""
+        """`at_s`: now (epoch seconds), which 钉钉/飞书 signatures carry and the platform checks. Bounded in
+        total by the robot's `timeout` (a platform that drips its answer a byte at a time resets httpx's
+        per-read timeout forever): past it the send counts as failed and the tick goes on; the request
+        left behind ends in its own thread."""
         url, body = payload(self.robot, subject, text, message_id, at_s)
-        try:
-            r = self.client.post(url, json=body)
-        except httpx.HTTPError as e:
+        outcome: dict = {}
+
+        def post() -> None:
+            try:
+                outcome["response"] = self.client.post(url, json=body)
+            except Exception as e:           # noqa: BLE001 - handed to the caller below
+                outcome["error"] = e
+        worker = threading.Thread(target=post, name=f"robot-{self.robot.name}", daemon=True)
+        worker.start()
+        worker.join(self.robot.timeout_s)
+        if worker.is_alive():
+            raise ServerUnavailable(f"机器人「{self.robot.name}」在 {self.robot.timeout_s:g} 秒内没有完成发送 (对方应答过慢)")
+        if isinstance(e := outcome.get("error"), httpx.HTTPError):
             raise ServerUnavailable(f"机器人「{self.robot.name}」无法连接: {type(e).__name__}: {e}") from None
+        if e is not None:
+            raise e
+        r = outcome["response"]
         if (problem := accepted(self.robot, r.status_code, r.text)) is not None:
             raise DeliveryError(f"机器人「{self.robot.name}」拒绝: {problem}")
