@@ -36,6 +36,9 @@ HEAT_COMPONENT_NAMES = {"volume": "声量", "negativity": "负面", "spread": "�
 EFFECT_NAMES = {"cooled": "降温", "steady": "持平", "escalated": "升温", "watching": "观察中"}
 WARN_REASON_NAMES = {"negative": "新增负面舆情", "rising": "舆情升温", "high": "建议定级 I/II 级，尚未确认",
                      "escalate": "建议定级 I/II 级，超时未确认"}
+# why delivery cancelled a queued notice (clocks.policy.decide_delivery), as `monitor show` says it
+DELIVERY_REASON_NAMES = {"clock_stopped": "时限已完成或取消, 不再发送", "issue_closed": "舆情已关闭, 不再发送",
+                         "moot": "时限已过, 提醒不再发送", "superseded": "同一时限已有更新的通知, 只发送最新的"}
 EVIDENCE_STATE_NAMES = {"present": "仍可访问", "gone": "已删除", "unknown": "无法确认"}
 
 

@@ -70,3 +70,10 @@ def test_sources_that_break_in_the_same_tick_are_told_in_one_message(web, smtp, 
     (m,) = smtp.take()
     assert m.subject == "【来源状态】3 个来源状态变化：3 个无法采集"
     assert all(f"来源「来源{i}」" in m.body for i in range(3)) and "s0" not in m.body
+
+
+def test_a_source_is_broken_after_three_failures_in_a_row_or_at_once_behind_a_login_page():
+    from monitor.judge.health import SourceState, after_failure
+    assert [after_failure(n, False) for n in (1, 2, 3, 4)] == [SourceState.FAILING, SourceState.FAILING,
+                                                               SourceState.BROKEN, SourceState.BROKEN]
+    assert after_failure(1, True) == SourceState.BROKEN

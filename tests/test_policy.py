@@ -5,8 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.clocks.policy import (DeadlineState, IssueTimes, Reason, clock_start, clocks_for_level, decide_notices)
-from monitor.clocks.rules import DEFAULT_POLICIES
+from monitor.clocks.policy import (DeadlineState, IssueTimes, Queued, Reason, clock_start, clocks_for_level,
+                                   decide_delivery, decide_notices)
+from monitor.clocks.rules import DEFAULT_POLICIES, StartPoint
 from monitor.clock import Precision
 
 DUE = datetime(2026, 3, 16, 5, 0, tzinfo=timezone.utc)
@@ -107,3 +108,31 @@ def test_an_ack_never_silences_the_first_breach_even_when_the_first_tick_after_i
     assert sorted(late) == [("d7:breach:deputy_leader", Reason.SEND_LATE), ("d7:breach:head", Reason.SEND_LATE)]
     after = sends(DUE + 4 * H, acked_roles=both, sent={"d7:breach:head", "d7:breach:deputy_leader"})
     assert after == []
+
+Q = Queued("breach", DUE, deadline_id=7, due_at=DUE)
+
+
+@pytest.mark.parametrize("q, latest, now, reason", [
+    (Q, DUE, DUE, Reason.SEND),
+    (Queued("digest", DUE), None, DUE + 5 * H, Reason.SEND),                    # no clock: always goes
+    (Queued("breach", DUE, 7, DUE, in_flight=True), DUE, DUE, Reason.IN_FLIGHT),
+    (Queued("breach", DUE, 7, DUE, clock_open=False), DUE, DUE, Reason.CLOCK_STOPPED),
+    (Queued("breach", DUE, 7, DUE, issue_open=False), DUE, DUE, Reason.ISSUE_CLOSED),
+    (Queued("remind", DUE - H, 7, DUE), DUE - H, DUE, Reason.MOOT),            # waited past its deadline
+    (Queued("remind", DUE - H, 7, DUE), DUE - H, DUE - M, Reason.SEND),
+    (Q, DUE + H, DUE + H, Reason.SUPERSEDED),                                   # the 1 h repeat covers it
+    (Queued("warning", DUE, in_flight=True), None, DUE, Reason.IN_FLIGHT),
+], ids=["due", "no-clock", "in-flight", "clock-met", "issue-closed", "moot", "remind", "superseded",
+        "warning-in-flight"])
+def test_decide_delivery(q, latest, now, reason):
+    assert decide_delivery(q, latest, now) == reason
+
+
+def test_a_first_published_clock_starts_at_the_precise_first_publication_when_it_came_before_discovery():
+    seen, published = DUE, DUE - 3 * H
+    times = IssueTimes(first_seen_at=seen, first_published_at=published, first_published_precision=Precision.MINUTE,
+                       declared_at=DUE + H)
+    assert clock_start(StartPoint.FIRST_PUBLISHED, times) == (published, "first_published")
+    later = IssueTimes(first_seen_at=seen, first_published_at=seen + H, first_published_precision=Precision.MINUTE,
+                       declared_at=DUE + H)
+    assert clock_start(StartPoint.FIRST_PUBLISHED, later) == (seen, "first_published")

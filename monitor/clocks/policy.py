@@ -74,6 +74,8 @@ class Reason(StrEnum):
     ISSUE_CLOSED = "issue_closed"
     ACKED = "acked"                    # repeats stop after an ack
     NO_RECIPIENTS = "no_recipients"    # the role has no address in sources.yaml
+    IN_FLIGHT = "in_flight"            # delivery: being sent right now by a live process
+    MOOT = "moot"                      # delivery: a reminder whose deadline has passed while it waited
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,38 @@ def decide_notices(d: DeadlineState, rule: DeadlineRule, sent_keys: frozenset[st
             reason = Reason.SEND
         out.append(Decision(n, reason))
     return out
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A notice waiting in the outbox, as delivery sees it (the clock's columns are None for a notice
+    that belongs to no clock: digest, warning, source health, outage)."""
+    stage: str
+    fire_at: datetime
+    deadline_id: int | None = None
+    due_at: datetime | None = None
+    clock_open: bool = True
+    issue_open: bool = True
+    in_flight: bool = False            # claimed by a live process within CLAIM_STALE
+
+
+def decide_delivery(q: Queued, latest_fire_at: datetime | None, now: datetime) -> Reason:
+    """Whether a queued notice goes out now, and why not. A clock's notice that waited (an outage, a
+    mail server down) goes only while its clock and issue are open, only if it is still the latest step
+    for its clock and role (`latest_fire_at`), and a reminder never after its deadline."""
+    if q.in_flight:
+        return Reason.IN_FLIGHT
+    if q.deadline_id is None:
+        return Reason.SEND
+    if not q.clock_open:
+        return Reason.CLOCK_STOPPED
+    if not q.issue_open:
+        return Reason.ISSUE_CLOSED
+    if q.stage == Stage.REMIND and q.due_at is not None and q.due_at <= now:
+        return Reason.MOOT
+    if latest_fire_at is not None and q.fire_at < latest_fire_at:
+        return Reason.SUPERSEDED
+    return Reason.SEND
 
 
 def deadline_status(open_: bool, due_at: datetime, met_at: datetime | None, now: datetime) -> ClockState:

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..clock import from_iso, local_str, to_iso
-from ..clocks.policy import DeadlineState, Reason, Stage, decide_notices
+from ..clocks.policy import DeadlineState, Queued, Reason, Stage, decide_delivery, decide_notices
 from ..clocks.rules import ClockKind, DeadlineStatus, IssueStatus, Role
 from ..clocks.workdays import office_time
 from ..config.load import calendar_for, calendar_problem
@@ -29,7 +29,8 @@ from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceState, should_notify, state
 from ..judge.warning import Sent, WarnReason, decide_warnings
-from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, WARN_REASON_NAMES, duration, name
+from ..labels import (CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, LEVEL_NAMES, ROLE_NAMES, WARN_REASON_NAMES,
+                      duration, name)
 from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import warnings as store_warnings
 from ..store import sources as source_rows
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 CLAIM_STALE = timedelta(minutes=10)
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(minutes=30)
-MOOT = "时限已过, 提醒不再发送"
-SUPERSEDED = "同一时限已有更新的通知, 只发送最新的"
 
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
@@ -294,18 +293,19 @@ def deliver(db, now: datetime, channel, report: TickReport) -> None:
             key = (w["deadline_id"], w["role"])
             latest[key] = max(latest.get(key, ""), w["fire_at"])
     for n in outbox.deliverable(db, now):
-        if n["status"] == "sending" and from_iso(n["next_attempt_at"]) > now - CLAIM_STALE \
-                and not holder_gone(n.get("claimed_by")):
+        in_flight = n["status"] == "sending" and from_iso(n["next_attempt_at"]) > now - CLAIM_STALE \
+            and not holder_gone(n.get("claimed_by"))
+        clock = n["deadline_id"] is not None
+        queued = Queued(n["stage"], from_iso(n["fire_at"]), n["deadline_id"],
+                        from_iso(n["due_at"]) if clock else None,
+                        not clock or n["deadline_status"] == DeadlineStatus.OPEN,
+                        not clock or n["issue_status"] == IssueStatus.OPEN, in_flight)
+        latest_at = from_iso(latest[(n["deadline_id"], n["role"])]) if clock else None
+        reason = decide_delivery(queued, latest_at, now)
+        if reason == Reason.IN_FLIGHT:
             continue                    # being sent right now by a live process
-        if n["deadline_id"] is not None and (n["deadline_status"] != DeadlineStatus.OPEN
-                                        or n["issue_status"] != IssueStatus.OPEN):
-            outbox.cancel(db, n["id"])
-            continue
-        if n["deadline_id"] is not None and n["stage"] == Stage.REMIND and from_iso(n["due_at"]) <= now:
-            outbox.cancel(db, n["id"], MOOT)
-            continue
-        if n["deadline_id"] is not None and n["fire_at"] < latest[(n["deadline_id"], n["role"])]:
-            outbox.cancel(db, n["id"], SUPERSEDED)
+        if reason != Reason.SEND:
+            outbox.cancel(db, n["id"], name(DELIVERY_REASON_NAMES, reason))
             continue
         if unavailable is not None:
             report.postponed.append(n)  # the server is down: the rest wait for the next tick, attempts unchanged
