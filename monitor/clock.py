@@ -66,6 +66,18 @@ def ensure_aware(at: datetime) -> datetime:
 MIN_YEAR, MAX_YEAR = 1990, 2200     # an operator's time outside these is a typo, not a plan
 
 
+def parse_cli_date(text: str, what: str = "日期"):
+    """A YYYY-MM-DD date an operator typed, within MIN_YEAR..MAX_YEAR (a year 1 or 9999 is a typo)."""
+    import datetime as _dt
+    try:
+        day = _dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{what}应为 2026-03-16 这样的日期, 实际是 {text!r}") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InvalidInput(f"{what}超出范围 ({MIN_YEAR}–{MAX_YEAR} 年): {text!r}")
+    return day
+
+
 def parse_cli_time(text: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 from an operator; a time without an offset is read in the agency's timezone."""
     try:

@@ -29,11 +29,29 @@ def config_with_issue(web, tmp_path, run):
     (["--now", "0001-01-01", "issues"], "时间超出范围"),
     (["--now", "0001-01-01", "tick"], "时间超出范围"),
     (["intake", "--kind", "message", "--title", "x", "--received", "9999-12-31T10:00"], "时间超出范围"),
+    (["stats", "--from", "0001-01-01", "--to", "9999-12-31"], "超出范围"),
+    (["report", "annual", "--year", "1", "--out", "a.xlsx"], "年份"),
+    (["report", "annual", "--year", "9999", "--out", "a.xlsx"], "年份"),
+    (["report", "daily", "--date", "0001-01-01", "--out", "d.html"], "超出范围"),
+    (["report", "daily", "--date", "9999-12-31", "--out", "d.html"], "超出范围"),
+    (["dismiss", "99", "--by", "李娜", "--reason", "误报"], "没有编号为 99 的舆情"),
 ])
 def test_bad_input_is_a_one_line_error_with_exit_2(config_with_issue, run, args, fragment):
     r = run(*args, config=config_with_issue)
     assert r.exit_code == 2
     assert r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+
+
+def test_binary_stdin_a_directory_as_config_and_a_huge_title_are_one_line_each(config_with_issue, tmp_path):
+    from click.testing import CliRunner
+    from monitor.cli import cli
+    r = CliRunner().invoke(cli, ["sentiment"], input=b"\xff\xfe\x00binary\n")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "UTF-8" in r.stderr, r.output
+    r = CliRunner().invoke(cli, ["--config", str(tmp_path), "check"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "目录" in r.stderr, r.output
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "monitor.db"), "--config", str(config_with_issue), "intake",
+                                 "--kind", "message", "--title", "长" * 100_000, "--received", "2026-03-16T10:00"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "标题" in r.stderr, r.output
 
 
 def test_every_command_help_has_an_example(run):

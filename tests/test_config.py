@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write_config
 from monitor.config.load import load_config
 
 
@@ -189,3 +189,10 @@ def test_yaml_bombs_deep_nesting_and_control_characters_are_one_line_with_exit_2
     r = run("check", config=path)
     assert r.exit_code == 2 and r.stderr.startswith(f"{path}:{line}: ") and fragment in r.stderr, r.stderr
     assert "Traceback" not in r.output and r.stderr.count("\n") == 1
+
+
+def test_a_number_yaml_cannot_construct_is_a_problem_with_its_line_not_a_traceback(tmp_path, run):
+    path = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml', authority: "
+                        + "9" * 5000 + "}\n")
+    r = run("check", config=path)
+    assert r.exit_code == 2 and "sources.yaml:" in r.stderr and "authority" in r.stderr, r.output[:300]

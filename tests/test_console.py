@@ -259,3 +259,11 @@ def test_the_board_and_its_refresh_answer_during_a_mail_outage_with_notices_that
     for path in ("/", "/?partial=board"):
         r = c.get(path)
         assert r.status_code == 200 and "【值班交接】测试" in r.get_data(as_text=True), path
+
+
+def test_odd_search_text_is_an_answer_not_a_server_error(console):
+    c = console.app.test_client()
+    login(c, "张敏")
+    for q in ("%00", "a%00b", "%22", "*", "NEAR(", "%E5%AE", "审" * 500):
+        r = c.get(f"/search?q={q}")
+        assert r.status_code == 200, (q, r.status_code)

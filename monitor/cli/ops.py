@@ -136,6 +136,10 @@ def sentiment(lines, as_json, channel):
       echo "审计组下乡吃拿卡要，太垃圾了！！！[怒]" | monitor sentiment --channel social --json
     """
     model = Model.load()
+    try:
+        lines = list(lines)
+    except UnicodeDecodeError:
+        raise MonitorError("标准输入不是 UTF-8 文本 (每行一条中文文本)") from None
     for line in lines:
         text = line.rstrip("\n")
         if not text.strip():

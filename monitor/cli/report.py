@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..clock import parse_cli_date
+
 from ..errors import InvalidInput
 from ..report import annual, dossier, pdf, period
 from .app import App, echo, pass_app
@@ -52,10 +54,7 @@ def _write(out_path: str, html: str) -> None:
 
 
 def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--date 应为 2026-03-16 这样的日期, 实际是 {text!r}") from None
+    return parse_cli_date(text, "--date ")
 
 
 for _kind, _label in (("daily", "舆情日报"), ("weekly", "舆情周报"), ("monthly", "舆情月报")):

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import click
 from tabulate import tabulate
 
-from ..clock import local_str
+from ..clock import parse_cli_date, local_str
 from ..clocks.rules import ClockState, IssueStatus
 from ..desk import views
 from ..errors import MonitorError
@@ -173,10 +173,7 @@ def stats(app: App, from_date, to_date, as_json):
       monitor stats --from 2026-01-01 --to 2026-12-31
     """
     tz = app.tz
-    try:
-        start, end = date.fromisoformat(from_date), date.fromisoformat(to_date)
-    except ValueError:
-        raise MonitorError(f"日期应为 YYYY-MM-DD: {from_date!r} / {to_date!r}") from None
+    start, end = parse_cli_date(from_date, "--from "), parse_cli_date(to_date, "--to ")
     if end < start:
         raise MonitorError("--to 不能早于 --from")
     start_at = datetime.combine(start, time(0), tzinfo=tz)

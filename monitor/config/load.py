@@ -83,6 +83,10 @@ def load_config(path: str | os.PathLike) -> Config:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{name}:1: 找不到配置文件"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{name}:1: 这是一个目录, 不是配置文件 (例如 --config /etc/monitor/sources.yaml)"]) from None
+    except PermissionError:
+        raise ConfigError([f"{name}:1: 没有读取权限 (用运行服务的用户执行, 或检查文件权限)"]) from None
     except UnicodeDecodeError as e:
         raise ConfigError([f"{name}:1: 文件不是 UTF-8 编码 ({e.reason})"]) from None
     try:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import re2
 from yaml.constructor import SafeConstructor
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..clocks.rules import DEFAULT_POLICIES, LEVELS, ROLES, START_POINTS, DeadlineRule
@@ -30,7 +31,12 @@ class Checker:
         self.problems.append(f"{self.filename}:{line}: {where}: {message}")
 
     def value(self, node: Node) -> Any:
-        return self._constructor.construct_object(node, deep=True)
+        """The node's Python value; one YAML cannot construct (a 5,000-digit number, a bad date) is the
+        node's text, which the caller's check then reports with its line."""
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            return getattr(node, "value", None) if isinstance(getattr(node, "value", None), str) else None
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...],
                 required: tuple[str, ...] = ()) -> dict[str, Node] | None:

@@ -29,6 +29,9 @@ class IntakeResult:
     provisional: bool
 
 
+MAX_TITLE = 500          # a 留言 or 申请 title; the text itself stays at its link
+
+
 def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind: str, title: str,
            received_at: datetime, by: str, now: datetime, url: str | None = None,
            from_name: str | None = None) -> IntakeResult:
@@ -36,6 +39,8 @@ def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind
         raise InvalidInput(f"--kind 应为 {' / '.join(INTAKE_KINDS)}, 实际是 {kind!r}")
     if not title or not title.strip():
         raise InvalidInput("--title 不能为空")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"标题过长 ({len(title)} 字, 最多 {MAX_TITLE} 字): 正文请放在原文链接里")
     if received_at > now:
         raise InvalidInput("--received 不能晚于当前时间")
     if url and not url.startswith(("http://", "https://")):

@@ -1,10 +1,13 @@
 """Full-text search over collected posts (FTS5 trigram index `posts_fts`, kept by triggers)."""
 from __future__ import annotations
 
+import re
+
 import sqlite_utils
 
 from .db import rows
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 COLUMNS = ("p.id, p.source_id, p.title, p.url, p.published_at, p.seen_at, p.sentiment_label, "
            "p.sentiment_override, p.issue_id, p.duplicate_of")
 
@@ -14,6 +17,7 @@ def posts(db: sqlite_utils.Database, words: list[str], limit: int = 100) -> list
     trigram index, which holds originals and near-duplicates; the exact copies of each hit (same text,
     not indexed: migration 0022) are added through their own index. Shorter words (常见的两字词)
     filter the hits, or scan when all are short."""
+    words = [w for w in (_CONTROLS.sub("", w) for w in words) if w]     # FTS5 ends a string at NUL
     long_words = [w for w in words if len(w) >= 3]
     short = [w for w in words if len(w) < 3]
     like = "".join(" and (p.title like ? escape '\\' or p.body like ? escape '\\')" for _ in short)
