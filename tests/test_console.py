@@ -267,3 +267,15 @@ def test_odd_search_text_is_an_answer_not_a_server_error(console):
     for q in ("%00", "a%00b", "%22", "*", "NEAR(", "%E5%AE", "审" * 500):
         r = c.get(f"/search?q={q}")
         assert r.status_code == 200, (q, r.status_code)
+
+
+def test_a_crawled_javascript_link_is_never_a_link_and_pages_carry_a_content_security_policy(console):
+    console.db.execute("update posts set url = 'javascript:alert(document.cookie)' where id = "
+                       "(select min(id) from posts)")
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = console.db.execute("select issue_id from posts order by id limit 1").fetchone()[0]
+    for path in (f"/issues/{issue}", "/search?q=审计组"):
+        r = c.get(path)
+        assert r.status_code == 200 and 'href="javascript:' not in r.get_data(as_text=True).lower(), path
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"], path

@@ -29,6 +29,10 @@ SESSION_HOURS = 12          # one shift; then log in again
 OPEN_ENDPOINTS = {"auth.login", "static", "health"}
 
 
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
 def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_proxy: bool = False,
                secure_cookies: bool = False, refresh_s: int = 30) -> Flask:
     app = Flask(__name__)
@@ -90,6 +94,15 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     def monitor_error(e):
         flash(str(e), "error")
         return redirect(safe_next(request.form.get("back") or request.referrer or url_for("pages.home")))
+
+    @app.after_request
+    def protect(response):
+        """Only the console's own script runs, nothing frames it, and no address leaks to crawled sites."""
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
 
     @app.get("/healthz")
     def health():

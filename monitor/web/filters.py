@@ -50,6 +50,11 @@ def install(app: Flask, config: Config) -> None:
     def iso(value) -> str:
         return to_iso(value) if isinstance(value, datetime) else (value or "")
 
+    @app.template_filter("href")
+    def href(url) -> str:
+        """A crawled link as an href only when it is http(s): `javascript:` and `data:` never become links."""
+        return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else "#"
+
     @app.template_filter("pct")
     def pct(value) -> str:
         return f"{round((value or 0) * 100)}%"
