@@ -279,3 +279,30 @@ def test_a_crawled_javascript_link_is_never_a_link_and_pages_carry_a_content_sec
         r = c.get(path)
         assert r.status_code == 200 and 'href="javascript:' not in r.get_data(as_text=True).lower(), path
         assert "script-src 'self'" in r.headers["Content-Security-Policy"], path
+
+
+def test_behind_the_proxy_failed_logins_count_against_the_client_not_the_proxy(console):
+    """Served as `monitor serve --behind-proxy` serves it (waitress + ProxyFix): X-Forwarded-For reaches the
+    app, so one person's failed logins never lock a leader out (the limit is per address)."""
+    import threading
+
+    import httpx
+    from waitress.server import create_server
+
+    from monitor.cli.web import server_options
+    from monitor.web import create_app
+    app = create_app(console.config, console.db_path, console.clock, behind_proxy=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=2, **server_options(True))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.effective_port}"
+        with httpx.Client(base_url=base, headers={"X-Forwarded-For": "203.0.113.9"}) as c:
+            token = TOKEN.search(c.get("/login").text)[1]
+            c.post("/login", data={"name": "张敏", "password": "wrong", "next": "/", "csrf_token": token})
+        remotes = {r for (r,) in console.db.execute("select remote from login_attempts")}
+        assert remotes == {"203.0.113.9"}, remotes
+    finally:
+        server.trigger.pull_trigger(lambda: [ch.close() for ch in list(server._map.values())])
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()

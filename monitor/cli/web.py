@@ -39,7 +39,13 @@ def serve(app: App, host, port, threads, behind_proxy, secure_cookies):
     if not people.listed(app.existing_db):
         echo("提示: 还没有任何账号, 先运行  monitor user add 姓名 --role duty", err=True)
     echo(f"舆情值班台: http://{host}:{port}/  (Ctrl+C 停止)", err=True)
-    waitress_serve(web, host=host, port=port, threads=threads, ident="monitor")
+    waitress_serve(web, host=host, port=port, threads=threads, **server_options(behind_proxy))
+
+
+def server_options(behind_proxy: bool) -> dict:
+    """waitress settings. Behind the proxy, waitress must pass X-Forwarded-* through to ProxyFix (which
+    trusts exactly one hop): by default it drops them, and every login would count as 127.0.0.1."""
+    return {"ident": "monitor", **({"clear_untrusted_proxy_headers": False} if behind_proxy else {})}
 
 
 @click.group("user")
