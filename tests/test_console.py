@@ -306,3 +306,26 @@ def test_behind_the_proxy_failed_logins_count_against_the_client_not_the_proxy(c
         server.trigger.pull_trigger(lambda: [ch.close() for ch in list(server._map.values())])
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("monitor_session").value
+
+
+def test_logout_and_a_password_change_end_a_copied_session(console, run):
+    c = console.app.test_client()
+    login(c, "张敏")
+    copied = _session_cookie(c)
+    c.post("/logout", data={"csrf_token": token(c)})
+    thief = console.app.test_client()
+    thief.set_cookie("monitor_session", copied)
+    assert thief.get("/").status_code == 302                # the copied cookie died with the logout
+
+    c = console.app.test_client()
+    login(c, "张敏")
+    copied = _session_cookie(c)
+    from monitor.desk import people
+    people.set_password(console.db, "张敏", "another long password")
+    thief = console.app.test_client()
+    thief.set_cookie("monitor_session", copied)
+    assert thief.get("/").status_code == 302                # and with the password change

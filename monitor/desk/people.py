@@ -78,20 +78,33 @@ def disable(db: sqlite_utils.Database, name: str) -> None:
 
 
 def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
+    """A new password; the user's open console sessions end (a copied cookie with them)."""
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(f"密码至少 {MIN_PASSWORD} 个字符")
     if not users.set_password(db, name, generate_password_hash(password)):
         raise NotFound(f"没有用户 {name}")
 
 
+def end_sessions(db: sqlite_utils.Database, name: str) -> None:
+    """Logout: every session of the user is void, wherever its cookie is."""
+    users.end_sessions(db, name)
+
+
+def session_generation(db: sqlite_utils.Database, name: str) -> int:
+    """What a new session of the user carries; a logout or a password change moves it on."""
+    row = users.get(db, name)
+    return (row or {}).get("session_gen") or 0
+
+
 def listed(db: sqlite_utils.Database) -> list[dict]:
     return users.listed(db)
 
 
-def active(db: sqlite_utils.Database, name: str | None) -> User | None:
-    """The user behind a session, or None when gone or disabled since (checked on every request)."""
+def active(db: sqlite_utils.Database, name: str | None, generation: int | None = 0) -> User | None:
+    """The user behind a session of `generation`, or None when gone or disabled since, or when a logout or
+    a password change ended the user's sessions after it began (checked on every request)."""
     row = users.get(db, name) if name else None
-    if row is None or row["disabled"]:
+    if row is None or row["disabled"] or (row.get("session_gen") or 0) != (generation or 0):
         return None
     return User(row["name"], UserRole(row["role"]))
 

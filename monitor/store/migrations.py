@@ -315,6 +315,12 @@ def m0024_one_open_clock_per_kind(db: sqlite_utils.Database) -> None:
     db.execute("create unique index deadlines_one_open on deadlines(issue_id, kind) where status = 'open'")
 
 
+def m0025_session_generation(db: sqlite_utils.Database) -> None:
+    """`users.session_gen`: a console session carries the generation it began in; a logout or a password
+    change moves it on, which ends every session of the user, a copied cookie included."""
+    db["users"].add_column("session_gen", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_intake_and_working_days", m0002_intake_and_working_days),
@@ -340,4 +346,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0022_index_copies_once", m0022_index_copies_once),
     ("0023_incidents", m0023_incidents),
     ("0024_one_open_clock_per_kind", m0024_one_open_clock_per_kind),
+    ("0025_session_generation", m0025_session_generation),
 ]

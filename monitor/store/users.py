@@ -34,7 +34,13 @@ def set_disabled(db: sqlite_utils.Database, name: str, disabled: bool) -> int:
 
 
 def set_password(db: sqlite_utils.Database, name: str, password_hash: str) -> int:
-    return db.execute("update users set password_hash = ? where name = ?", [password_hash, name]).rowcount
+    """A new password; every session of the user ends."""
+    return db.execute("update users set password_hash = ?, session_gen = coalesce(session_gen, 0) + 1 "
+                      "where name = ?", [password_hash, name]).rowcount
+
+
+def end_sessions(db: sqlite_utils.Database, name: str) -> None:
+    db.execute("update users set session_gen = coalesce(session_gen, 0) + 1 where name = ?", [name])
 
 
 def record_attempt(db: sqlite_utils.Database, name: str, remote: str, at: datetime, ok: bool) -> None:

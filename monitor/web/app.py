@@ -62,7 +62,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         g.now = clock.now()
         g.db = db()
         g.config = config
-        g.user = people.active(g.db, session.get("user")) if session.get("user") else None
+        g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
         if g.user is not None and not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS):
             session.clear()
             g.user = None

@@ -37,10 +37,13 @@ def login():
     session.permanent = True
     session["user"] = name.strip()
     session["since"] = to_iso(g.now)
+    session["gen"] = people.session_generation(g.db, name.strip())
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout():
+    if g.user is not None:                  # ends this session and any copy of its cookie
+        people.end_sessions(g.db, g.user.name)
     session.clear()
     return redirect(url_for("auth.login"))
