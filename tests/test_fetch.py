@@ -200,3 +200,26 @@ def test_a_huge_dripping_or_bombed_robots_txt_costs_a_bounded_read_and_allows(we
     f = fetcher(sleeps, retries=0, timeout_s=5.0, total_timeout_s=1.0)
     assert f.fetch("s", web.base_url + "/f.xml").body == FEED
     assert time.monotonic() - started < 10
+
+
+def test_a_redirect_to_another_internal_address_is_refused_and_nothing_from_it_is_stored(web, tmp_path, run):
+    """SSRF: the feed answers 302 to a page on another port of this machine (an internal service); the source
+    is configured on 127.0.0.1 too, but only its own host and port are allowed."""
+    from conftest import WebServer, rss, write_config
+    internal = WebServer()
+    try:
+        secret = internal.set("/admin.xml", rss([("青禾县审计局 内部系统 管理员密码", "http://intra.example/1", "",
+                                                 "青禾县审计局 内网页面")]))
+        web.set("/f.xml", b"", status=302, headers=(("Location", secret),))
+        config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{web.base_url}/f.xml"}}\n')
+        r = run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+        assert "拒绝访问内部地址" in r.output and internal.hits.get("/admin.xml") is None, r.output
+        import sqlite3
+        assert sqlite3.connect(tmp_path / "monitor.db").execute("select count(*) from posts").fetchone() == (0,)
+        # the same host and port the source is configured on stays allowed (RSSHub on 127.0.0.1:1200)
+        web.set("/f.xml", b"", status=302, headers=(("Location", f"{web.base_url}/g.xml"),))
+        web.set("/g.xml", rss([("青禾县审计局通报", "http://a.example.cn/1", "", "青禾县审计局")]))
+        r = run("--now", "2026-03-16T08:10+08:00", "collect", config=config)
+        assert "正常" in r.output, r.output
+    finally:
+        internal.close()

@@ -64,7 +64,8 @@ def recheck(db: sqlite_utils.Database, config: Config, fetcher: Fetcher, clock: 
         source = config.source(p["source_id"])
         status, final, text, error = None, None, "", None
         try:
-            result = fetcher.fetch(p["source_id"], p["url"], robots=source.robots if source else True)
+            result = fetcher.fetch(p["source_id"], p["url"], robots=source.robots if source else True,
+                                    origin=source.url if source else None)
             status, final, text = result.status, result.url, _page_text(result)
         except FetchError as e:
             if e.reason in ("http_404", "http_410"):

@@ -8,8 +8,10 @@ Last-Modified; a 304 is a success with no work). Waiting goes through an injecte
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -71,6 +73,19 @@ class Fetcher:
         self._host_locks: dict[str, threading.Lock] = {}
         self._host_last: dict[str, float] = {}
         self._robots: dict[str, Protego | None] = {}
+        self._origin = threading.local()        # the host:port the source being fetched is configured on
+        self.client.event_hooks.setdefault("request", []).append(self._refuse_internal_target)
+
+    def _refuse_internal_target(self, request: httpx.Request) -> None:
+        """SSRF: every request (a redirect, an article link) to a loopback, link-local, private or reserved
+        address is refused unless it is the host and port the source itself is configured on (agencies run
+        RSSHub on 127.0.0.1:1200: a source configured there stays allowed)."""
+        target = (request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80))
+        if target == getattr(self._origin, "value", None):
+            return
+        if internal_address(request.url.host, target[1]):
+            raise FetchError("blocked_target", f"拒绝访问内部地址 {request.url.host}:{target[1]} "
+                                               "(重定向或链接指向本机或内网, 与来源配置的地址不同)")
 
     def close(self) -> None:
         self.client.close()
@@ -88,7 +103,10 @@ class Fetcher:
         self._host_last[host] = self.monotonic()
 
     def fetch(self, source_id: str, url: str, etag: str | None = None, last_modified: str | None = None,
-              robots: bool = True) -> FetchResult:
+              robots: bool = True, origin: str | None = None) -> FetchResult:
+        """`origin`: the source's configured URL when `url` is another (an article, a next page)."""
+        configured = httpx.URL(origin or url)
+        self._origin.value = (configured.host, configured.port or (443 if configured.scheme == "https" else 80))
         host = urlsplit(url).netloc
         with self._host_lock(host):                 # one request at a time per host
             if robots and not self._allowed(url, host):
@@ -178,6 +196,20 @@ class Fetcher:
             self._robots[host] = parser
         parser = self._robots[host]
         return parser is None or parser.can_fetch(url, ROBOT_NAME)
+
+
+def internal_address(host: str, port: int) -> bool:
+    """Whether the host is, or resolves to, a loopback, link-local, private, reserved or unspecified address."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, OSError):
+        return False                        # unresolvable: the request fails on its own
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_reserved or ip.is_unspecified \
+                or ip.is_multicast:
+            return True
+    return False
 
 
 def _retry_after(value: str | None, now_s: float | None = None) -> float | None:

@@ -135,7 +135,7 @@ class Collector:
                     and not self._known(item.link)):
                 fetched += 1
                 try:
-                    page = self.fetcher.fetch(source.id, item.link, robots=source.robots)
+                    page = self.fetcher.fetch(source.id, item.link, robots=source.robots, origin=source.url)
                     nbytes += len(page.body)
                     pages[item.link] = page
                     text = extract_article(page.body, page.content_type, page.url)
@@ -166,7 +166,7 @@ class Collector:
                 if not url or url in seen:
                     break
                 seen.add(url)
-                page = self.fetcher.fetch(source.id, url, robots=source.robots)
+                page = self.fetcher.fetch(source.id, url, robots=source.robots, origin=source.url)
                 items += parse_items(source, page)
             return result, items
         except FetchError as e:
