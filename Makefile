@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean system-deps
+.PHONY: demo test check install clean system-deps
 
 # Debian packages the tests need: Chromium for the console's browser tests (Playwright drives it;
 # Playwright's own browser download does not work here), CJK fonts so pages and charts render Chinese,
@@ -28,8 +28,13 @@ system-deps:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; }
 
+# the whole suite: what CI runs (.ci/run)
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+# the quick tier for every edit: no browser, no reliability runs, no byte-for-byte model rebuild
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not reliability and not rebuild"
 
 clean:
 	rm -rf $(VENV)

@@ -89,6 +89,7 @@ def test_the_training_stack_is_pinned_exactly_and_named_in_the_provenance():
     assert training_stack() == meta["training_stack"]
 
 
+@pytest.mark.rebuild
 def test_train_sentiment_rebuilds_the_committed_model_byte_for_byte(tmp_path, run):
     data = shared("sentiment/bdci2019_news_dev/bdci2019_news_dev.csv").parent.parent
     out = tmp_path / "sentiment.tsv.gz"
