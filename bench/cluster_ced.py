@@ -85,9 +85,17 @@ def main() -> None:
     ap.add_argument("--noise", type=int, default=1000)
     ap.add_argument("--per-cascade", type=int, default=400)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--drift", action="store_true", help="merge issues that drift together, as the pipeline does")
     args = ap.parse_args()
     posts = load(args.cascades, args.noise, args.per_cascade, args.seed)
     index, sigs, next_id, pred = IssueIndex(), {}, 1, []
+    merged_into: dict[int, int] = {}
+    merges = 0
+
+    def home(i: int) -> int:
+        while i in merged_into:
+            i = merged_into[i]
+        return i
     seen_in_cascade, size, raised_after = Counter(), Counter(), {}
     started = time.perf_counter()
     for _, text, truth in posts:
@@ -98,6 +106,16 @@ def main() -> None:
             sigs[issue_id] = {}
         sigs[issue_id] = merge(sigs[issue_id], sig)
         index.put(issue_id, sigs[issue_id])
+        if args.drift:                  # as the pipeline does after a batch: issues become one incident
+            for other, _why in index.drifted(issue_id, kinds=("opinion",)):
+                if other in index.sigs and issue_id in index.sigs:
+                    target, gone = min(issue_id, other), max(issue_id, other)
+                    sigs[target] = merge(sigs[target], sigs.pop(gone))
+                    index.remove(gone)
+                    index.put(target, sigs[target])
+                    merged_into[gone] = target
+                    merges += 1
+                    issue_id = target
         pred.append(issue_id)
         if not truth.startswith("noise:"):
             seen_in_cascade[truth] += 1
@@ -105,11 +123,12 @@ def main() -> None:
             if truth not in raised_after and size[(truth, issue_id)] >= RAISE_AT:
                 raised_after[truth] = seen_in_cascade[truth]
     elapsed = time.perf_counter() - started
+    pred = [home(i) for i in pred]
     p, r, f = bcubed([t for _, _, t in posts], pred)
     cascade_posts = sum(1 for _, _, t in posts if not t.startswith("noise:"))
     print(f"posts {len(posts)} ({args.cascades} cascades, {cascade_posts} cascade posts, {args.noise} noise), "
           f"clusters {len(set(pred))}, {len(posts) / elapsed:,.0f} posts/s")
-    print(f"B-cubed precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    print(f"B-cubed precision {p:.3f} recall {r:.3f} F1 {f:.3f}" + (f" ({merges} drift merges)" if args.drift else ""))
     raised = sorted(raised_after.values())
     print(f"issue raised (largest cluster >= {RAISE_AT} posts) for {len(raised)}/{args.cascades} cascades, "
           f"after median {statistics.median(raised):.0f} posts (max {max(raised)})")

@@ -195,9 +195,16 @@ class IssueIndex:
             return []
         others: set[int] = set()
         for g in sig:
-            others |= self.postings.get(g, set()) if g[0] == ANCHOR else set()
-        others |= {i for g, _ in Counter({g: v for g, v in sig.items() if g[0] != ANCHOR}).most_common(CANDIDATE_GRAMS)
-                   for i in self.postings.get(g, ())}
+            if g[0] == ANCHOR:
+                others |= self.postings.get(g, set())
+        # bigram candidates as `find` picks them: the issue's rarest grams, none shared by too many issues
+        common = max(STOP_GRAM_MIN, STOP_GRAM_SHARE * len(self.sigs))
+        rare = sorted((len(self.postings.get(g, ())), g) for g in sig
+                      if g[0] != ANCHOR and 1 < len(self.postings.get(g, ())) <= common)
+        shared: Counter[int] = Counter()
+        for _, g in rare[:CANDIDATE_GRAMS]:
+            shared.update(self.postings[g])
+        others |= {i for i, n in shared.items() if n >= 2}
         out = []
         for other in sorted(others - {issue_id}):
             if self.kinds.get(other) not in kinds or (min(issue_id, other), max(issue_id, other)) in apart:
