@@ -42,6 +42,9 @@ REGISTER = ("情况通报", "情况说明", "调查进展", "有关情况", "网
             "记者", "获悉", "近日", "日前", "网曝", "网传", "曝光", "回应", "尊敬的领导", "领导", "有关部门", "相关",
             "我局", "本局", "该局", "表示", "希望", "期待", "彻查", "这合理吗", "给个说法", "一查到底", "太过分了")
 
+# hashtags that name no event: Weibo's placeholder, and the platform's own features
+NOT_EVENTS = frozenset({"请插入话题名称", "最近访客", "我的年度关键词", "微博抽奖平台", "超话", "热门话题", "转发抽奖"})
+
 
 @dataclass(frozen=True)
 class Match:
@@ -64,7 +67,7 @@ def anchors(title: str, body: str, stopwords: tuple[str, ...]) -> list[str]:
         rest = tag
         for w in sorted(stopwords, key=len, reverse=True):
             rest = rest.replace(w, "")
-        if len(_norm(rest)) >= 2:               # #青禾县审计局# names us, not an event
+        if len(_norm(rest)) >= 2 and _norm(tag) not in NOT_EVENTS:   # #青禾县审计局# names us, not an event
             out.append(TAG + _norm(tag))
     return out
 
