@@ -237,3 +237,21 @@ def test_the_corpus_played_through_collect_over_http_warns_by_email_and_robot_be
         assert measured["false_warnings"] == 0
     finally:
         receiver.httpd.shutdown()
+
+
+def test_a_release_that_could_answer_two_open_issues_is_proposed_on_both_and_the_officer_says_which(tmp_path, run):
+    config, db, collector = _collector(tmp_path)
+    at = incidents.DAY1 + timedelta(hours=8)
+
+    def post(n: int, source: str, title: str, body: str, hours: float):
+        return collector.judge_items(config.source(source), [RawItem(title, f"https://x.example.cn/{n}", body)],
+                                     at + timedelta(hours=hours))
+    post(1, "news", "青禾县审计局审计组在柳河村吃请", "饭钱让柳河村村委会报销", 0)
+    post(2, "forum", "青禾县审计局公车私用被拍到", "审计局的公车周末停在景区停车场，太过分了[怒]", 0.2)
+    assert db.execute("select count(*) from issues where kind = 'opinion' and status = 'open'").fetchone() == (2,)
+    post(3, "own", "青禾县审计局关于审计组吃请和公车私用问题的情况通报",
+         "经核实，审计组在柳河村吃请、饭钱让村委会报销，另有公车私用、周末停在景区停车场，均已严肃处理", 1)
+    proposed = {r["issue_id"]: r["rivals"] for r in db.query("select issue_id, rivals from release_detections")}
+    assert proposed == {1: "2", 2: "1"}, proposed
+    r = run("--now", "2026-03-16T10:00+08:00", "confirm", "2", "--by", "李娜", config=tmp_path / "sources.yaml")
+    assert r.exit_code == 0, r.output

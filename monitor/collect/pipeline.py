@@ -290,7 +290,10 @@ class Collector:
         (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
         keep_evidence(self.db, post_id, source, raw, pages.get(raw.link), now)
         if judged.own:
-            note_own_post(self.db, issue_id, post_id, now, judged.cluster_reason)
+            note_own_post(self.db, issue_id, post_id, now, judged.cluster_reason, judged.rival_issue_ids)
+            for rival in judged.rival_issue_ids:     # it could answer these too: proposed there, the officer says which
+                note_own_post(self.db, rival, post_id, now, f"也可能回应舆情 {issue_id}",
+                              (issue_id, *(r for r in judged.rival_issue_ids if r != rival)))
         if judged.tracked_kind and judged.new_issue:
             start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
                                 judged.published_at if judged.published_precision != Precision.DAY else None, now)

@@ -210,7 +210,7 @@ def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: d
 
 
 def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: datetime,
-                  reason: str = "") -> int | None:
+                  reason: str = "", rivals: tuple[int, ...] = ()) -> int | None:
     """An own-channel post joined an issue: keep it for the duty officer to confirm as the answer. With a
     clock running it answers the soonest; before any level is declared it is recorded on the issue (a
     later declare counts it once confirmed)."""
@@ -219,7 +219,7 @@ def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: d
     if d is None and (issue["kind"] != IssueKind.OPINION or not issue["negative_share"]):
         return None                         # no clock, and nothing negative to answer (a 喜报 joins its story)
     deadline_id, kind = (d["id"], d["kind"]) if d else (None, ClockKind.RELEASE)
-    detection = answers.detect(db, issue_id, post_id, deadline_id, kind, now)
+    detection = answers.detect(db, issue_id, post_id, deadline_id, kind, now, rivals)
     audit.record(db, now, audit.SYSTEM, issue_id, Action.RELEASE_DETECTED, post_id=post_id, deadline_id=deadline_id,
                  kind=str(kind), **({"reason": reason} if reason else {}))
     return detection

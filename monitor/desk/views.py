@@ -42,7 +42,8 @@ def deadline(d: dict, now: datetime) -> dict:
 
 def _detection(d: dict) -> dict:
     return {"post_id": d["post_id"], "kind": d["kind"], "url": d["url"], "title": d["title"],
-            "detected_at": d["detected_at"], "before_level": d["deadline_id"] is None}
+            "detected_at": d["detected_at"], "before_level": d["deadline_id"] is None,
+            "rivals": [int(x) for x in (d.get("rivals") or "").split(",") if x]}
 
 
 def _summary(row: dict, clocks: list[dict], detected: list[dict], now: datetime) -> dict:

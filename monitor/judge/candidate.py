@@ -68,6 +68,7 @@ class Candidate:
     similarity: float = 0.0
     cluster_reason: str = ""             # why it joined its issue (同一话题 #…#, 内容相似 0.31)
     incident_id: int | None = None       # a letter's tracked item: the incident's issue it is about
+    rival_issue_ids: tuple[int, ...] = ()  # an own post: other open issues it could answer as well
     new_issue: bool = False              # open a new issue with this as its first post
     tracked_kind: str | None = None      # opens a tracked item of this intake kind (superior source: "repost")
     signature: dict[str, int] = field(default_factory=dict, hash=False, compare=False)

@@ -149,7 +149,7 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
             deadline = deadline_values(d, config.policies.get(d["kind"]), config.tz)
         text = _text(
             renderer, Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
-            deadline=deadline, role_name=ROLE_NAMES[DUTY],
+            deadline=deadline, role_name=ROLE_NAMES[DUTY], rivals=[int(x) for x in (r.get("rivals") or "").split(",") if x],
             source_id=r["source_id"], source_name=config.source_name(r["source_id"]), post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
             published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
         _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.recipients(DUTY, Stage.DETECTED),

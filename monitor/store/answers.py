@@ -31,15 +31,17 @@ def clock_to_answer(db: sqlite_utils.Database, issue_id: int) -> dict | None:
 
 
 def detect(db: sqlite_utils.Database, issue_id: int, post_id: int, deadline_id: int | None, kind: str,
-           at: datetime) -> int:
+           at: datetime, rivals: tuple[int, ...] = ()) -> int:
+    """`rivals`: other open issues the post may answer instead (the console asks which)."""
     return insert(db, "release_detections", {"issue_id": issue_id, "post_id": post_id, "deadline_id": deadline_id,
-                                             "kind": str(kind), "detected_at": to_iso(at)})
+                                             "kind": str(kind), "detected_at": to_iso(at),
+                                             "rivals": ",".join(map(str, rivals)) or None})
 
 
 def awaiting(db: sqlite_utils.Database, issue_id: int | None = None) -> list[dict]:
     """Detections to confirm, with the post's URL and title, oldest first: those whose clock is still
     running, and those found before any clock (no level declared yet) and not yet confirmed, on open issues."""
-    return rows(db, "select r.id, r.issue_id, r.post_id, r.deadline_id, r.kind, r.detected_at, p.url, p.title, "
+    return rows(db, "select r.id, r.issue_id, r.post_id, r.deadline_id, r.kind, r.detected_at, r.rivals, p.url, p.title, "
                     "p.source_id, p.published_at, p.published_precision, p.seen_at "
                     "from release_detections r left join deadlines d on d.id = r.deadline_id "
                     "join posts p on p.id = r.post_id join issues i on i.id = r.issue_id "

@@ -294,6 +294,7 @@ def m0023_incidents(db: sqlite_utils.Database) -> None:
     the issue a merged one became part of (filled in from the close reason of earlier merges)."""
     db["issues"].add_column("incident_id", int)
     db["issue_posts"].add_column("reason", str)
+    db["release_detections"].add_column("rivals", str)     # other issues an own release may answer instead
     db["issues_apart"].create({"a": int, "b": int, "at": str, "by": str}, pk=("a", "b"))
     db.execute("create index issues_incident on issues(incident_id) where incident_id is not null")
     # 预警: the warnings queued per issue, reason and repeat (exactly once), and an officer's 误报

@@ -189,6 +189,18 @@ class IssueIndex:
             return Match(weak_id, weak_sim, f"共同词语 {'/'.join(words[:4])}")
         return Match(None, best_sim)
 
+    def rivals(self, sig: dict[str, int], chosen: int, kinds: tuple[str, ...]) -> tuple[int, ...]:
+        """Other open issues this signature would also join (at or above JOIN_AT, or by an anchor): an own
+        release that could answer either is proposed on each, and the duty officer says which."""
+        out = []
+        for issue_id, other in self.sigs.items():
+            if issue_id == chosen or self.kinds.get(issue_id) not in kinds:
+                continue
+            if shared_anchor({g: v for g, v in sig.items() if not g.startswith(THREAD)}, other) \
+                    or cosine(sig, other) >= JOIN_AT:
+                out.append(issue_id)
+        return tuple(sorted(out))
+
     def drifted(self, issue_id: int, kinds: tuple[str, ...] = (IssueKind.OPINION,),
                 apart: frozenset[tuple[int, int]] = frozenset()) -> list[tuple[int, str]]:
         """Other open issues that have become the same incident as `issue_id` (a shared anchor, or
@@ -232,7 +244,8 @@ def stage(c: Candidate, ctx) -> Candidate:
     kinds = (IssueKind.OPINION, IssueKind.REPOST) if c.own else (IssueKind.OPINION,)
     m = ctx.issue_index.find(sig, kinds, threads=is_reply(c.title))
     new_issue = m.issue_id is None and not c.own          # our own voice is not 舆情
+    rivals = ctx.issue_index.rivals(sig, m.issue_id, (IssueKind.OPINION,)) if c.own and m.issue_id else ()
     merged = merge(ctx.issue_index.sigs[m.issue_id], sig) if m.issue_id is not None else merge({}, sig) if new_issue \
         else None
     return c.but(signature=sig, issue_id=m.issue_id, similarity=round(m.similarity, 3), cluster_reason=m.reason,
-                 new_issue=new_issue, issue_signature=merged)
+                 new_issue=new_issue, issue_signature=merged, rival_issue_ids=rivals)
