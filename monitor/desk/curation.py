@@ -9,6 +9,7 @@ from ..clocks.rules import IssueStatus
 from ..errors import InvalidInput
 from ..judge.stages.cluster import merge as merge_sig, signature
 from ..store import audit, deadlines, issues, posts
+from ..store import warnings as store_warnings
 from ..store.audit import Action
 from ..store.db import transaction
 from .actions import get_issue, require_by
@@ -42,6 +43,7 @@ def merge(db: sqlite_utils.Database, names: tuple[str, ...], target_id: int, sou
             cancelled = deadlines.cancel_open(db, s["id"], "merge")
             issues.close(db, s["id"], now, by, f"合并入舆情 {target_id}", post_count=0, merged_into=target_id)
             issues.relink_letters(db, target_id, s["id"])
+            store_warnings.carry_over(db, target_id, s["id"])
             audit.record(db, now, by, s["id"], Action.MERGED_INTO, target=target_id, posts=n,
                          cancelled_deadlines=cancelled, **({"reason": reason} if reason else {}))
             moved += n

@@ -49,5 +49,11 @@ def record(db: sqlite_utils.Database, w: Warning, at: datetime) -> None:
                [w.issue_id, str(w.reason), w.n, w.level, to_iso(at)])
 
 
+def carry_over(db: sqlite_utils.Database, to_issue: int, from_issue: int) -> None:
+    """A merged issue's warnings count as the target's: the incident is not warned of twice."""
+    db.execute("insert or ignore into issue_warnings (issue_id, reason, n, level, at) "
+               "select ?, reason, n, level, at from issue_warnings where issue_id = ?", [to_issue, from_issue])
+
+
 def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select reason, n, level, at from issue_warnings where issue_id = ? order by at, rowid", [issue_id])
