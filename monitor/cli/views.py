@@ -1,7 +1,7 @@
 """Read-only commands: issues, show, sources, alerts, stats. They refuse a database that does not exist."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import click
 from tabulate import tabulate

@@ -38,6 +38,11 @@ def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, 
             "message_id": f"<{hashlib.sha1(key.encode()).hexdigest()[:20]}.monitor@localhost>"}
 
 
+def reachable(config: Config, role: str, stage: str) -> bool:
+    """Whether a notice of `stage` for `role` has anyone to go to (an address or a robot routed to it)."""
+    return bool(config.recipients(role, stage))
+
+
 def thread_of(config: Config, issue_id: int | None, other: str = "") -> str | None:
     """The root every notice about one issue refers to (In-Reply-To / References)."""
     tag = hashlib.sha1(config.agency.name.encode()).hexdigest()[:8]

@@ -309,16 +309,14 @@ def m0023_incidents(db: sqlite_utils.Database) -> None:
 
 
 def m0024_one_open_clock_per_kind(db: sqlite_utils.Database) -> None:
-    """The schema refuses a second open clock of a kind on one issue (two declarations at once started
-    every clock twice, and every reminder went out twice). Copies left by that race are cancelled."""
+    """The schema refuses a second open clock of a kind on an issue; copies left by the race are cancelled."""
     db.execute("update deadlines set status = 'cancelled', cancelled_by = 'duplicate' where status = 'open' "
                "and id not in (select min(id) from deadlines where status = 'open' group by issue_id, kind)")
     db.execute("create unique index deadlines_one_open on deadlines(issue_id, kind) where status = 'open'")
 
 
 def m0025_session_generation(db: sqlite_utils.Database) -> None:
-    """`users.session_gen`: a console session carries the generation it began in; a logout or a password
-    change moves it on, which ends every session of the user, a copied cookie included."""
+    """`users.session_gen`: a session carries its generation; logout or a new password ends them all."""
     db["users"].add_column("session_gen", int, not_null_default=0)
 
 
