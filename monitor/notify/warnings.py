@@ -36,7 +36,8 @@ def queue_warnings(db, config: Config, now: datetime, renderer: Renderer, report
         items = [_warning_values(db, config, w, now) for w in ws]
         text = _text(renderer, Stage.WARNING, agency=config.agency.name, role_name=ROLE_NAMES.get(role, role),
                      warnings=items, escalation=all(w.reason == WarnReason.ESCALATE for w in ws),
-                     escalate_after=duration(config.warning.escalate_after_s))
+                     escalate_after=duration(config.warning.escalate_after_s),
+                     **({"issue": items[0]["issue"]} if len({w.issue_id for w in ws}) == 1 else {}))
         key = f"w:{role}:" + ",".join(f"{w.issue_id}.{w.reason}.{w.n}" for w in ws)
         if len(key) > 200:
             key = f"w:{role}:{hashlib.sha1(key.encode()).hexdigest()}"
