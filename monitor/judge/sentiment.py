@@ -13,9 +13,11 @@ are: character n-grams. No word segmenter is involved.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
+import os
 import re
 import sys
 from array import array
@@ -81,6 +83,12 @@ def unescape(field: str) -> str:
     return _UNESCAPE.sub(lambda m: _UNESCAPES[m[1]], field) if "\\" in field else field
 
 
+@functools.lru_cache(maxsize=2)
+def _load(path: str, mtime_ns: int, size: int, cls) -> "Model":
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return cls(json.loads(f.readline()), f)
+
+
 class Model:
     """The table in memory: per kind its intercepts, biases and calibration, and per namespace a dict
     from n-gram to an offset into one flat array of (idf, w_positive, w_neutral, w_negative)."""
@@ -100,8 +108,10 @@ class Model:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "Model":
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            return cls(json.loads(f.readline()), f)
+        """The table at `path`, read once per process while the file stays the same (0.7 s to read; a
+        model is never changed after loading, so every scorer of the process may share it)."""
+        stat = os.stat(path)
+        return _load(str(path), stat.st_mtime_ns, stat.st_size, cls)
 
     def decision(self, title: str, body: str = "", kind: str = "news") -> list[float]:
         """The three one-vs-rest decision values, as the training library computes them."""
