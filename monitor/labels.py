@@ -39,6 +39,9 @@ WARN_REASON_NAMES = {"negative": "新增负面舆情", "rising": "舆情升温",
 # why delivery cancelled a queued notice (clocks.policy.decide_delivery), as `monitor show` says it
 DELIVERY_REASON_NAMES = {"clock_stopped": "时限已完成或取消, 不再发送", "issue_closed": "舆情已关闭, 不再发送",
                          "moot": "时限已过, 提醒不再发送", "superseded": "同一时限已有更新的通知, 只发送最新的"}
+# why a collect pass let an item go (judge.candidate.Drop), as `monitor collect` says it
+DROP_NAMES = {"no_link": "无链接", "bad_link": "链接无效", "bad_item": "解析出错", "not_relevant": "无关",
+              "excluded": "排除词", "duplicate_url": "已采集", "rule_capped": "超出规则日上限", "edited": "内容更新"}
 EVIDENCE_STATE_NAMES = {"present": "仍可访问", "gone": "已删除", "unknown": "无法确认"}
 
 

@@ -12,7 +12,7 @@ from ..desk.curation import merge, split
 from ..desk.intake import extend as do_extend, intake
 from ..errors import InvalidInput
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
-from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, name
+from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, START_BASIS_NAMES, name
 from .app import App, echo, pass_app
 
 
@@ -242,4 +242,5 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
     r = actions.declare(app.existing_db, config, issue_id, level.upper(), by, app.now(), start_at, start_reason)
     echo(f"舆情 {issue_id} 定为 {r.level} 级")
     for s in r.started:
-        echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)} (起点 {s.start_basis})")
+        echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)}"
+             f" (起点: {name(START_BASIS_NAMES, s.start_basis)})")

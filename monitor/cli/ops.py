@@ -19,7 +19,7 @@ from ..drill.run import run_drill
 from ..errors import MonitorError
 from ..config.schema import CHANNELS
 from ..judge.sentiment import Model
-from ..labels import ROLE_NAMES
+from ..labels import DROP_NAMES, ROLE_NAMES, name
 from ..notify.channels import EmailChannel, make_channel
 from ..notify.robots import RobotChannel
 from ..notify.render import Renderer
@@ -65,7 +65,7 @@ def collect(app: App, source_ids):
     finally:
         collector.close()
     rows = [[r.source_id, "正常" if r.ok else "失败", r.fetched, r.new_posts,
-             ", ".join(f"{k}={v}" for k, v in r.dropped.items()) or "-",
+             ", ".join(f"{name(DROP_NAMES, k)} {v}" for k, v in r.dropped.items()) or "-",
              ", ".join(map(str, r.new_issue_ids)) or "-", r.error or ""] for r in reports]
     echo(tabulate(rows, headers=["来源", "状态", "条目", "新增", "丢弃", "新舆情", "错误"]))
 
