@@ -361,3 +361,19 @@ def test_a_candidates_copy_with_changes_is_what_dataclasses_replace_gives_and_re
     assert c.but(title="新标题").signature is c.signature and c.title == ""
     with pytest.raises(TypeError):
         c.but(titel="错字")
+
+
+def test_a_gbk_list_page_under_a_latin1_header_and_meta_is_read_as_chinese(web, tmp_path, run):
+    """A Chinese site's server default (ISO-8859-1 in the header and the meta) on GBK bytes: the claim the
+    bytes do not bear out is overruled, as for feeds, and the posts are stored."""
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head><body>'
+            '<ul class="list"><li><a href="/1.html">青禾县审计局审计组被举报接受宴请</a><span>2026-03-16</span></li>'
+            '</ul></body></html>').encode("gbk")
+    url = web.set("/list.html", page, content_type="text/html; charset=ISO-8859-1")
+    config = write_config(tmp_path, f'  - {{id: site, kind: html, url: "{url}", '
+                                    'selectors: {item: "ul.list li", title: "a", link: "a@href", date: "span"}}\n')
+    r = run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    assert r.exit_code == 0, r.output
+    import sqlite3
+    titles = [t for (t,) in sqlite3.connect(tmp_path / "monitor.db").execute("select title from posts")]
+    assert titles == ["青禾县审计局审计组被举报接受宴请"], (titles, r.output)

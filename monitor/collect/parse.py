@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from ..config.schema import Selectors
 from ..errors import FetchError
 from ..judge.candidate import RawItem
-from ..judge.text import decode_html, header_charset, normalise_charset
+from ..judge.text import SINGLE_BYTE, decode_html, header_charset, normalise_charset
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>", re.I)
 
@@ -102,7 +102,7 @@ def feed_charset(body: bytes, content_type: str = "") -> str:
     raise FetchError("bad_encoding", "内容既不是有效的 UTF-8 也不是 GB18030, 声明的编码也对不上: 无法读出中文")
 
 
-_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+_SINGLE_BYTE = SINGLE_BYTE
 
 
 def _content(entry) -> str:

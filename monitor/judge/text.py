@@ -39,9 +39,19 @@ def decode_bytes(body: bytes, declared: list[str | None]) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+# a server's default claim that a Chinese page's bytes cannot bear out: overruled when the bytes are not ASCII
+SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"})
+
+
 def decode_html(body: bytes, content_type: str = "") -> str:
+    """A page's text: its header and meta charsets when the bytes bear them out (a single-byte claim on
+    non-ASCII bytes never does: ISO-8859-1 is a server default, not what a Chinese site wrote), then UTF-8,
+    then GB18030."""
     meta = _META_CHARSET.search(body[:4096])
-    return decode_bytes(body, [header_charset(content_type), meta[1].decode("ascii") if meta else None])
+    claims = [header_charset(content_type), meta[1].decode("ascii") if meta else None]
+    if not body.isascii():
+        claims = [c for c in claims if normalise_charset(c) not in SINGLE_BYTE]
+    return decode_bytes(body, claims)
 
 
 
