@@ -190,7 +190,7 @@ def test_a_feed_that_changes_guids_does_not_reflood_and_an_edit_updates_in_place
     assert len(posts(tmp_path)) == 1
     web.set("/f.xml", feed("g-3", "青禾县审计局审计组被举报接受宴请（更新：纪委已介入）"))
     r = run("collect", config=config)
-    assert "edited=1" in r.output
+    assert "内容更新 1" in r.output
     stored = posts(tmp_path)
     assert [p["title"] for p in stored] == ["青禾县审计局审计组被举报接受宴请（更新：纪委已介入）"]
     con = sqlite3.connect(tmp_path / "monitor.db")
