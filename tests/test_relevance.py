@@ -42,7 +42,7 @@ def test_a_rule_cap_keeps_at_most_that_many_posts_a_day(web, tmp_path, run):
     text = config.read_text(encoding="utf-8").replace("timezone:", "  rules:\n    - {name: 审计整改, all: [审计整改], cap: 3}\ntimezone:")
     config.write_text(text, encoding="utf-8")
     r = run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
-    assert "rule_capped=2" in r.output, r.output
+    assert "超出规则日上限 2" in r.output, r.output
     shown = json.loads(run("--now", "2026-03-16T09:00+08:00", "issues", "--json", config=config).output)
     assert sum(i["post_count"] for i in shown) == 3
     web.set("/f.xml", rss([("某地审计整改第9批问题清单公布", "http://a.example.cn/9", "", "审计整改 第9批")]))
