@@ -115,7 +115,7 @@ class Fetcher:
             while True:
                 self._polite(host)
                 try:
-                    return self._get(source_id, url, etag, last_modified)
+                    return self._within_total(url, self._get, source_id, url, etag, last_modified)
                 except _Transient as t:
                     if attempt >= self.policy.retries:
                         raise FetchError(t.reason, t.detail) from None
@@ -124,6 +124,28 @@ class Fetcher:
                     log.info("fetch retry source=%s reason=%s wait_s=%.1f", source_id, t.reason, wait)
                     self.sleep(min(wait, self.policy.backoff_max_s))
                     attempt += 1
+
+    def _within_total(self, url: str, fn, *args):
+        """`fn(*args)` bounded by the total time in real seconds. The body is cut in `_read`; this bounds
+        what httpx cannot: response headers (and a robots.txt's) dripped a byte at a time, each byte
+        restarting the read timeout. The request left behind ends in its own thread."""
+        outcome: dict = {}
+        origin = getattr(self._origin, "value", None)
+
+        def run() -> None:
+            self._origin.value = origin         # the SSRF guard's allowed host:port, in this thread too
+            try:
+                outcome["value"] = fn(*args)
+            except BaseException as e:      # noqa: BLE001 - re-raised in the caller's thread
+                outcome["error"] = e
+        worker = threading.Thread(target=run, name="fetch", daemon=True)
+        worker.start()
+        worker.join(self.policy.total_timeout_s + 1.0)
+        if worker.is_alive():
+            raise _Transient("timeout", f"{url} 超过总时限 {self.policy.total_timeout_s:.0f} 秒仍未传完 (响应头迟迟不完整)")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def _read(self, resp: httpx.Response, url: str, started: float, max_bytes: int | None = None) -> bytes:
         """The body, decoded as it streams (bounded output: see decode.py), within the total time: the
@@ -192,7 +214,11 @@ class Fetcher:
         if host not in self._robots:
             parts = urlsplit(url)
             parser: Protego | None = None
-            parser = self._robots_txt(f"{parts.scheme}://{host}/robots.txt")
+            robots_url = f"{parts.scheme}://{host}/robots.txt"
+            try:
+                parser = self._within_total(robots_url, self._robots_txt, robots_url)
+            except _Transient:
+                parser = None               # none to be read in time: everything is allowed
             self._robots[host] = parser
         parser = self._robots[host]
         return parser is None or parser.can_fetch(url, ROBOT_NAME)
