@@ -377,3 +377,21 @@ def test_a_gbk_list_page_under_a_latin1_header_and_meta_is_read_as_chinese(web, 
     import sqlite3
     titles = [t for (t,) in sqlite3.connect(tmp_path / "monitor.db").execute("select title from posts")]
     assert titles == ["青禾县审计局审计组被举报接受宴请"], (titles, r.output)
+
+
+def test_an_empty_list_page_is_no_news_a_changed_layout_is_an_error_and_recovery_clears_it(web, tmp_path, run):
+    selectors = 'selectors: {item: "ul.threads li", title: "a", link: "a@href"}'
+    config = write_config(tmp_path, f'  - {{id: bbs, kind: html, url: "{web.base_url}/list.html", {selectors}}}\n')
+    web.set("/list.html", "<html><body><ul class='threads'></ul></body></html>", content_type="text/html")
+    r = run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    assert "正常" in r.output and "失败" not in r.output, r.output          # a quiet forum: nothing new today
+    web.set("/list.html", "<html><body><div class='new-layout'><p>改版了</p></div></body></html>",
+            content_type="text/html")
+    r = run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
+    assert "失败" in r.output and "选择器" in r.output, r.output           # the list itself is gone: layout changed
+    web.set("/list.html", "<html><body><ul class='threads'><li><a href='/1'>青禾县审计局通报</a></li></ul></body></html>",
+            content_type="text/html")
+    run("--now", "2026-03-16T10:00+08:00", "collect", config=config)
+    import json
+    (source,) = json.loads(run("--now", "2026-03-16T10:00+08:00", "sources", "--json", config=config).output)
+    assert source["state"] == "ok" and not source["last_error"], source

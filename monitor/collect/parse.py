@@ -138,8 +138,22 @@ def parse_html_list(body: bytes, selectors: Selectors, base_url: str, content_ty
     if not items:
         if why := blocked(text):
             raise FetchError("blocked", f"返回的是登录/验证码页面 (“{why}”), 不是列表内容")
+        if _list_is_there(soup, selectors.item):
+            return []                   # the list is on the page, with nothing in it: a quiet day, not an error
         raise FetchError("no_items", f"选择器 {selectors.item!r} 在页面中没有匹配到条目")
     return items
+
+
+def _list_is_there(soup: BeautifulSoup, item: str) -> bool:
+    """Whether the container of the item selector (`ul.threads` of `ul.threads li`) is on the page: then an
+    empty match is an empty list; without it the layout changed."""
+    parts = item.strip().split()
+    if len(parts) < 2:
+        return False
+    try:
+        return soup.select_one(" ".join(parts[:-1]).rstrip(">+~ ")) is not None
+    except Exception:                   # noqa: BLE001 - a selector soupsieve cannot split this way
+        return False
 
 
 def next_page(body: bytes, selector: str, base_url: str, content_type: str = "") -> str | None:

@@ -39,6 +39,7 @@ def record_success(db: sqlite_utils.Database, source_id: str, at: datetime, item
         "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
         "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
         "etag": etag, "last_modified": last_modified,
+        "last_error": None,             # recovered: the error is history (last_error_at keeps when it was)
     })
     return before
 
