@@ -17,8 +17,13 @@ def local(text: str) -> dt.datetime:
 
 
 def test_the_latest_slot_at_or_before_now_is_due_once():
+    from monitor.clocks.digest import before_first_run
     assert due_slot(TIMES, None, local("2026-03-16T08:29"), TZ) == local("2026-03-15T17:30")
     assert due_slot(TIMES, None, local("2026-03-16T08:30"), TZ) == local("2026-03-16T08:30")
+    # a new installation started at 08:00: yesterday evening's slot is its starting point, not a digest
+    assert before_first_run(local("2026-03-15T17:30"), None, local("2026-03-16T08:00"))
+    assert not before_first_run(local("2026-03-16T08:30"), None, local("2026-03-16T08:31"))
+    assert not before_first_run(local("2026-03-15T17:30"), local("2026-03-15T08:30"), local("2026-03-16T08:00"))
     assert due_slot(TIMES, local("2026-03-16T08:30"), local("2026-03-16T12:00"), TZ) is None
     assert due_slot(TIMES, local("2026-03-16T08:30"), local("2026-03-16T17:30"), TZ) == local("2026-03-16T17:30")
     # down from before 17:30 on the 16th until 09:00 on the 17th: one digest, the 08:30 one
@@ -44,10 +49,11 @@ def test_the_digest_on_a_scripted_day_lists_what_is_due_overdue_new_and_sent(web
         run("--now", f"{at}+08:00", "tick", config=config)
     mails = smtp.take()
     digests = [m for m in mails if m.subject.startswith("【值班交接】")]
-    # 08:20: the 15 March 17:30 slot (one per role); 11:00: the 08:30 one; 17:30: the evening one;
+    # 08:20, the first tick of a new installation: not the 15 March 17:30 slot (it passed before the system
+    # ran; sending it would give two digests in half an hour); 11:00: the 08:30 one; 17:30: the evening one;
     # 14:00, 17:31 and 17:45: nothing more
     slots = sorted((m.subject.split("：")[0][len("【值班交接】"):], m.to[0]) for m in digests)
-    assert slots == [(slot, to) for slot in ("2026-03-15 17:30", "2026-03-16 08:30", "2026-03-16 17:30")
+    assert slots == [(slot, to) for slot in ("2026-03-16 08:30", "2026-03-16 17:30")
                      for to in ("duty@agency.example.cn", "head@agency.example.cn")]
     evening = next(m for m in digests if "03-16 17:30" in m.subject and m.to[0] == "duty@agency.example.cn")
     body = evening.body
@@ -57,7 +63,7 @@ def test_the_digest_on_a_scripted_day_lists_what_is_due_overdue_new_and_sent(web
     assert "已发送" in body and "没有发送失败的通知" in body
     assert "https://yq.example.gov.cn/issues/1" in body and "monitor " not in body
     assert evening.html and "值班交接" in evening.html
-    morning = next(m for m in digests if "03-15 17:30" in m.subject and m.to[0] == "duty@agency.example.cn")
+    morning = next(m for m in digests if "03-16 08:30" in m.subject and m.to[0] == "duty@agency.example.cn")
     assert "【新增或升温的舆情】" in morning.body and "审计组被举报接受宴请" in morning.body
     # the day's first digest opens with yesterday's 舆情日报 and the link to it with its charts; the
     # evening one does not repeat it

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..clock import from_iso, local_str, to_iso
-from ..clocks.digest import due_slot
+from ..clocks.digest import before_first_run, due_slot
 from ..clocks.policy import Stage
 from ..config.schema import Config
 from ..desk import reports, views
@@ -71,12 +71,21 @@ def daily_summary(db, config: Config, slot: datetime, last: datetime | None, now
     return {"title": f["title"], "summary": f["summary"], "url": url}
 
 
+def _queue_start(db, row: dict) -> None:
+    """The starting point of a new installation's digests: recorded, never sent."""
+    outbox.queue(db, {**row, "status": "cancelled", "subject": "值班交接起点", "last_error": "系统首次运行, 不补发此前的值班交接"})
+
+
 def queue_digest(db, config: Config, now: datetime, renderer: Renderer, report) -> None:
     """Queue the digest of the latest slot due, once per slot, to every configured role with recipients."""
     last = from_iso(outbox.last_fire_of_stage(db, Stage.DIGEST))
     slot = due_slot(config.digest.at, last, now, config.tz)
     roles = [r for r in config.digest.roles if config.recipients(r, Stage.DIGEST)]
     if slot is None or not roles:
+        return
+    if before_first_run(slot, last, now):      # a new installation: this slot passed before it ran
+        row = _row(f"digest:{to_iso(slot)}:start", None, None, Stage.DIGEST, roles[0], (), ("", "", ""), slot, now)
+        _queue_start(db, row)
         return
     values = digest_values(db, config, last or slot - timedelta(hours=24), now)
     values["daily"] = daily_summary(db, config, slot, last, now)
