@@ -104,6 +104,19 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+def post_time_str(published_at: datetime | str | None, precision: str | None, seen_at: datetime | str | None,
+                  tz: ZoneInfo) -> str:
+    """When a post came out, as a person should read it: a source that gave only a date is shown as that
+    date (`3月16日, 时间不详`), never as the noon it is stored at; no time at all: when it was seen."""
+    if published_at is None:
+        return local_str(seen_at, tz)
+    if precision == Precision.DAY:
+        at = from_iso(published_at) if isinstance(published_at, str) else published_at
+        local = at.astimezone(tz)
+        return f"{local.year}年{local.month}月{local.day}日, 时间不详"
+    return local_str(published_at, tz)
+
+
 def local_str(at: datetime | str | None, tz: ZoneInfo) -> str:
     """Shown form: local time of the agency, minutes precision. Takes a time or its stored ISO text."""
     if isinstance(at, str):

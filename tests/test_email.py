@@ -61,3 +61,19 @@ def test_every_notice_about_one_issue_is_in_one_thread_and_others_are_not(web, s
     assert repost[0].header("References") not in roots
     assert "上级原文：https://www.superior.gov.cn/tzgg/9.html" in repost[0].body
     assert "None" not in repost[0].body and "热度" not in repost[0].body
+
+
+def test_a_post_whose_source_gave_only_a_date_is_shown_as_that_date_never_at_noon(web, smtp, tmp_path, run):
+    """A list page that says 2026-03-16 for a post: the leader's email, the issue page and search say
+    2026年3月16日, 时间不详, not 12:00."""
+    page = ("<html><body><ul class='l'><li><a href='/1.html'>青禾县审计局审计组被举报接受宴请</a><span>2026-03-16</span>"
+            "</li></ul></body></html>")
+    url = web.set("/list.html", page, content_type="text/html; charset=utf-8")
+    config = write_config(tmp_path, f'  - {{id: site, name: 青禾论坛, kind: html, url: "{url}", '
+                                    'selectors: {item: "ul.l li", title: "a", link: "a@href", date: "span"}}\n',
+                          smtp.port)
+    run("--now", "2026-03-16T14:00+08:00", "collect", config=config)
+    run("--now", "2026-03-16T14:01+08:00", "declare", "1", "--level", "II", "--by", "李娜", config=config)
+    run("--now", "2026-03-16T17:00+08:00", "tick", config=config)          # 2 h before the 5 h release
+    (mail,) = smtp.take()
+    assert "2026年3月16日, 时间不详" in mail.body and "2026-03-16 12:00" not in mail.body, mail.body

@@ -21,7 +21,7 @@ from ..store import sources as source_rows
 from .actions import get_issue
 
 DUE_SOON = timedelta(hours=2)
-POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "seen_at", "sentiment_label", "sentiment_score",
+POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "published_precision", "seen_at", "sentiment_label", "sentiment_score",
                "sentiment_negative", "sentiment_override", "matched_rule", "own", "duplicate_of", "near_duplicate", "published_clamped",
                "authority", "engagement")
 

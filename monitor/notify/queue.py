@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..clock import local_str, to_iso
+from ..clock import local_str, post_time_str, to_iso
 from ..clocks.policy import Decision, Stage
 from ..config.schema import Config
 from ..store import outbox, posts
@@ -62,7 +62,7 @@ def _text(renderer: Renderer, stage: str, **values) -> tuple[str, str, str]:
 def _posts(db, config: Config, issue_id: int) -> list[dict]:
     """The issue's top posts as notices show them: title, source name, time, link."""
     return [{"title": header_text(p["title"] or ""), "url": p["url"], "source_name": config.source_name(p["source_id"]),
-             "time_local": local_str(p["published_at"] or p["seen_at"], config.tz)}
+             "time_local": post_time_str(p["published_at"], p.get("published_precision"), p["seen_at"], config.tz)}
             for p in posts.top_of_issue(db, issue_id)]
 
 

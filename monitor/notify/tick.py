@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..clock import from_iso, local_str, to_iso
+from ..clock import from_iso, local_str, post_time_str, to_iso
 from ..clocks.policy import DeadlineState, Queued, Reason, Stage, decide_delivery, decide_notices
 from ..clocks.rules import DeadlineStatus, IssueStatus, Role
 from ..clocks.workdays import office_time
@@ -146,7 +146,7 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
             renderer, Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
             deadline=deadline, role_name=ROLE_NAMES[DUTY], rivals=[int(x) for x in (r.get("rivals") or "").split(",") if x],
             source_id=r["source_id"], source_name=config.source_name(r["source_id"]), post_id=r["post_id"], post_title=header_text(r["post_title"]), post_url=r["post_url"],
-            published_local=local_str(r["published_at"] or r["seen_at"], config.tz))
+            published_local=post_time_str(r["published_at"], r.get("published_precision"), r["seen_at"], config.tz))
         _queue(db, _row(key, r["issue_id"], r["deadline_id"], Stage.DETECTED, DUTY, config.recipients(DUTY, Stage.DETECTED),
                         text, from_iso(r["detected_at"]), now, thread_id=thread_of(config, r["issue_id"])), report)
 

@@ -53,7 +53,8 @@ def awaiting(db: sqlite_utils.Database, issue_id: int | None = None) -> list[dic
 
 def to_notify(db: sqlite_utils.Database) -> list[dict]:
     """Detections on open issues (the duty officer is asked once per detected post)."""
-    return rows(db, "select r.*, p.source_id, p.title as post_title, p.url as post_url, p.published_at, p.seen_at "
+    return rows(db, "select r.*, p.source_id, p.title as post_title, p.url as post_url, p.published_at, "
+                    "p.published_precision, p.seen_at "
                     "from release_detections r join issues i on i.id = r.issue_id join posts p on p.id = r.post_id "
                     "where i.status = 'open' order by r.id")
 

@@ -117,7 +117,8 @@ def counts_by_hour_source(db: sqlite_utils.Database, start_iso: str, end_iso: st
 
 def top_of_issue(db: sqlite_utils.Database, issue_id: int, limit: int = 3) -> list[dict]:
     """The posts a notice shows: originals (not reposts), the most negative first, then the earliest."""
-    return rows(db, "select id, source_id, title, url, published_at, seen_at from posts where issue_id = ? "
+    return rows(db, "select id, source_id, title, url, published_at, published_precision, seen_at from posts "
+                    "where issue_id = ? "
                     "and duplicate_of is null and coalesce(near_duplicate, 0) = 0 "
                     "order by coalesce(sentiment_negative, sentiment_label = 'negative') desc, seen_at, id limit ?",
                 [issue_id, limit])

@@ -8,7 +8,7 @@ import sqlite_utils
 from .db import rows
 
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-COLUMNS = ("p.id, p.source_id, p.title, p.url, p.published_at, p.seen_at, p.sentiment_label, "
+COLUMNS = ("p.id, p.source_id, p.title, p.url, p.published_at, p.published_precision, p.seen_at, p.sentiment_label, "
            "p.sentiment_override, p.issue_id, p.duplicate_of")
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from .. import labels
-from ..clock import from_iso, local_str, to_iso
+from ..clock import from_iso, local_str, post_time_str, to_iso
 from ..config.schema import Config
 from ..desk.describe import describe
 
@@ -49,6 +49,10 @@ def install(app: Flask, config: Config) -> None:
     @app.template_filter("iso")
     def iso(value) -> str:
         return to_iso(value) if isinstance(value, datetime) else (value or "")
+
+    @app.template_filter("post_time")
+    def post_time(p: dict) -> str:
+        return post_time_str(p.get("published_at"), p.get("published_precision"), p.get("seen_at"), tz)
 
     @app.template_filter("href")
     def href(url) -> str:
