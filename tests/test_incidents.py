@@ -4,6 +4,7 @@ incident once. Played on our own multi-register corpus (tests/data/incidents.yam
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -255,3 +256,16 @@ def test_a_release_that_could_answer_two_open_issues_is_proposed_on_both_and_the
     assert proposed == {1: "2", 2: "1"}, proposed
     r = run("--now", "2026-03-16T10:00+08:00", "confirm", "2", "--by", "李娜", config=tmp_path / "sources.yaml")
     assert r.exit_code == 0, r.output
+
+
+LEAKS = re.compile(r"first_seen|first_published|\brelease\b|\bresponse\b|\bNone\b|robot:|no_items|working_days|"
+                   r"\b(?:negative|rising|high|escalate|warning|opinion|message)\b|\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def test_what_the_duty_officer_and_the_leaders_read_has_no_internal_word_or_utc_time(played):
+    """Every email of the two agencies' three days (预警, 请确认, reminders): Chinese names and local times."""
+    for agency, r in played.items():
+        for n in r["db"].query("select subject, body from notifications where status != 'cancelled'"):
+            text = n["subject"] + "\n" + n["body"]
+            assert not LEAKS.search(text.replace("https://", "").replace("http://", "")), (agency, LEAKS.search(text)[0],
+                                                                                        text[:300])
