@@ -28,6 +28,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from cluster_ced import bcubed  # noqa: E402  (the same B-cubed as the CED benchmark)
 CORPUS = REPO / "tests" / "data" / "incidents.yaml"
 DAY1 = datetime(2026, 3, 16, tzinfo=timezone(timedelta(hours=8)))
 HOST = "http://127.0.0.1:9"
@@ -77,22 +79,6 @@ def config_yaml(corpus: dict, agency: dict, host: str = HOST, extra: str = "") -
     lines += ["people: {duty: [duty@agency.example.cn], deputy_leader: [deputy@agency.example.cn], "
               "head: [head@agency.example.cn]}"]
     return "\n".join(lines) + "\n" + extra
-
-
-def bcubed(truth: list[str], predicted: list) -> tuple[float, float, float]:
-    by_pred, by_truth = defaultdict(list), defaultdict(list)
-    for i, (t, p) in enumerate(zip(truth, predicted)):
-        by_pred[p].append(i)
-        by_truth[t].append(i)
-    precision = recall = 0.0
-    for i, (t, p) in enumerate(zip(truth, predicted)):
-        same_pred, same_truth = by_pred[p], by_truth[t]
-        both = sum(1 for j in same_pred if truth[j] == t)
-        precision += both / len(same_pred)
-        recall += both / len(same_truth)
-    n = len(truth) or 1
-    p, r = precision / n, recall / n
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def play(corpus: dict, agency: dict, folder: Path, scorer=None) -> dict:

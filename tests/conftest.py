@@ -134,6 +134,42 @@ class WebServer:
         self.httpd.server_close()
 
 
+class HeaderDrip:
+    """A server that answers every request one byte of its response headers at a time, `every_s` apart:
+    each read gets a byte, so no per-read timeout ever fires (a misbehaving platform or site, on purpose)."""
+
+    def __init__(self, every_s: float = 0.1, size: int = 600):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.every_s, self.answer = every_s, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * size
+        self.stop = threading.Event()
+        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        self.sock.settimeout(0.5)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            for byte in self.answer:
+                if self.stop.is_set():
+                    break
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    break
+                time.sleep(self.every_s)        # the server misbehaving on purpose, not a test waiting
+            conn.close()
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
 @pytest.fixture
 def web():
     server = WebServer()

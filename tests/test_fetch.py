@@ -228,33 +228,10 @@ def test_a_redirect_to_another_internal_address_is_refused_and_nothing_from_it_i
 def test_response_headers_dripped_a_byte_at_a_time_are_cut_at_the_total_time(sleeps):
     """httpx restarts its read timeout with every byte, headers included: the total bound covers them too,
     for the feed and for its robots.txt."""
-    import socket
-    import threading
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    stop = threading.Event()
-
-    def serve():
-        server.settimeout(0.5)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 600:
-                if stop.is_set():
-                    break
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    break
-                time.sleep(0.1)             # the server misbehaving on purpose
-            conn.close()
-    threading.Thread(target=serve, daemon=True).start()
+    from conftest import HeaderDrip
+    server = HeaderDrip()
     try:
-        url = f"http://127.0.0.1:{server.getsockname()[1]}/f.xml"
+        url = f"{server.base}/f.xml"
         started = time.monotonic()
         with pytest.raises(FetchError) as e:
             fetcher(sleeps, retries=0, timeout_s=5.0, total_timeout_s=1.0).fetch("s", url, robots=False)
@@ -266,5 +243,4 @@ def test_response_headers_dripped_a_byte_at_a_time_are_cut_at_the_total_time(sle
         assert e.value.reason == "timeout"
         assert time.monotonic() - started < 30           # 2 × 60 s of headers, each byte within the read timeout
     finally:
-        stop.set()
         server.close()

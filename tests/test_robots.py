@@ -149,41 +149,9 @@ robots:
     assert listed["notifications"][0]["status"] == "sent"
 
 
-class DrippingRobot:
-    """A platform that answers one byte every 0.3 s: every read gets a byte, so no per-read timeout fires."""
-
-    def __init__(self):
-        import socket
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.stop = threading.Event()
-        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        import time
-        self.sock.settimeout(0.5)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            conn.recv(65536)
-            answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"a" * 1000
-            for byte in answer:
-                if self.stop.is_set():
-                    break
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    break
-                time.sleep(0.3)         # the server misbehaving on purpose
-            conn.close()
-
-
 def test_a_robot_that_drips_its_answer_cannot_hold_the_tick_and_the_email_is_not_sent_again(declared, smtp, run):
-    robot = DrippingRobot()
+    from conftest import HeaderDrip
+    robot = HeaderDrip(every_s=0.3)
     try:
         declared.write_text(declared.read_text(encoding="utf-8") + f"""
 robots:
@@ -200,4 +168,4 @@ robots:
         run("--now", "2026-03-16T11:06+08:00", "tick", config=declared)
         assert smtp.take() == []                # the duty officer's email is not sent twice
     finally:
-        robot.stop.set()
+        robot.close()
