@@ -52,12 +52,8 @@ def read_warning(c: Checker, node: Node) -> WarningPolicy:
             return None
         return v
 
-    if "enabled" in m:
-        v = c.value(m["enabled"])
-        if not isinstance(v, bool):
-            c.problem(m["enabled"], "warning.enabled", f"应为 true 或 false, 实际是 {v!r}")
-        else:
-            out = dataclasses.replace(out, enabled=v)
+    if "enabled" in m and (v := c.scalar(m["enabled"], "warning.enabled", (bool,), "true 或 false")) is not None:
+        out = dataclasses.replace(out, enabled=v)
     for key, low, high, kind in (("negative_at", 0, 1, (int, float)), ("min_negative_posts", 1, 10_000, (int,)),
                                  ("min_authority", 0, 10_000, (int, float)), ("max_repeats", 0, 100, (int,))):
         if key in m and (v := number(key, low, high, kind)) is not None:
