@@ -202,3 +202,16 @@ def test_a_failed_inner_transaction_undoes_only_its_own_writes_at_every_depth(tm
     assert [r[0] for r in db.execute("select v from t order by rowid").fetchall()] == [
         "outer", "middle", "inner, kept"]
     assert not db.conn.in_transaction
+
+
+def test_a_daily_backup_into_a_folder_keeps_the_newest_n(tmp_path, run):
+    from conftest import write_config
+    config = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n")
+    run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
+    folder = tmp_path / "backups"
+    for day in ("14", "15", "16", "17"):
+        r = run("--now", f"2026-03-{day}T03:00+08:00", "backup", "--dir", str(folder), "--keep", "2", config=config)
+        assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.iterdir()) == ["monitor-20260316-0300.db", "monitor-20260317-0300.db"]
+    r = run("backup", "--keep", "2", config=config)
+    assert r.exit_code == 2 and "--out" in r.stderr

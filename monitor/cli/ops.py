@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import click
 from tabulate import tabulate
@@ -234,17 +235,34 @@ def test_webhook(app: App, name):
 
 
 @click.command()
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The backup file to write.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="The backup file to write.")
+@click.option("--dir", "out_dir", type=click.Path(file_okay=False), help="Or a folder: monitor-YYYYMMDD-HHMM.db in it.")
+@click.option("--keep", type=click.IntRange(1, 3650), help="With --dir: keep only the newest N backups there.")
 @pass_app
-def backup(app: App, out_path):
+def backup(app: App, out_path, out_dir, keep):
     """A consistent copy of the database while the daemon and the console keep running.
 
     \b
     Example:
       monitor backup --out /var/backups/monitor/monitor-$(date +%F).db
+      monitor backup --dir /var/backups/monitor --keep 14      # the daily timer (deploy/monitor-backup.timer)
     """
+    if bool(out_path) == bool(out_dir):
+        raise MonitorError("请指定 --out 文件 或 --dir 目录 (二选一)")
+    if keep and not out_dir:
+        raise MonitorError("--keep 只能与 --dir 一起使用")
+    if out_dir:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        stamp = app.now().astimezone(app.tz).strftime("%Y%m%d-%H%M")
+        out_path = str(Path(out_dir) / f"monitor-{stamp}.db")
     size = backup_db(app.existing_db, out_path)
     echo(f"已备份到 {out_path} ({size / 2**20:.1f} MiB, 完整性检查通过)")
+    if out_dir and keep:
+        old = sorted(Path(out_dir).glob("monitor-????????-????.db"))[:-keep]
+        for f in old:
+            f.unlink()
+        if old:
+            echo(f"已删除较早的备份 {len(old)} 个, 保留最新 {keep} 个")
 
 
 @click.command()
