@@ -111,6 +111,7 @@ def play(corpus: dict, agency: dict, folder: Path, scorer=None) -> dict:
 
 
 def measure(db, posts: list[Post]) -> dict:
+    raised_at = {r["id"]: datetime.fromisoformat(r["first_seen_at"]) for r in db.query("select id, first_seen_at from issues")}
     incident = "i.incident_id" if "incident_id" in db["issues"].columns_dict else "null as incident_id"
     stored = {r["url"]: r for r in db.query(
         f"select p.url, p.issue_id, p.own, i.kind, {incident}, i.status from posts p "
@@ -152,12 +153,14 @@ def measure(db, posts: list[Post]) -> dict:
         first_post = min(p.at for p in mine if p.src != "own")
         main = max(issues_, key=lambda i: members[i][name]) if issues_ else None
         first_warn = min((datetime.fromisoformat(a) for i in issues_ for a in warned.get(i, ())), default=None)
+        raised = raised_at.get(main)
         own = [p for p in mine if p.answers]
         out["incidents"][name] = {
             "posts": sum(1 for p in mine if p.src != "own"),
             "issues": len(issues_),
             "purity": round(min(members[i][name] / sum(members[i].values()) for i in issues_), 3) if issues_ else 0,
             "tone": Counter(p.tone for p in mine).most_common(1)[0][0],
+            "raised_after_min": round((raised - first_post).total_seconds() / 60, 1) if raised else None,
             "warned_after_min": round((first_warn - first_post).total_seconds() / 60, 1) if first_warn else None,
             "letters_linked": f"{sum(1 for p in mine if p.src == 'board' and home(stored.get(p.link)) == main)}"
                               f"/{sum(1 for p in mine if p.src == 'board')}",
@@ -189,11 +192,12 @@ def main(argv=None) -> int:
     for agency, r in results.items():
         print(f"\n{agency}: B3 P {r['bcubed']['precision']} R {r['bcubed']['recall']} F1 {r['bcubed']['f1']}, "
               f"{r['kept_posts']} kept posts, false warnings {r['false_warnings']}, "
-              f"judging {r['cpu_ms_per_post']} ms CPU/post")
-        print(f"  {'incident':10} {'posts':>5} {'issues':>6} {'purity':>6} {'warned':>7} {'letters':>7} {'own':>4}")
+              f"{r['cpu_ms_per_post']} ms CPU/post with first-use costs (the cost per post: bench/judge_e2e.py)")
+        print(f"  {'incident':10} {'posts':>5} {'issues':>6} {'purity':>6} {'raised':>7} {'warned':>7} {'letters':>7} "
+              f"{'own':>4}")
         for name, v in r["incidents"].items():
-            warned = "-" if v["warned_after_min"] is None else f"{v['warned_after_min']:.0f}m"
-            print(f"  {name:10} {v['posts']:>5} {v['issues']:>6} {v['purity']:>6} {warned:>7} "
+            raised, warned = ("-" if v[k] is None else f"{v[k]:.0f}m" for k in ("raised_after_min", "warned_after_min"))
+            print(f"  {name:10} {v['posts']:>5} {v['issues']:>6} {v['purity']:>6} {raised:>7} {warned:>7} "
                   f"{v['letters_linked']:>7} {v['own_release_proposed']:>4}")
         for key in ("dropped_wrongly", "kept_wrongly"):
             if r[key]:
