@@ -192,6 +192,11 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
     from monitor.notify.render import Renderer
     from monitor.notify.tick import queue_notices
     queue_notices(site.db, site.config, site.clock.at, Renderer())      # 预警 and notices on the pages
+    from monitor.clock import to_iso
+    from monitor.store import issues as issue_rows
+    with transaction(site.db):          # a long title among the merge choices and the lists
+        issue_rows.create(site.db, "青禾县审计局原副局长赵某某接受纪律审查和监察调查，曾长期分管工程审计和经济责任审计工作",
+                          "opinion", to_iso(site.clock.at))
     snapshot = site.db.execute("select min(id) from snapshots").fetchone()[0]
     for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
