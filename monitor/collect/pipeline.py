@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
 COMMIT_EVERY = 200      # items judged per write transaction
 ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
+YIELD_S = 0.11          # between batches the write lock is left free this long: SQLite's busy handler polls,
+                        # and a writer that takes the lock again at once starves the tick and the officers
 
 STAGES = [
     normalize.stage,    # canonical URL, content hash, publication time
@@ -233,6 +236,8 @@ class Collector:
                 for issue_id in dict.fromkeys(tally.new_issues[first_new:] + tally.touched[first_touched:]):
                     issues.refresh(self.db, issue_id, self.stopwords)
             self._merge_drifted(tally.new_issues[first_new:] + tally.touched[first_touched:], now, tally)
+            if start + COMMIT_EVERY < len(items):
+                time.sleep(YIELD_S)         # let a waiting writer in (not a wait for time: the lock is free)
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
