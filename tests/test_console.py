@@ -329,3 +329,16 @@ def test_logout_and_a_password_change_end_a_copied_session(console, run):
     thief = console.app.test_client()
     thief.set_cookie("monitor_session", copied)
     assert thief.get("/").status_code == 302                # and with the password change
+
+
+def test_the_board_marks_an_issue_warned_of_and_not_yet_declared(console):
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import queue_notices
+    queue_notices(console.db, console.config, console.clock.at, Renderer())
+    c = console.app.test_client()
+    login(c, "张敏")
+    assert "已预警, 尚未定级" in c.get("/").get_data(as_text=True)
+    issue = console.db.execute("select issue_id from issue_warnings limit 1").fetchone()[0]
+    assert c.post(f"/issues/{issue}/dismiss", data={"csrf_token": token(c, f"/issues/{issue}"),
+                                                    "reason": "与本单位无关"}).status_code == 302
+    assert "已预警, 尚未定级" not in c.get("/").get_data(as_text=True)

@@ -18,6 +18,7 @@ from ..judge.heat import rank_score
 from ..labels import CLOCK_KIND_NAMES
 from ..store import answers, audit, deadlines, issues, outbox, posts
 from ..store import sources as source_rows
+from ..store import warnings as store_warnings
 from .actions import get_issue
 
 DUE_SOON = timedelta(hours=2)
@@ -85,7 +86,9 @@ def ranked_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool
     detected: dict[int, list[dict]] = {}
     for d in answers.awaiting(db):
         detected.setdefault(d["issue_id"], []).append(d)
-    return [_summary(full[i], by_issue.get(i, []), detected.get(i, []), now) for i in ids], len(light)
+    warned = store_warnings.warned_of(db, ids)
+    return [_summary(full[i], by_issue.get(i, []), detected.get(i, []), now) | {"warned": i in warned}
+            for i in ids], len(light)
 
 
 def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool = False) -> list[dict]:

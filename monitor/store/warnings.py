@@ -55,5 +55,14 @@ def carry_over(db: sqlite_utils.Database, to_issue: int, from_issue: int) -> Non
                "select ?, reason, n, level, at from issue_warnings where issue_id = ?", [to_issue, from_issue])
 
 
+def warned_of(db: sqlite_utils.Database, ids: list[int]) -> set[int]:
+    """Which of these issues were warned of (预警) and not dismissed as 误报."""
+    if not ids:
+        return set()
+    return {r["issue_id"] for r in rows(
+        db, f"select distinct w.issue_id from issue_warnings w join issues i on i.id = w.issue_id "
+            f"where i.warning_dismissed_at is null and w.issue_id in ({','.join('?' * len(ids))})", ids)}
+
+
 def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
     return rows(db, "select reason, n, level, at from issue_warnings where issue_id = ? order by at, rowid", [issue_id])
