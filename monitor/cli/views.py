@@ -8,6 +8,7 @@ from tabulate import tabulate
 
 from ..clock import parse_cli_date, local_str
 from ..clocks.rules import ClockState, IssueStatus
+from ..desk.describe import describe
 from ..desk import views
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
@@ -99,8 +100,9 @@ def show(app: App, issue_id, as_json):
         echo(f"  {local_str(n['fire_at'], tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
     echo("\n操作记录:")
     for a in i["actions"]:
-        detail = " ".join(f"{k}={v}" for k, v in a["detail"].items())
-        echo(f"  {local_str(a['at'], tz)} {a['by']} {ACTION_NAMES.get(a['action'], a['action'])} {detail}")
+        by = "系统" if a["by"] == "system" else a["by"]
+        echo(f"  {local_str(a['at'], tz)} {by} {ACTION_NAMES.get(a['action'], a['action'])} "
+             f"{describe(a['detail'], tz)}")
 
 
 @click.command("sources")

@@ -1,0 +1,65 @@
+"""What a person reads says it in Chinese: no internal identifier, enum value or UTC ISO time on any console
+page, in the CLI's views, or in the notices of a scripted day."""
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from test_console import login
+
+# internal words that must never reach a person; the enum values of rules, states and roles
+INTERNAL = re.compile(
+    r"\b(?:first_seen|first_published|working_days|no_items|not_relevant|duplicate_url|release|response|"
+    r"press_conference|repost|disclosure|opinion|message|pending|overdue|met_late|cancelled|duty|"
+    r"deputy_leader|head|leader|admin|negative|positive|neutral|remind|breach|detected|provisional|digest|"
+    r"outage|warning|rising|escalate|quiet|failing|broken|unknown|system|None|True|False|null)\b|robot:|"
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def leaks(text: str) -> list[str]:
+    text = re.sub(r"https?://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+", " ", text)     # web and mail addresses are addresses
+    return sorted({m.group(0) for m in INTERNAL.finditer(text)})
+
+
+def visible(html: str) -> str:
+    soup = BeautifulSoup(html, "lxml")
+    for node in soup(["script", "style", "noscript", "template"]):
+        node.decompose()
+    return soup.get_text(" ")
+
+
+def test_every_console_page_reads_in_chinese(console):
+    from monitor.notify.render import Renderer
+    from monitor.notify.tick import queue_notices
+    queue_notices(console.db, console.config, console.clock.at, Renderer())
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = console.db.execute("select issue_id from posts order by id limit 1").fetchone()[0]
+    c.post(f"/issues/{issue}/declare", data={"level": "II", "csrf_token": _token(c, f"/issues/{issue}")})
+    found = {}
+    for path in ("/", f"/issues/{issue}", "/intake", "/sources", "/search?q=审计组", "/audit", "/reports"):
+        r = c.get(path)
+        assert r.status_code == 200, path
+        if bad := leaks(visible(r.get_data(as_text=True))):
+            found[path] = bad
+    assert not found, found
+
+
+def test_the_cli_views_and_the_notices_read_in_chinese(declared, smtp, run):
+    run("--now", "2026-03-16T14:00+08:00", "tick", config=declared)
+    found = {}
+    for args in (["issues"], ["issues", "--all"], ["show", "1"], ["sources"], ["alerts"],
+                 ["stats", "--from", "2026-03-01", "--to", "2026-03-31"]):
+        out = run("--now", "2026-03-16T14:00+08:00", *args, config=declared).output
+        if bad := leaks(out):
+            found[" ".join(args)] = bad
+    for m in smtp.take():
+        if bad := leaks(m.subject + "\n" + m.body):
+            found[m.subject] = bad
+    assert not found, found
+
+
+def _token(client, path: str) -> str:
+    from test_console import token
+    return token(client, path)
