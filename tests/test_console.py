@@ -342,3 +342,20 @@ def test_the_board_marks_an_issue_warned_of_and_not_yet_declared(console):
     assert c.post(f"/issues/{issue}/dismiss", data={"csrf_token": token(c, f"/issues/{issue}"),
                                                     "reason": "与本单位无关"}).status_code == 302
     assert "已预警, 尚未定级" not in c.get("/").get_data(as_text=True)
+
+
+def test_an_issues_posts_and_a_search_result_download_as_excel(console):
+    import io
+
+    from openpyxl import load_workbook
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = console.db.execute("select issue_id from posts order by id limit 1").fetchone()[0]
+    assert "posts.xlsx" in c.get(f"/issues/{issue}").get_data(as_text=True)
+    for path in (f"/issues/{issue}/posts.xlsx", "/search.xlsx?q=审计组"):
+        r = c.get(path)
+        assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"], path
+        ws = load_workbook(io.BytesIO(r.data)).active
+        rows = list(ws.iter_rows(values_only=True))
+        assert rows[1][:5] == ("编号", "标题", "来源", "发布时间", "情感") and len(rows) >= 3, rows[:3]
+        assert rows[2][2] == "青禾论坛" and "T" not in str(rows[2][3]), rows[2]

@@ -1,5 +1,5 @@
 """Documents from the console: the 舆情日报/周报/月报 (HTML or PDF), the annual workbook, an issue's
-处置台账 (PDF, Word or HTML), and the evidence snapshots (read as text; the bytes as fetched download
+处置台账 (PDF, Word or HTML), an issue's posts and a search result as Excel, and the evidence snapshots (read as text; the bytes as fetched download
 as an attachment, never rendered on this site)."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..desk import console
 from ..desk.reports import PERIOD_NAMES, Period
 from ..errors import InvalidInput
 from ..report import annual, dossier, pdf, period
+from ..report import posts as post_sheet
 
 bp = Blueprint("documents", __name__)
 MIME = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
@@ -70,6 +71,20 @@ def issue_dossier(issue_id: int, fmt: str):
     if fmt == "docx":
         return _download(dossier.docx(d), f"{name}.docx", "docx")
     return _html_or_pdf(dossier.html(d), name, fmt)
+
+
+@bp.get("/issues/<int:issue_id>/posts.xlsx")
+def issue_posts(issue_id: int):
+    issue = console.issue_page(g.db, g.config, issue_id, g.now)
+    return _download(post_sheet.xlsx(issue["posts"], g.config, f"舆情 {issue_id}: {issue['title']}"),
+                     f"舆情{issue_id}-相关信息.xlsx", "xlsx")
+
+
+@bp.get("/search.xlsx")
+def search_posts():
+    q = (request.args.get("q") or "").strip()[:100]
+    found = console.search(g.db, g.config, q, limit=5000) if q else []
+    return _download(post_sheet.xlsx(found, g.config, f"全文搜索「{q}」: {len(found)} 条"), f"搜索-{q[:20]}.xlsx", "xlsx")
 
 
 @bp.get("/snapshots/<int:snapshot_id>")
