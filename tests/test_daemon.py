@@ -20,9 +20,9 @@ WAIT_S = 60   # upper bound for a condition to become true; never a wait for a d
 
 
 class Daemon:
-    def __init__(self, config, db, *extra: str):
+    def __init__(self, config, db, *extra: str, verbosity: tuple[str, ...] = ("-vv",)):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db), "run", *extra],
+            [sys.executable, "-m", "monitor", *verbosity, "--config", str(config), "--db", str(db), "run", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -199,3 +199,14 @@ def test_logs_can_be_json_lines_with_the_event_and_its_fields(web, tmp_path):
     collected = next(x for x in lines if x["event"] == "source collected" and x.get("source") == "a")
     assert collected["level"] == "info" and collected["logger"] == "monitor.collect.pipeline"
     assert collected["new"] == "1" and collected["at"].endswith("+00:00")
+
+
+def test_without_v_the_daemon_logs_what_an_operator_reads_not_the_scheduler(web, tmp_path):
+    url = web.set("/f.xml", rss([("青禾县审计局通报", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
+    d = Daemon(config, tmp_path / "monitor.db", "--tick-every", "1", verbosity=())
+    d.wait_all("daemon started", "collect batch done sources=1 new_posts=1")
+    assert d.stop() == 0
+    lines = d.seen + [d.lines.get() for _ in range(d.lines.qsize())]
+    chatter = [x for x in lines if " INFO apscheduler" in x or "source collected" in x or "notice queued" in x]
+    assert not chatter and any("daemon stopping" in x for x in lines), lines

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -116,10 +117,15 @@ def tick(app: App):
 def run(app: App, tick_every_s):
     """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
 
+    Without -v it logs what an operator reads: starts, stops, failures, one line per collect batch and per
+    delivery, config problems. -v adds the scheduler and every source's pass; -vv everything.
+
     \b
     Example:
       MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
     """
+    if logging.getLogger().level >= logging.WARNING:        # no -v: the operator's lines, not the scheduler's
+        logging.getLogger("monitor").setLevel(logging.INFO)
     run_daemon(app.config(), app.db_path, app.clock, tick_every_s)
 
 

@@ -323,7 +323,7 @@ class Collector:
         source_rows.record_success(self.db, source.id, now, len(items), nbytes,
                                    getattr(result, "etag", None), getattr(result, "last_modified", None),
                                    outcome.new_posts, digest)
-        log.info("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
+        log.debug("source collected source=%s items=%d new=%d dropped=%s", source.id, len(items), outcome.new_posts,
                  outcome.dropped)
         return dataclasses.replace(outcome, fetched=len(items), bytes=nbytes,
                                    not_modified=getattr(result, "not_modified", False))

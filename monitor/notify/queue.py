@@ -72,6 +72,6 @@ def _queue(db: sqlite_utils.Database, row: dict, report: TickReport) -> None:
         return
     if outbox.queue(db, row):
         report.queued.append(row)
-        log.info("notice queued key=%s role=%s late=%s", row["key"], row["role"], bool(row["late"]))
+        log.debug("notice queued key=%s role=%s late=%s", row["key"], row["role"], bool(row["late"]))
 
 
