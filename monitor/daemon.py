@@ -188,7 +188,10 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     log.info("daemon started sources=%d db=%s pid=%d", len(config.sources), db_path, pid)
     print(f"monitor 守护进程已启动: {len(config.sources)} 个来源, 数据库 {db_path}, 进程 {pid}", flush=True)
     try:
-        stop.wait()
+        # wake each second: a signal delivered to a worker thread leaves a main thread blocked without a
+        # timeout asleep, and Python runs the handler only when the main thread runs again
+        while not stop.wait(1.0):
+            pass
     finally:
         # whatever blocks from here on (a worker mid-write holding a log handler's lock, a send that
         # ignores its timeout), the process is gone by STOP_GRACE_S + 1 s

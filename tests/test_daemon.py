@@ -192,12 +192,12 @@ def test_the_daemon_rechecks_the_posts_of_open_issues_and_marks_a_deleted_one(we
 def test_logs_can_be_json_lines_with_the_event_and_its_fields(web, tmp_path):
     url = web.set("/f.xml", rss([("青禾县审计局审计公告", "http://a.example.cn/1", "", "青禾县审计局审计公告")]))
     config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
-    p = subprocess.run([sys.executable, "-m", "monitor", "-v", "--log-format", "json", "--config", str(config),
+    p = subprocess.run([sys.executable, "-m", "monitor", "-vv", "--log-format", "json", "--config", str(config),
                         "--db", str(tmp_path / "monitor.db"), "collect"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     lines = [json.loads(line) for line in p.stderr.splitlines()]
     collected = next(x for x in lines if x["event"] == "source collected" and x.get("source") == "a")
-    assert collected["level"] == "info" and collected["logger"] == "monitor.collect.pipeline"
+    assert collected["level"] == "debug" and collected["logger"] == "monitor.collect.pipeline"
     assert collected["new"] == "1" and collected["at"].endswith("+00:00")
 
 
