@@ -260,7 +260,7 @@ class Collector:
                 log.info("issues merged target=%s merged=%s reason=%s", target, gone, reason)
                 index.remove(gone)
                 self.index_sync.put(target, issues.signature_of(self.db, target), IssueKind.OPINION)
-                tally.touched.append(target)
+                tally.touched[:] = [t for t in tally.touched if t != gone] + [target]
                 if gone in tally.new_issues:
                     tally.new_issues.remove(gone)
                 if gone == issue_id:
