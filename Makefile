@@ -32,9 +32,9 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
-# the quick tier for every edit: no browser, no reliability runs, no byte-for-byte model rebuild
+# the quick tier for every edit: no browser, no reliability runs, no byte-for-byte model rebuild; on both cores
 check: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not reliability and not rebuild"
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not reliability and not rebuild"
 
 clean:
 	rm -rf $(VENV)
