@@ -47,8 +47,8 @@ def test_the_daily_report_is_one_offline_html_with_the_days_numbers_and_charts(s
 
 
 def test_a_report_without_a_chinese_font_says_which_package_to_install(monkeypatch, scripted, tmp_path, run):
-    from monitor.report import charts
-    monkeypatch.setattr(charts, "CJK_FAMILIES", ("No Such Font",))
+    from monitor import fonts
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font",))
     r = run("--now", "2026-03-17T08:00+08:00", "report", "daily", "--date", "2026-03-16", "--out",
             str(tmp_path / "d.html"), config=scripted)
     assert r.exit_code == 2 and "fonts-noto-cjk" in r.output
@@ -171,3 +171,16 @@ def test_the_monthly_report_aggregates_the_effect_of_each_response(scripted, tmp
     section = html.split("<h2>回应效果</h2>")[1].split("</section>")[0]
     assert "本期首次发布或回应 1 个：降温 1 个" in section
     assert "审计组被举报接受宴请" in section and "7.6 → 0.0" in section and "100% → 0%" in section
+
+
+def test_a_cjk_font_installed_after_matplotlibs_cache_was_written_is_found(monkeypatch):
+    """matplotlib lists fonts from the cache it wrote on its first run; the charts rebuild it once before
+    saying the font is missing (the font was there, the cache predated it)."""
+    from matplotlib import font_manager
+
+    from monitor.fonts import cjk_font
+    stale = font_manager.FontManager.__new__(font_manager.FontManager)
+    stale.__dict__.update(font_manager.fontManager.__dict__)
+    stale.ttflist = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    assert cjk_font().startswith("Noto Sans CJK")

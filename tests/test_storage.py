@@ -135,6 +135,7 @@ def test_doctor_checks_database_calendar_mail_and_disk_and_fails_on_an_unreachab
     assert r.exit_code == 0, r.output
     assert "[正常] 数据库完整性" in r.output and "[正常] 数据库版本" in r.output
     assert "[正常] 2026 年节假日" in r.output and "[正常] 邮件服务器" in r.output and "磁盘空间" in r.output
+    assert "[正常] 中文字体: 报告图表使用 Noto Sans CJK" in r.output, r.output
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     closed = s.getsockname()[1]

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from ..config.load import calendar_for
+from ..errors import MonitorError
+from ..fonts import cjk_font
 from ..config.schema import Config
 from ..store.db import integrity, pending_migrations
 
@@ -72,6 +74,10 @@ def examine(db: sqlite_utils.Database, db_path: str, config: Config, now: dateti
         out.append(Finding(f"机器人「{r.name}」", Verdict.FAIL if problem else Verdict.OK,
                            f"{parts.hostname} 无法连接 ({problem})" if problem else
                            f"{parts.hostname} 可以连接 (发送测试: monitor test-webhook {r.name})"))
+    try:
+        out.append(Finding("中文字体", Verdict.OK, f"报告图表使用 {cjk_font()}"))
+    except MonitorError as e:
+        out.append(Finding("中文字体", Verdict.FAIL, str(e)))
     free = shutil.disk_usage(Path(db_path).resolve().parent).free
     out.append(Finding("磁盘空间", Verdict.OK if free >= MIN_FREE_BYTES else Verdict.FAIL,
                        f"数据库所在磁盘剩余 {free / 2**30:.1f} GiB" + ("" if free >= MIN_FREE_BYTES else ", 不足 1 GiB")))

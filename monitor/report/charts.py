@@ -7,23 +7,12 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ..errors import MonitorError  # noqa: E402
+from ..fonts import cjk_font  # noqa: E402
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
-                "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei")
 COLOURS = {"negative": "#c62828", "neutral": "#90a4ae", "positive": "#2e7d32"}
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-
-
-def cjk_font() -> str:
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
-    raise MonitorError("找不到中文字体, 图表无法显示中文: 请安装 fonts-noto-cjk (Debian/Ubuntu: apt install fonts-noto-cjk)")
 
 
 def _figure(width_in: float = 6.4, height_in: float = 2.6) -> Figure:
