@@ -31,6 +31,7 @@ from .clock import Clock, from_iso, local_str, to_iso
 from .collect.evidence import recheck
 from .collect.fetch import Fetcher
 from .collect.pipeline import Collector
+from .config.live import LiveConfig
 from .config.schema import Config
 from .desk.maintenance import maintain
 from .errors import MonitorError
@@ -97,7 +98,8 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     collector = Collector(collect_db, config, clock)
     evidence_fetcher = Fetcher(policy=config.fetch)
     renderer = Renderer.beside(config.path)
-    channel = make_channel(config)
+    live = LiveConfig(config)           # sources.yaml reread when it changes; a bad version is refused
+    channel, channel_config = make_channel(config), config
     stop = threading.Event()
     collected_once = threading.Event()
     running: dict[str, float] = {}
@@ -125,12 +127,15 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     def tick_job() -> None:
         now = clock.now()
         heartbeats.beat(tick_db, NAME, pid, host, started_at, now)
-        report = queue_notices(tick_db, config, now, renderer)
+        report = queue_notices(tick_db, live.current(), now, renderer)
         log.debug("tick done queued=%d", len(report.queued))
-        if channel is not None and not stop.is_set():
+        if (live.current().smtp or live.current().robots) and not stop.is_set():
             scheduler.modify_job("deliver", next_run_time=datetime.now().astimezone())
 
     def deliver_job() -> None:
+        nonlocal channel, channel_config
+        if live.current() is not channel_config:        # people, robots or the mail server changed
+            channel, channel_config = make_channel(live.current()), live.current()
         if channel is None:
             return
         report = TickReport()
@@ -141,6 +146,9 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
 
     def collect_job() -> None:
         now = clock.now()
+        config = live.current()
+        if collector.config is not config:
+            collector.reconfigure(config)
         due = due_sources(config, {s.id: source_rows.get(collect_db, s.id) or {} for s in config.sources}, now)
         reports = collector.collect(due) if due else []
         log.log(logging.INFO if reports else logging.DEBUG, "collect batch done sources=%d new_posts=%d failed=%d",
@@ -150,13 +158,13 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
             scheduler.modify_job("recheck", next_run_time=datetime.now().astimezone())
 
     def evidence_job() -> None:
-        r = recheck(evidence_db, config, evidence_fetcher, clock, timedelta(seconds=config.evidence.recheck_every_s),
+        r = recheck(evidence_db, live.current(), evidence_fetcher, clock, timedelta(seconds=config.evidence.recheck_every_s),
                     config.evidence.recheck_batch)
         level = logging.INFO if r.checked else logging.DEBUG
         log.log(level, "recheck done checked=%d gone=%d unknown=%d", r.checked, len(r.gone), r.unknown)
 
     def maintenance_job() -> None:
-        r = maintain(evidence_db, config, clock.now())
+        r = maintain(evidence_db, live.current(), clock.now())
         log.info("maintenance done snapshots=%d bodies=%d", r.snapshots_dropped, r.bodies_dropped)
 
     scheduler = BackgroundScheduler(

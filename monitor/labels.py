@@ -30,6 +30,7 @@ ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop"
                 "merge": "合并", "merged_into": "被合并", "split": "拆分", "split_from": "拆分自",
                 "post_gone": "信息被删除", "warning_dismissed": "预警标为误报"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}
+EXPECTATION_NAMES = {"configured": "按配置", "learnt": "按近30天规律", "default": "默认"}
 SOURCE_STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
 HEAT_COMPONENT_NAMES = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长",
                         "engagement": "互动"}

@@ -77,3 +77,53 @@ def test_a_source_is_broken_after_three_failures_in_a_row_or_at_once_behind_a_lo
     assert [after_failure(n, False) for n in (1, 2, 3, 4)] == [SourceState.FAILING, SourceState.FAILING,
                                                                SourceState.BROKEN, SourceState.BROKEN]
     assert after_failure(1, True) == SourceState.BROKEN
+
+
+def test_a_source_expected_to_change_every_three_days_is_not_quiet_after_two(web, smtp, tmp_path, run):
+    url = web.set("/f.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: news, kind: rss, url: "{url}", interval: 1h, expect_new: 3d}}\n',
+                          smtp.port)
+    run("--now", "2026-03-16T09:00+08:00", "collect", config=config)
+    for now, expected in (("2026-03-18T09:00+08:00", "ok"), ("2026-03-19T10:00+08:00", "quiet")):
+        run("--now", now, "collect", config=config)
+        row = json.loads(run("--now", now, "sources", "--json", config=config).output)[0]
+        assert (row["state"], row["expectation"], row["quiet_after_s"]) == (expected, "configured", 3 * 86400)
+
+
+def test_a_low_volume_site_is_judged_by_its_own_rhythm_once_learnt(web, smtp, tmp_path, run):
+    """A county site that posts every other day: after five gaps of two days, a silence of two and a half
+    days is its rhythm (not 沉寂), four days is not; before anything is learnt the 24 h default holds."""
+    url = web.set("/f.xml", rss([("青禾县审计局工作动态 0", "http://a.example.cn/0", "", "青禾县审计局")]))
+    config = write_config(tmp_path, f'  - {{id: site, kind: rss, url: "{url}", interval: 1h}}\n', smtp.port)
+
+    def state(now):
+        run("--now", now, "collect", config=config)
+        return json.loads(run("--now", now, "sources", "--json", config=config).output)[0]
+
+    assert state("2026-03-01T09:00+08:00")["expectation"] == "default"
+    assert state("2026-03-02T10:00+08:00")["state"] == "quiet"          # nothing learnt: 24 h
+    for n, day in enumerate(("03", "05", "07", "09", "11"), start=1):
+        web.set("/f.xml", rss([(f"青禾县审计局工作动态 {n}", f"http://a.example.cn/{n}", "", "青禾县审计局")]))
+        state(f"2026-03-{day}T09:00+08:00")
+    row = state("2026-03-13T21:00+08:00")
+    assert (row["state"], row["expectation"]) == ("ok", "learnt")
+    assert row["quiet_after_s"] == 3 * 86400                            # 1.5 × the 2-day gap
+    assert state("2026-03-15T09:00+08:00")["state"] == "quiet"
+
+
+def test_the_learnt_gap_is_the_90th_percentile_of_the_last_30_days_and_never_below_the_default():
+    from datetime import datetime, timedelta, timezone
+
+    from monitor.judge.health import Expectation, learnt_gap, quiet_after
+
+    now = datetime(2026, 3, 31, tzinfo=timezone.utc)
+    hours = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 190]        # ten gaps: nine of 10 h, one of 100 h
+    times = [now - timedelta(days=20) + timedelta(hours=h) for h in hours]
+    assert learnt_gap(times, now) == timedelta(hours=10)
+    assert learnt_gap(times + [now - timedelta(hours=1)], now) == timedelta(hours=100)   # 11 gaps: the 10th
+    assert learnt_gap(times[:5], now) is None                              # four gaps: not enough
+    assert learnt_gap([t - timedelta(days=40) for t in times], now) is None  # older than 30 days
+    assert quiet_after(3600, None, times, now) == (timedelta(hours=24), Expectation.DEFAULT)   # 15 h < 24 h
+    slow = [now - timedelta(days=29) + timedelta(days=2 * i) for i in range(8)]
+    assert quiet_after(3600, None, slow, now) == (timedelta(days=3), Expectation.LEARNT)
+    assert quiet_after(3600, 7 * 86400, slow, now) == (timedelta(days=7), Expectation.CONFIGURED)

@@ -109,6 +109,14 @@ class Collector:
             for issue_id in issues.without_keywords(db):
                 issues.refresh(db, issue_id, self.stopwords)
 
+    def reconfigure(self, config: Config) -> None:
+        """A reloaded sources.yaml: new keywords, sources and fetch policy from the next pass on."""
+        if config.fetch != self.config.fetch:
+            self.fetcher.close()
+            self.fetcher = Fetcher(policy=config.fetch)
+        self.config, self.stopwords = config, config.agency_names
+        source_rows.sync(self.db, config)
+
     def close(self) -> None:
         self.fetcher.close()
 

@@ -20,8 +20,8 @@ from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
 from .schema import Config, Digest, Evidence, FetchPolicy, WarningPolicy
 from .notices import read_digest, read_evidence, read_robots, read_smtp, read_warning
-from .sections import (Checker, read_agency, read_fetch, read_people, read_policies,
-                       read_sources)
+from .sections import Checker, read_agency, read_fetch, read_people, read_policies
+from .source_section import read_sources
 
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
 
@@ -157,8 +157,9 @@ def _read_root(c, root: Node, name: str) -> Config | None:
     warning = read_warning(c, top["warning"]) if "warning" in top else WarningPolicy()
     if agency is None:
         return None
-    return Config(name, agency, tz, sources, people, smtp, policies, calendar_path, fetch, office_start,
-                  console_url, digest, robots, evidence, warning)
+    return Config(name, agency, tz, tuple(s for s in sources if s.enabled), people, smtp, policies, calendar_path,
+                  fetch, office_start, console_url, digest, robots, evidence, warning,
+                  tuple(s for s in sources if not s.enabled))
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

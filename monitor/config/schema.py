@@ -85,6 +85,9 @@ class Source:
                               # sentiment model's kind
     name: str = ""            # display name (中文), shown everywhere instead of the id
     channel_why: str = ""     # why it got its channel (shown by `monitor check`)
+    expect_new_s: int | None = None   # how often it is expected to list something new (`expect_new: 3d`);
+                                      # None: learnt from its own history (judge.health.expected_gap)
+    enabled: bool = True      # `enabled: false`: kept in the file (and the console's list), not collected
 
     @property
     def display_name(self) -> str:
@@ -201,6 +204,7 @@ class Config:
     robots: tuple[Robot, ...] = ()
     evidence: Evidence = Evidence()
     warning: WarningPolicy = WarningPolicy()
+    disabled: tuple[Source, ...] = ()         # sources with `enabled: false`: named, never collected
 
     def recipients(self, role: str, stage: str) -> tuple[str, ...]:
         """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""
@@ -211,7 +215,7 @@ class Config:
         return ZoneInfo(self.timezone)
 
     def source(self, source_id: str) -> Source | None:
-        return next((s for s in self.sources if s.id == source_id), None)
+        return next((s for s in (*self.sources, *self.disabled) if s.id == source_id), None)
 
     def source_name(self, source_id: str | None) -> str:
         s = self.source(source_id) if source_id else None

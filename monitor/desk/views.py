@@ -13,7 +13,7 @@ from ..clocks import stats as clock_stats
 from ..clocks.policy import deadline_status
 from ..clocks.rules import DeadlineStatus, IssueKind, IssueStatus
 from ..config.schema import Config
-from ..judge.health import SourceState, state
+from ..judge.health import SourceState, new_times, quiet_after, state
 from ..judge.heat import rank_score
 from ..labels import CLOCK_KIND_NAMES
 from ..store import answers, audit, deadlines, issues, outbox, posts
@@ -114,8 +114,10 @@ def sources(db: sqlite_utils.Database, config: Config, now: datetime) -> list[di
     out = []
     for s in config.sources:
         row = source_rows.get(db, s.id) or {}
+        gap, why = quiet_after(s.interval_s, s.expect_new_s, new_times(row), now)
         out.append({"id": s.id, "kind": s.kind, "url": s.url, "own": s.own, "interval_s": s.interval_s,
-                    "state": state(row, s.interval_s, now)} |
+                    "state": state(row, s.interval_s, now, s.expect_new_s),
+                    "quiet_after_s": int(gap.total_seconds()), "expectation": str(why)} |
                    {k: row.get(k) for k in ("last_attempt_at", "last_success_at", "last_new_at", "last_error",
                                             "last_error_at", "consecutive_failures", "items_last_pass",
                                             "bytes_last_pass")})

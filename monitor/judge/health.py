@@ -2,13 +2,17 @@
 
   broken   BROKEN_AFTER failures in a row, or a login/captcha page instead of content
   failing  failed lately, not yet broken
-  quiet    working, but listing nothing new at all (relevant or not) for longer than expected:
-           max(24 h, 12 × its interval)
+  quiet    working, but listing nothing new at all (relevant or not) for longer than expected: the
+           source's `expect_new` when the config gives one; else 1.5 × the 90th percentile of the gaps
+           between its new lists over the last 30 days (learnt once it has LEARN_MIN_GAPS of them),
+           never less than max(24 h, 12 × its interval), the default before anything is learnt
   ok       working and recently productive
   unknown  never fetched
 """
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -34,16 +38,56 @@ def after_failure(consecutive_failures: int, blocked: bool) -> SourceState:
     return SourceState.BROKEN if consecutive_failures >= BROKEN_AFTER or blocked else SourceState.FAILING
 
 
-def quiet_after(interval_s: int) -> timedelta:
+LEARN_WINDOW = timedelta(days=30)
+LEARN_MIN_GAPS = 5       # fewer gaps than this in the window: nothing learnt yet, the default holds
+LEARN_MARGIN = 1.5       # a gap a little longer than the usual long one is still the source's rhythm
+
+
+class Expectation(StrEnum):
+    CONFIGURED = "configured"    # `expect_new:` in sources.yaml
+    LEARNT = "learnt"            # from the source's own history
+    DEFAULT = "default"          # max(24 h, 12 × interval)
+
+
+def default_gap(interval_s: int) -> timedelta:
     return max(timedelta(hours=24), timedelta(seconds=12 * interval_s))
 
 
-def state(row: dict, interval_s: int, now: datetime) -> SourceState:
+def learnt_gap(new_times: list[datetime], now: datetime) -> timedelta | None:
+    """The 90th percentile (nearest rank) of the gaps between new lists in the last 30 days."""
+    recent = sorted(t for t in new_times if timedelta(0) <= now - t <= LEARN_WINDOW)
+    gaps = sorted(b - a for a, b in zip(recent, recent[1:]))
+    if len(gaps) < LEARN_MIN_GAPS:
+        return None
+    return gaps[math.ceil(0.9 * len(gaps)) - 1]
+
+
+def quiet_after(interval_s: int, expect_new_s: int | None = None, new_times: list[datetime] = (),
+                now: datetime | None = None) -> tuple[timedelta, Expectation]:
+    """How long a working source may list nothing new before it is quiet, and where that comes from."""
+    if expect_new_s:
+        return timedelta(seconds=max(expect_new_s, interval_s)), Expectation.CONFIGURED
+    floor = default_gap(interval_s)
+    learnt = learnt_gap(list(new_times), now) if now is not None else None
+    if learnt is not None and learnt * LEARN_MARGIN > floor:
+        return learnt * LEARN_MARGIN, Expectation.LEARNT
+    return floor, Expectation.DEFAULT
+
+
+def new_times(row: dict) -> list[datetime]:
+    """The moments a source listed something new (kept by store.sources over LEARN_WINDOW)."""
+    try:
+        return [t for t in map(from_iso, json.loads(row.get("new_times") or "[]")) if t is not None]
+    except (ValueError, TypeError):
+        return []
+
+
+def state(row: dict, interval_s: int, now: datetime, expect_new_s: int | None = None) -> SourceState:
     status = SourceState(row.get("status") or SourceState.UNKNOWN)
     if status in (SourceState.BROKEN, SourceState.FAILING, SourceState.UNKNOWN):
         return status
     since = from_iso(row.get("last_new_at")) or from_iso(row.get("first_success_at"))
-    if since is not None and now - since > quiet_after(interval_s):
+    if since is not None and now - since > quiet_after(interval_s, expect_new_s, new_times(row), now)[0]:
         return SourceState.QUIET
     return SourceState.OK
 

@@ -23,7 +23,8 @@ from ..clock import from_iso, local_str, post_time_str, to_iso
 from ..clocks.policy import DeadlineState, Queued, Reason, Stage, decide_delivery, decide_notices
 from ..clocks.rules import DeadlineStatus, IssueStatus, Role
 from ..clocks.workdays import office_time
-from ..config.load import calendar_for, calendar_problem
+from ..config.live import problems as config_problems
+from ..config.load import calendar_for
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
@@ -172,7 +173,7 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
     changes = []
     for source in config.sources:
         row = source_rows.get(db, source.id) or {}
-        current = state(row, source.interval_s, now)
+        current = state(row, source.interval_s, now, source.expect_new_s)
         if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
             continue
         changes.append({"id": source.id, "name": source.display_name, "url": source.url, "state": str(current),
@@ -194,16 +195,18 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
 
 
 def queue_config_problem(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
-    """Tell the duty officer once per refused version of the holidays file: the last good calendar runs."""
-    found = calendar_problem(config)
-    if found is None or not reachable(config, DUTY, Stage.CONFIG):
+    """Tell the duty officer once per refused version of sources.yaml or the holidays file: the last good
+    configuration runs."""
+    if not reachable(config, DUTY, Stage.CONFIG):
         return
-    version, problem = found
-    key = f"config:{hashlib.sha1(version.encode()).hexdigest()[:16]}"
-    text = _text(renderer, Stage.CONFIG, agency=config.agency.name, role_name=ROLE_NAMES[DUTY],
-                 file=Path(config.calendar_path).name, problem=problem)
-    _queue(db, _row(key, None, None, Stage.CONFIG, DUTY, config.recipients(DUTY, Stage.CONFIG), text, now, now,
-                    thread_id=thread_of(config, None, "config")), report)
+    for refusal in config_problems(config):
+        key = f"config:{hashlib.sha1(refusal.key.encode()).hexdigest()[:16]}"
+        text = _text(renderer, Stage.CONFIG, agency=config.agency.name, role_name=ROLE_NAMES[DUTY],
+                     file=refusal.file, problem=refusal.problem, count=refusal.count,
+                     calendar=refusal.file == Path(config.calendar_path or "").name,
+                     console=f"{config.console_url}/plan" if config.console_url else None)
+        _queue(db, _row(key, None, None, Stage.CONFIG, DUTY, config.recipients(DUTY, Stage.CONFIG), text, now, now,
+                        thread_id=thread_of(config, None, "config")), report)
 
 
 QUEUES = [queue_due, queue_config_problem, queue_warnings, queue_detected, queue_provisional, queue_source_health, queue_digest]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 import sqlite_utils
@@ -320,30 +321,11 @@ def m0025_session_generation(db: sqlite_utils.Database) -> None:
     db["users"].add_column("session_gen", int, not_null_default=0)
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("0001_initial", m0001_initial),
-    ("0002_intake_and_working_days", m0002_intake_and_working_days),
-    ("0003_repeating_clocks", m0003_repeating_clocks),
-    ("0004_near_duplicates_and_overrides", m0004_near_duplicates_and_overrides),
-    ("0005_heat_components", m0005_heat_components),
-    ("0006_source_health", m0006_source_health),
-    ("0007_post_versions", m0007_post_versions),
-    ("0008_future_dates", m0008_future_dates),
-    ("0009_state_in_columns", m0009_state_in_columns),
-    ("0010_negative_probability", m0010_negative_probability),
-    ("0011_delivery_per_recipient", m0011_delivery_per_recipient),
-    ("0012_source_item_digest", m0012_source_item_digest),
-    ("0013_console", m0013_console),
-    ("0014_notice_html_and_thread", m0014_notice_html_and_thread),
-    ("0015_posts_by_issue_and_time", m0015_posts_by_issue_and_time),
-    ("0016_heartbeats", m0016_heartbeats),
-    ("0017_tick_indexes", m0017_tick_indexes),
-    ("0018_claimed_by", m0018_claimed_by),
-    ("0019_evidence", m0019_evidence),
-    ("0020_rule_cap_index", m0020_rule_cap_index),
-    ("0021_issue_posts_partial", m0021_issue_posts_partial),
-    ("0022_index_copies_once", m0022_index_copies_once),
-    ("0023_incidents", m0023_incidents),
-    ("0024_one_open_clock_per_kind", m0024_one_open_clock_per_kind),
-    ("0025_session_generation", m0025_session_generation),
-]
+def m0026_source_rhythm(db: sqlite_utils.Database) -> None:
+    """`sources.new_times`: when each source listed something new over the last 30 days (its learnt rhythm)."""
+    db["sources"].add_column("new_times", str)
+
+
+# every function above named m<NNNN>_<name>, in order
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = sorted(
+    (n[1:], f) for n, f in globals().items() if re.fullmatch(r"m\d{4}_\w+", n) and callable(f))

@@ -1,6 +1,7 @@
 """The `sources` table: each configured source with its fetch state and health bookkeeping."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlite3
@@ -9,8 +10,10 @@ import sqlite_utils
 
 from ..clock import to_iso
 from ..config.schema import Config
-from ..judge.health import after_failure
+from ..judge.health import LEARN_WINDOW, after_failure, new_times
 from .db import one, rows, transaction, update
+
+MAX_NEW_TIMES = 2000      # a busy source's rhythm is learnt from its latest new lists
 
 
 def sync(db: sqlite_utils.Database, config: Config) -> None:
@@ -32,9 +35,12 @@ def record_success(db: sqlite_utils.Database, source_id: str, at: datetime, item
     (`items_digest`, None for an unchanged 304), relevant or not."""
     before = get(db, source_id) or {}
     changed = items_digest is not None and items_digest != before.get("items_digest")
+    fresh = bool(new_posts or changed)
+    kept = [t for t in new_times(before) if at - t <= LEARN_WINDOW] + ([at] if fresh else [])
     update(db, "sources", source_id, {
+        "new_times": json.dumps([to_iso(t) for t in kept[-MAX_NEW_TIMES:]]) if fresh else before.get("new_times"),
         "first_success_at": before.get("first_success_at") or to_iso(at),
-        "last_new_at": to_iso(at) if new_posts or changed else before.get("last_new_at"),
+        "last_new_at": to_iso(at) if fresh else before.get("last_new_at"),
         "items_digest": items_digest or before.get("items_digest"),
         "status": "ok", "last_attempt_at": to_iso(at), "last_success_at": to_iso(at),
         "consecutive_failures": 0, "items_last_pass": items, "bytes_last_pass": nbytes,
