@@ -28,7 +28,8 @@ ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop"
                 "reopen": "重新打开", "release_detected": "检测到本单位发布",
                 "clock_skipped": "未计时 (首次发现时已过期)", "label": "人工修正情感",
                 "merge": "合并", "merged_into": "被合并", "split": "拆分", "split_from": "拆分自",
-                "post_gone": "信息被删除", "warning_dismissed": "预警标为误报"}
+                "post_gone": "信息被删除", "warning_dismissed": "预警标为误报",
+                "config_change": "修改监测方案", "instruct": "领导批示"}
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}
 EXPECTATION_NAMES = {"configured": "按配置", "learnt": "按近30天规律", "default": "默认"}
 SOURCE_STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
@@ -45,6 +46,26 @@ DROP_NAMES = {"no_link": "无链接", "bad_link": "链接无效", "bad_item": "�
               "excluded": "排除词", "duplicate_url": "已采集", "rule_capped": "超出规则日上限", "edited": "内容更新"}
 EVIDENCE_STATE_NAMES = {"present": "仍可访问", "gone": "已删除", "unknown": "无法确认"}
 
+# why a fetch failed (errors.FetchError.reason; http_NNN is said with its status)
+FETCH_REASON_NAMES = {"timeout": "超时", "connect": "无法连接", "bad_encoding": "编码无法识别", "too_large": "内容过大",
+                      "not_a_feed": "不是订阅源 (RSS/Atom)", "empty_body": "内容为空", "crash": "解析出错",
+                      "blocked": "需要登录或验证码", "robots": "robots.txt 不允许采集", "redirect_loop": "重定向循环",
+                      "no_items": "页面上找不到列表 (选择器不匹配)", "blocked_target": "地址指向内网, 已拒绝",
+                      "bad_feed": "订阅源格式错误", "too_many_redirects": "重定向过多", "network": "网络错误"}
+
+
+def fetch_error(text: str | None) -> str:
+    """A stored fetch error (`reason: detail`) as people read it: the reason in Chinese, the detail after."""
+    if not text:
+        return ""
+    reason, _, detail = text.partition(": ")
+    if reason.startswith("http_") and reason[5:].isdigit():
+        said = f"网站返回错误 {reason[5:]}"
+    elif reason in FETCH_REASON_NAMES:
+        said = FETCH_REASON_NAMES[reason]
+    else:
+        return text
+    return f"{said}: {detail}" if detail else said
 
 def name(table: dict[str, str], key: str | None, default: str = "-") -> str:
     """The display name of `key`, or the key itself when the table lacks it."""

@@ -210,3 +210,38 @@ def test_without_v_the_daemon_logs_what_an_operator_reads_not_the_scheduler(web,
     lines = d.seen + [d.lines.get() for _ in range(d.lines.qsize())]
     chatter = [x for x in lines if " INFO apscheduler" in x or "source collected" in x or "notice queued" in x]
     assert not chatter and any("daemon stopping" in x for x in lines), lines
+
+
+def test_a_changed_sources_yaml_is_used_without_a_restart_and_a_broken_one_is_refused_with_a_notice(
+        web, smtp, tmp_path):
+    """Keywords and sources edited while the daemon runs are in force within a minute; a version that
+    fails `monitor check` is refused, the last good one keeps collecting, the duty officer is told once."""
+    a = web.set("/a.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
+    b = web.set("/b.xml", rss([("白杨镇卫生院药品回扣问题被曝光", "http://b.example.cn/1", "", "白杨镇卫生院")]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{a}", interval: 1h}}\n', smtp.port)
+    db = tmp_path / "monitor.db"
+    d = Daemon(config, db, "--tick-every", "1")
+    d.wait_all("守护进程已启动", "source collected source=a")
+
+    good = config.read_text(encoding="utf-8").replace("subject: [青禾县审计局]", "subject: [青禾县审计局, 白杨镇卫生院]")
+    good = good.replace("sources:\n", f'sources:\n  - {{id: b, name: 白杨镇论坛, kind: rss, url: "{b}", interval: 1h}}\n')
+    config.write_text(good, encoding="utf-8")
+    saved = time.monotonic()
+    d.wait_for("configuration reloaded")
+    d.wait_for("source collected source=b")
+    in_force_s = time.monotonic() - saved
+    con = sqlite3.connect(db)
+    assert con.execute("select title from posts where source_id = 'b'").fetchall() == [("白杨镇卫生院药品回扣问题被曝光",)]
+    assert in_force_s < 60
+
+    config.write_text(good.replace("interval: 1h}\n", "interval: 一小时}\n", 1), encoding="utf-8")
+    d.wait_for("configuration refused")
+    d.wait_for("delivery done delivered=1")
+    mails = smtp.take()
+    assert [m.subject for m in mails] == ["【配置错误】配置文件「sources.yaml」有误，继续使用上次的有效版本"]
+    assert "sources.yaml:" in mails[0].body and "不是有效的时长" in mails[0].body
+    for _ in range(3):
+        d.wait_for("tick done")
+    assert smtp.take() == []                                       # once per refused version
+    assert d.proc.poll() is None
+    assert d.stop() == 0

@@ -104,7 +104,8 @@ WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "is
            "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db",
            "users": "users", "login_attempts": "users", "secrets": "users",
            "heartbeats": "heartbeats", "snapshots": "evidence", "post_checks": "evidence",
-           "issues_apart": "issues", "issue_warnings": "warnings"}
+           "issues_apart": "issues", "issue_warnings": "warnings",
+           "dropped_items": "dropped", "instructions": "instructions"}
 WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)
 
 

@@ -12,7 +12,7 @@ from ..desk.describe import describe
 from ..desk import views
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
-                      SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, name)
+                      SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name)
 from .app import App, echo, echo_json, pass_app
 
 
@@ -122,7 +122,7 @@ def sources_cmd(app: App, as_json):
     echo(tabulate([[r["id"], SOURCE_STATE_NAMES[r["state"]], local_str(r["last_success_at"], tz),
                           local_str(r["last_new_at"], tz), r["items_last_pass"] or 0, r["bytes_last_pass"] or 0,
                           f"{duration(r['quiet_after_s'])} ({EXPECTATION_NAMES[r['expectation']]})",
-                          (r["last_error"] or "")[:40]] for r in rows],
+                          fetch_error(r["last_error"])[:40]] for r in rows],
                         headers=["来源", "状态", "最后成功", "最后有新信息", "条目", "字节", "沉寂判定", "最近错误"]))
 
 

@@ -25,7 +25,7 @@ from ..desk.intake import start_tracked_clock
 from ..errors import FetchError
 from ..judge.candidate import Candidate, Drop, PassReport, RawItem
 from ..judge.stages import cluster, dedupe, normalize, relevance, sentiment
-from ..store import audit, issues, posts
+from ..store import audit, dropped, issues, posts
 from ..store import deadlines as clocks
 from ..store import sources as source_rows
 from ..store.db import transaction
@@ -36,6 +36,7 @@ from .parse import extract_article, next_page, parse_feed, parse_html_list
 
 log = logging.getLogger(__name__)
 
+PREVIEWED = (Drop.NOT_RELEVANT, Drop.EXCLUDED)   # turned away by keywords: a change may keep them
 MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
 COMMIT_EVERY = 200      # items judged per write transaction
 ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
@@ -284,6 +285,9 @@ class Collector:
         judged = judge(c, ctx)
         if isinstance(judged, Drop):
             tally.dropped[judged.value] += 1
+            if judged in PREVIEWED and raw.link and not self._known(raw.link):   # 方案管理 previews on these
+                dropped.remember(self.db, normalize.canonical_url(raw.link), source.id, raw.title or "",
+                                 raw.summary or "", now, judged.value)
             return
         if judged.edit_of is not None:
             tally.dropped["edited"] += 1

@@ -12,7 +12,7 @@ from ..clock import from_iso, local_str
 from ..config.load import calendar_for
 from ..config.schema import Config
 from ..judge.health import SourceState
-from ..labels import duration
+from ..labels import duration, fetch_error
 from ..store import heartbeats, outbox
 from . import views
 
@@ -49,7 +49,7 @@ def check(db: sqlite_utils.Database, config: Config, now: datetime) -> Health:
                                               f"没有心跳 (最后一次 {local_str(beat['beat_at'], config.tz)}, 进程 {beat['pid']})"))
     broken = [s for s in views.sources(db, config, now) if s["state"] in (SourceState.BROKEN, SourceState.FAILING)]
     for s in broken:
-        problems.append((Problem.SOURCE_BROKEN, f"来源「{config.source_name(s['id'])}」采集失败: {s['last_error'] or '-'}"))
+        problems.append((Problem.SOURCE_BROKEN, f"来源「{config.source_name(s['id'])}」采集失败: {fetch_error(s['last_error']) or '-'}"))
     failing = [n for n in outbox.undelivered(db) if n["attempts"] and from_iso(n["fire_at"]) <= now]
     if failing:
         problems.append((Problem.NOTICE_FAILING, f"{len(failing)} 条通知发送失败, 最近的错误: {failing[0]['last_error']}"))

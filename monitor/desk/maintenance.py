@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from ..config.schema import Config
-from ..store import evidence, posts, users
+from ..store import dropped, evidence, posts, users
 from ..store.db import tidy, transaction
 
 LOGIN_ATTEMPTS_KEPT = timedelta(days=90)
@@ -29,5 +29,6 @@ def maintain(db: sqlite_utils.Database, config: Config, now: datetime, vacuum: b
         snapshots = evidence.prune(db, cutoff)
         bodies = posts.drop_bodies(db, cutoff)
         attempts = users.forget_attempts(db, now - LOGIN_ATTEMPTS_KEPT)
+        dropped.prune(db, now)                 # 方案管理's week of turned-away items
     tidy(db, vacuum)
     return MaintenanceReport(snapshots, bodies, attempts, cutoff)

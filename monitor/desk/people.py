@@ -24,12 +24,14 @@ class Permission(StrEnum):
     VIEW = "view"
     ACK = "ack"
     ACT = "act"          # declare, record responses, intake, close, relabel, merge, split, extend
+    CONFIGURE = "configure"   # 方案管理: keywords, rules and sources (sources.yaml)
+    INSTRUCT = "instruct"     # a leader's 批示 on an issue
 
 
 PERMISSIONS = {
-    UserRole.DUTY: frozenset(Permission),
+    UserRole.DUTY: frozenset({Permission.VIEW, Permission.ACK, Permission.ACT}),
     UserRole.ADMIN: frozenset(Permission),
-    UserRole.LEADER: frozenset({Permission.VIEW, Permission.ACK}),
+    UserRole.LEADER: frozenset({Permission.VIEW, Permission.ACK, Permission.INSTRUCT}),
 }
 
 WINDOW = timedelta(minutes=15)

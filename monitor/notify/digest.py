@@ -12,7 +12,7 @@ from ..clocks.policy import Stage
 from ..config.schema import Config
 from ..desk import reports, views
 from ..judge.health import SourceState
-from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, name
+from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, fetch_error, name
 from ..store import answers, deadlines, issues, outbox
 from .queue import _queue, _row, thread_of
 from .render import Renderer, header_text
@@ -37,7 +37,7 @@ def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
             (f"建议 {i['suggested_level']} 级" if i["suggested_level"] else "未定级"),
             "new": (i["first_seen_at"] or "") >= to_iso(since)}
            for i in issues.new_or_rising(db, to_iso(since))]
-    blind = [{"name": config.source_name(s["id"]), "state": s["state"], "error": s["last_error"] or ""}
+    blind = [{"name": config.source_name(s["id"]), "state": s["state"], "error": fetch_error(s["last_error"])}
              for s in views.sources(db, config, now)
              if s["state"] in (SourceState.BROKEN, SourceState.FAILING, SourceState.QUIET)]
     notices = outbox.sent_since(db, to_iso(since))

@@ -29,7 +29,7 @@ from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceState, should_notify, state
-from ..labels import CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, ROLE_NAMES, duration, name
+from ..labels import CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, ROLE_NAMES, duration, fetch_error, name
 from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
@@ -177,7 +177,7 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
         if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
             continue
         changes.append({"id": source.id, "name": source.display_name, "url": source.url, "state": str(current),
-                        "n": (row.get("state_changes") or 0) + 1, "last_error": row.get("last_error") or "",
+                        "n": (row.get("state_changes") or 0) + 1, "last_error": fetch_error(row.get("last_error")),
                         "last_success_local": local_str(row.get("last_success_at"), config.tz),
                         "last_new_local": local_str(row.get("last_new_at"), config.tz)})
     if not changes:

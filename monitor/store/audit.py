@@ -37,6 +37,8 @@ class Action(StrEnum):
     SPLIT_FROM = "split_from"
     POST_GONE = "post_gone"
     WARNING_DISMISSED = "warning_dismissed"
+    CONFIG_CHANGE = "config_change"        # 方案管理: sources.yaml saved from the console (detail: what, diff)
+    INSTRUCT = "instruct"                  # a leader's 批示 on an issue
 
 
 SYSTEM = "system"      # `by` of what the monitor did by itself

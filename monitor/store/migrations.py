@@ -326,6 +326,16 @@ def m0026_source_rhythm(db: sqlite_utils.Database) -> None:
     db["sources"].add_column("new_times", str)
 
 
+
+def m0027_plan(db: sqlite_utils.Database) -> None:
+    """方案管理 and 批示: the items relevance dropped this week (to preview a keyword change), leaders' notes."""
+    db["dropped_items"].create({"url": str, "source_id": str, "title": str, "text": str, "seen_at": str, "why": str},
+                               pk="url")
+    db["dropped_items"].create_index(["seen_at"])
+    db["instructions"].create({"id": int, "issue_id": int, "at": str, "by": str, "text": str}, pk="id",
+                              foreign_keys=[("issue_id", "issues", "id")])
+    db["instructions"].create_index(["issue_id", "at"])
+
 # every function above named m<NNNN>_<name>, in order
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = sorted(
     (n[1:], f) for n, f in globals().items() if re.fullmatch(r"m\d{4}_\w+", n) and callable(f))

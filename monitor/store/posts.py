@@ -77,6 +77,13 @@ def first_id_since(db: sqlite_utils.Database, since_iso: str) -> int:
     return lo
 
 
+def seen_since(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
+    """Posts seen at or after `since_iso` (方案管理's preview), newest first, originals only."""
+    return rows(db, "select id, source_id, url, title, body, seen_at, published_at, published_precision, own, "
+                    "matched_rule, issue_id from posts where id >= ? and duplicate_of is null order by id desc",
+                [first_id_since(db, since_iso)])
+
+
 def known_url(db: sqlite_utils.Database, canonical: str) -> bool:
     return one(db, "select 1 as x from posts where canonical_url = ? limit 1", [canonical]) is not None
 

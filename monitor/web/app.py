@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..clock import Clock, SystemClock
+from ..config.live import LiveConfig, refused
 from ..config.schema import Config
 from ..desk import people
 from ..errors import MonitorError, NotFound
@@ -22,6 +23,7 @@ from .common import safe_next
 from .forms import bp as forms_bp
 from .documents import bp as documents_bp
 from .pages import bp as pages_bp
+from .plan import bp as plan_bp
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     app = Flask(__name__)
     local = threading.local()
     clock = clock or SystemClock()
+    live = LiveConfig(config)       # sources.yaml reread when it changes (the 方案管理 page writes it)
 
     def db() -> sqlite_utils.Database:
         if getattr(local, "db", None) is None:
@@ -51,7 +54,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         SESSION_COOKIE_NAME="monitor_session",
         WTF_CSRF_TIME_LIMIT=None,          # valid for the session (a form may stay open through a shift)
         WTF_CSRF_SSL_STRICT=False,         # behind the agency's proxy the Referer may be rewritten
-        MONITOR_CONFIG=config, MONITOR_CLOCK=clock, MONITOR_DB=db, MONITOR_REFRESH_S=refresh_s,
+        MONITOR_CONFIG=live, MONITOR_CLOCK=clock, MONITOR_DB=db, MONITOR_REFRESH_S=refresh_s,
     )
     if behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
@@ -61,7 +64,8 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     def load_user():
         g.now = clock.now()
         g.db = db()
-        g.config = config
+        g.config = live.current()
+        g.config_refused = refused(g.config)
         g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
         if g.user is not None and not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS):
             session.clear()
@@ -112,5 +116,6 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     app.register_blueprint(pages_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(forms_bp)
+    app.register_blueprint(plan_bp)
     return app
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, g
 from markupsafe import Markup
 
 from .. import labels
@@ -59,6 +59,8 @@ def install(app: Flask, config: Config) -> None:
         """A crawled link as an href only when it is http(s): `javascript:` and `data:` never become links."""
         return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else "#"
 
+    app.template_filter("fetch_error")(labels.fetch_error)
+
     @app.template_filter("pct")
     def pct(value) -> str:
         return f"{round((value or 0) * 100)}%"
@@ -71,7 +73,10 @@ def install(app: Flask, config: Config) -> None:
     def describe_detail(detail: dict) -> str:
         return describe(detail, tz)
 
-    app.jinja_env.globals.update(
-        L=labels, name=labels.name, sparkline=sparkline, agency=config.agency.name,
-        source_name=config.source_name,
-    )
+    app.jinja_env.globals.update(L=labels, name=labels.name, sparkline=sparkline)
+
+    @app.context_processor
+    def current_config() -> dict:
+        """The agency's name and its sources' names as the configuration now in force gives them."""
+        c = g.get("config") or config
+        return {"agency": c.agency.name, "source_name": c.source_name, "config_refused": g.get("config_refused")}
