@@ -198,13 +198,16 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
         issue_rows.create(site.db, "青禾县审计局原副局长赵某某接受纪律审查和监察调查，曾长期分管工程审计和经济责任审计工作",
                           "opinion", to_iso(site.clock.at))
     snapshot = site.db.execute("select min(id) from snapshots").fetchone()[0]
+    from monitor.desk import people
+    people.add(site.db, "陈管理", "admin", PASSWORD, site.clock.at, "test")     # sees every page, 方案管理 too
     for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         pg = context.new_page()
-        log_in(pg, site)
+        log_in(pg, site, "陈管理")
         for name, path in (("home", "/"), ("issue", f"/issues/{issue_id(site)}"), ("intake", "/intake"),
                            ("sources", "/sources"), ("search", "/search?q=审计组"), ("audit", "/audit"),
-                           ("reports", "/reports"), ("snapshot", f"/snapshots/{snapshot}")):
+                           ("reports", "/reports"), ("snapshot", f"/snapshots/{snapshot}"), ("plan", "/plan"),
+                           ("plan-source", "/plan/sources/forum"), ("plan-new", "/plan/sources/new")):
             pg.goto(site.base + path)
             expect(pg.locator("main")).to_be_visible()
             assert pg.locator("main h1, main h2").count() > 0, path
@@ -214,3 +217,27 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
             assert overflow <= 1, (label, path, overflow)
             shot(pg, f"{label}-{name}")
         context.close()
+
+
+def test_a_leader_from_an_email_link_sees_level_clocks_and_the_ack_button_above_the_fold_on_a_phone(site, browser):
+    from monitor.desk import actions
+    from monitor.store.db import transaction
+    n = issue_id(site)
+    with transaction(site.db):
+        actions.declare(site.db, site.config, n, "II", "张敏", site.clock.at)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    pg = context.new_page()
+    log_in(pg, site, "王局长", f"/issues/{n}")
+    brief = pg.locator("section.brief")
+    expect(brief).to_contain_text("II")
+    expect(brief).to_contain_text("发布权威信息")
+    for what in ("section.brief .clocks li >> nth=0", "section.brief button:has-text('确认收到')",
+                 "section.brief .latest li >> nth=0"):
+        box = pg.locator(what).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, (what, box)
+    assert pg.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(pg, "phone-issue-leader")
+    pg.fill("section.brief textarea[name=text]", "请宣传股两小时内核实")
+    pg.click("text=提交批示")
+    expect(pg.locator(".instructions")).to_contain_text("请宣传股两小时内核实")
+    context.close()

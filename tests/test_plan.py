@@ -99,3 +99,24 @@ def test_a_new_html_source_is_previewed_from_the_page_as_it_is_now_then_saved(co
 
     bad = c.post("/plan/sources/new", data=form | {"id": "town2", "interval": "一小时", "do": "save"})
     assert bad.status_code == 400 and "不是有效的时长" in bad.get_data(as_text=True)
+
+
+def test_a_leader_leaves_a_instruction_the_duty_officer_sees_and_the_trail_keeps(console):
+    from test_console import issue_id_of
+    issue = issue_id_of(console)
+    leader = console.app.test_client()
+    login(leader, "王局长")
+    page = leader.get(f"/issues/{issue}").get_data(as_text=True)
+    assert page.index("确认收到") < page.index("相关信息")                 # the brief comes first
+    r = leader.post(f"/issues/{issue}/instruct", data={"text": "请宣传股两小时内核实并起草回应口径",
+                                                       "csrf_token": token(leader, f"/issues/{issue}")})
+    assert r.status_code == 302
+    duty = console.app.test_client()
+    login(duty, "张敏")
+    page = duty.get(f"/issues/{issue}").get_data(as_text=True)
+    assert "领导批示" in page and "请宣传股两小时内核实并起草回应口径" in page and "提交批示" not in page
+    assert duty.post(f"/issues/{issue}/instruct", data={"text": "x", "csrf_token": token(duty)}).status_code == 403
+    assert [(a["by"], a["detail"]["text"]) for a in audit.history(console.db, issue) if a["action"] == "instruct"] \
+        == [("王局长", "请宣传股两小时内核实并起草回应口径")]
+    dossier = duty.get(f"/issues/{issue}/dossier.html").get_data(as_text=True)
+    assert "领导批示" in dossier and "请宣传股两小时内核实并起草回应口径" in dossier       # in the 处置台账

@@ -14,7 +14,7 @@ from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, ClockKind, IssueKind, 
 from ..config.schema import Config
 from ..errors import InvalidInput, NotFound
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
-from ..store import answers, audit, deadlines, issues, posts
+from ..store import answers, audit, deadlines, instructions, issues, posts
 from ..store.audit import Action
 from ..store.db import transaction
 
@@ -97,6 +97,24 @@ def ack(db: sqlite_utils.Database, issue_id: int, by: str, now: datetime, roles:
     with transaction(db):
         issues.ack(db, issue_id, roles, now, by)
         audit.record(db, now, by, issue_id, Action.ACK, roles=[str(r) for r in roles])
+
+
+MAX_INSTRUCTION = 1000      # characters of a 批示
+
+
+def instruct(db: sqlite_utils.Database, issue_id: int, text: str, by: str, now: datetime) -> int:
+    """A leader's 批示 on an issue: kept with the issue, shown to the duty officer, in the 处置台账."""
+    by = require_by(by)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("请填写批示内容")
+    if len(text) > MAX_INSTRUCTION:
+        raise InvalidInput(f"批示过长 ({len(text)} 字, 最多 {MAX_INSTRUCTION} 字)")
+    get_issue(db, issue_id)
+    with transaction(db):
+        note_id = instructions.add(db, issue_id, now, by, text)
+        audit.record(db, now, by, issue_id, Action.INSTRUCT, text=text)
+    return note_id
 
 
 def reopen(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: datetime) -> int:

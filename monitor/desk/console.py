@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..judge.health import SourceState
 from ..judge.text import snapshot_text
 from .. import labels
-from ..store import audit, evidence, issues, posts
+from ..store import audit, evidence, instructions, issues, posts
 from ..store import warnings as store_warnings
 from ..store import search as post_search
 from . import dossier, reports, views
@@ -76,6 +76,9 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
                          for w in store_warnings.of_issue(db, issue_id)]
     issue["warning_dismissed_at"], issue["warning_dismissed_by"] = row["warning_dismissed_at"], row["warning_dismissed_by"]
     issue["letters"] = issues.letters_of(db, issue_id)
+    issue["instructions"] = instructions.of_issue(db, issue_id)
+    issue["latest_posts"] = sorted((p for p in issue["posts"] if p["duplicate_of"] is None),
+                                   key=lambda p: p["seen_at"], reverse=True)[:3]
     incident = issues.get(db, row["incident_id"]) if row["incident_id"] else None
     issue["incident"] = {"id": incident["id"], "title": incident["title"]} if incident else None
     others, _ = views.ranked_issues(db, now, kinds=(issue["kind"],), limit=MERGE_CHOICES + 1)

@@ -49,6 +49,14 @@ def declare(issue_id: int):
     return _back(issue_id)
 
 
+@bp.post("/issues/<int:issue_id>/instruct")
+@requires(Permission.INSTRUCT)
+def instruct(issue_id: int):
+    actions.instruct(g.db, issue_id, request.form.get("text") or "", by(), g.now)
+    flash("批示已记录, 值班员在本页可见", "ok")
+    return _back(issue_id)
+
+
 @bp.post("/issues/<int:issue_id>/ack")
 @requires(Permission.ACK)
 def ack(issue_id: int):
