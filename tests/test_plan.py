@@ -3,6 +3,7 @@ record (comments and order kept), a change is previewed over the last week, vali
 validates, audited with its diff, the previous version kept, and picked up without a restart."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from monitor.config.schema import Keywords
@@ -94,7 +95,7 @@ def test_a_new_html_source_is_previewed_from_the_page_as_it_is_now_then_saved(co
     assert "提取到 <b>2</b> 条" in html and "白杨镇召开审计整改会" in html
     assert c.post("/plan/sources/new", data=form | {"do": "save"}).status_code == 302
     text = console.config_path.read_text(encoding="utf-8")
-    assert "id: town" in text and "selectors: {item: ul.l li, title: a, link: a@href, date: span}" in text
+    assert "id: town" in text and 'selectors: {item: "ul.l li", title: "a", link: "a@href", date: "span"}' in text
     assert "白杨镇政府网" in c.get("/sources").get_data(as_text=True)
 
     bad = c.post("/plan/sources/new", data=form | {"id": "town2", "interval": "一小时", "do": "save"})
@@ -120,3 +121,33 @@ def test_a_leader_leaves_a_instruction_the_duty_officer_sees_and_the_trail_keeps
         == [("王局长", "请宣传股两小时内核实并起草回应口径")]
     dossier = duty.get(f"/issues/{issue}/dossier.html").get_data(as_text=True)
     assert "领导批示" in dossier and "请宣传股两小时内核实并起草回应口径" in dossier       # in the 处置台账
+
+
+def test_recipients_and_robots_are_edited_keeping_what_the_form_does_not_show(console):
+    path = console.config_path
+    path.write_text(path.read_text(encoding="utf-8") + "robots:\n  # 值班群: only breaches\n"
+                    "  - {name: 值班群, kind: wecom, url: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\", "
+                    "stages: [breach], roles: [duty]}\n", encoding="utf-8")
+    c = _admin(console)
+    page = c.get("/plan").get_data(as_text=True)
+    assert "企业微信" in page and "duty@agency.example.cn" in page
+    r = c.post("/plan/recipients", data={
+        "csrf_token": token(c, "/plan"), "people_duty": "duty@agency.example.cn\nzhiban2@agency.example.cn",
+        "people_deputy_leader": "deputy@agency.example.cn", "people_head": "head@agency.example.cn", "robot_count": "1",
+        "robot0_was": "值班群", "robot0_name": "值班群", "robot0_kind": "wecom",
+        "robot0_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "robot0_role_duty": "1",
+        "robot0_role_head": "1",
+        "robot1_name": "领导群", "robot1_kind": "dingtalk", "robot1_url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+        "robot1_secret_env": "DINGTALK_SECRET", "robot1_role_head": "1"})
+    assert r.status_code == 302, re.findall(r"<li>([^<]*sources.yaml[^<]*)</li>", r.get_data(as_text=True))
+    from monitor.config.load import load_config
+    config = load_config(path)
+    assert config.people["duty"] == ("duty@agency.example.cn", "zhiban2@agency.example.cn")
+    assert config.people["head"] == ("head@agency.example.cn",)
+    duty_robot, leader_robot = config.robots
+    assert (duty_robot.stages, duty_robot.roles) == (("breach",), ("duty", "head"))     # stages kept
+    assert (leader_robot.kind, leader_robot.secret_env, leader_robot.roles) == ("dingtalk", "DINGTALK_SECRET", ("head",))
+    assert "# 值班群: only breaches" in path.read_text(encoding="utf-8")
+
+    bad = c.post("/plan/recipients", data={"csrf_token": token(c, "/plan"), "people_duty": "不是邮箱", "robot_count": "0"})
+    assert bad.status_code == 400 and "sources.yaml:" in bad.get_data(as_text=True)

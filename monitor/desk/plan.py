@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..clock import to_iso
 from ..config.load import load_config
@@ -56,7 +57,7 @@ def _dump(data) -> str:
 
 
 def _flow(items) -> CommentedSeq:
-    seq = CommentedSeq(list(items))
+    seq = CommentedSeq([str(x) if isinstance(x, str) else x for x in items])   # StrEnums as plain text
     seq.fa.set_flow_style()
     return seq
 
@@ -99,13 +100,50 @@ def with_source(text: str, source_id: str | None, values: dict) -> str:
         if value is None or value == "":
             target.pop(key, None)
         elif key == "selectors":
-            sel = CommentedMap((k, v) for k, v in value.items() if v)
+            sel = CommentedMap((k, DoubleQuotedScalarString(v)) for k, v in value.items() if v)   # "#list li"
             sel.fa.set_flow_style()
             target[key] = sel
+        elif key == "url":
+            target[key] = DoubleQuotedScalarString(value)    # ? & # : in a URL read back as written
         else:
             target[key] = value
     if found is None:
         sources.append(target)
+    return _dump(data)
+
+
+def with_recipients(text: str, people: dict[str, tuple[str, ...]], robots: list[dict]) -> str:
+    """sources.yaml's text with these addresses per role and these robots. A robot dict names the robot it
+    edits (`was`; None: a new one); what the form does not show (stages, timeout, fallback) is kept."""
+    data = _load(text)
+    block = data.get("people")
+    if block is None:
+        block = data["people"] = CommentedMap()
+    for role, addresses in people.items():
+        if addresses:
+            block[str(role)] = _flow(addresses)
+        else:
+            block.pop(str(role), None)
+    existing = {str(r.get("name")): r for r in data.get("robots") or []}
+    out = CommentedSeq()
+    for r in robots:
+        m = existing.get(r.get("was") or "", CommentedMap())
+        for key in ("name", "kind", "url", "secret_env"):
+            if r.get(key):
+                m[key] = DoubleQuotedScalarString(r[key]) if key == "url" else r[key]
+            else:
+                m.pop(key, None)
+        if r.get("roles"):
+            m["roles"] = _flow(r["roles"])
+        else:
+            m.pop("roles", None)
+        if not existing.get(r.get("was") or ""):
+            m.fa.set_flow_style()
+        out.append(m)
+    if out:
+        data["robots"] = out
+    elif "robots" in data:
+        del data["robots"]
     return _dump(data)
 
 

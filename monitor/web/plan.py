@@ -9,7 +9,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from ..collect.fetch import Fetcher
 from ..collect.pipeline import parse_items
-from ..config.schema import CHANNELS, Keywords, Rule
+from ..clocks.rules import ROLES
+from ..config.schema import CHANNELS, ROBOT_KINDS, Keywords, Rule
 from ..desk import plan
 from ..desk.people import Permission
 from ..errors import ConfigError, FetchError, InvalidInput
@@ -45,7 +46,8 @@ def _history() -> list[dict]:
 
 def _page(keywords: Keywords, rules: tuple[Rule, ...], preview=None, problems=()):
     return render_template("plan.html", kw=keywords, rules=rules, preview=preview, problems=problems,
-                           sources=[*g.config.sources, *g.config.disabled], history=_history())
+                           sources=[*g.config.sources, *g.config.disabled], history=_history(), roles=ROLES,
+                           people=g.config.people, robots=g.config.robots, robot_kinds=ROBOT_KINDS)
 
 
 @bp.get("/plan")
@@ -68,6 +70,30 @@ def keywords():
         return _page(kw, rules, preview=plan.preview(g.db, g.config, kw, rules, g.now))
     plan.save(g.db, g.config.path, text, by(), g.now, "关键词与规则")
     flash("已保存监测方案: 采集程序会在一分钟内按新关键词判断 (原版本已保留)", "ok")
+    return redirect(url_for("plan.page"))
+
+
+@bp.post("/plan/recipients")
+@requires(Permission.CONFIGURE)
+def recipients():
+    people = {role: _terms(f"people_{role}") for role in ROLES}
+    robots = []
+    for i in range(int(request.form.get("robot_count") or 0) + 1):
+        name = (request.form.get(f"robot{i}_name") or "").strip()
+        if not name:
+            continue                    # a robot whose name was cleared is removed
+        robots.append({"was": request.form.get(f"robot{i}_was") or None, "name": name,
+                       "kind": request.form.get(f"robot{i}_kind") or "wecom",
+                       "url": (request.form.get(f"robot{i}_url") or "").strip(),
+                       "secret_env": (request.form.get(f"robot{i}_secret_env") or "").strip(),
+                       "roles": tuple(r for r in ROLES if request.form.get(f"robot{i}_role_{r}"))})
+    text = plan.with_recipients(_read(), people, robots)
+    try:
+        plan.validate(g.config.path, text)
+    except ConfigError as e:
+        return _page(g.config.agency.keywords, g.config.agency.rules, problems=e.problems), 400
+    plan.save(g.db, g.config.path, text, by(), g.now, "接收人与机器人")
+    flash("已保存接收人与机器人: 下一条通知起生效 (原版本已保留)", "ok")
     return redirect(url_for("plan.page"))
 
 
