@@ -214,6 +214,7 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
             assert "服务器内部错误" not in pg.content() and "无法完成" not in pg.title(), path
             # nothing wider than the screen except inside a scrolling table
             overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            print(f"{label} {name}: scrollWidth {overflow + viewport['width']} px")    # docs/benchmarks.md
             assert overflow <= 1, (label, path, overflow)
             shot(pg, f"{label}-{name}")
         context.close()

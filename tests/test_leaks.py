@@ -6,6 +6,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+from conftest import PASSWORD
 from test_console import login
 
 # internal words that must never reach a person; the enum values of rules, states and roles
@@ -38,11 +39,41 @@ def test_every_console_page_reads_in_chinese(console):
     issue = console.db.execute("select issue_id from posts order by id limit 1").fetchone()[0]
     c.post(f"/issues/{issue}/declare", data={"level": "II", "csrf_token": _token(c, f"/issues/{issue}")})
     found = {}
-    for path in ("/", f"/issues/{issue}", "/intake", "/sources", "/search?q=审计组", "/audit", "/reports"):
+    for path in ("/", f"/issues/{issue}", "/intake", "/sources", "/search?q=审计组", "/audit", "/reports",
+                 f"/issues/{issue}/dossier.html", "/reports/daily.html", "/reports/weekly.html"):
         r = c.get(path)
         assert r.status_code == 200, path
         if bad := leaks(visible(r.get_data(as_text=True))):
             found[path] = bad
+    from monitor.desk import people
+    people.add(console.db, "陈管理", "admin", PASSWORD, console.clock.at, "test")
+    admin = console.app.test_client()
+    login(admin, "陈管理")
+    for path in ("/plan", "/plan/sources/forum", "/plan/sources/new"):
+        r = admin.get(path)
+        assert r.status_code == 200, path
+        text = visible(r.get_data(as_text=True))
+        text = re.sub(r"<option[^>]*>", "", text)
+        if bad := leaks(text):
+            found[path] = bad
+    assert not found, found
+
+
+def test_the_texts_group_robots_post_read_in_chinese(declared, smtp, run):
+    from test_robots import Receiver, with_robots
+    receiver = Receiver()
+    try:
+        with_robots(declared, receiver)
+        for now in ("2026-03-16T12:00+08:00", "2026-03-16T14:00+08:00"):
+            run("--now", now, "tick", config=declared)
+        texts = [b["markdown"]["content"] for _, b in receiver.of("/wecom")] + \
+                [b["markdown"]["text"] for _, b in receiver.of("/dingtalk")] + \
+                [b["content"]["text"] for _, b in receiver.of("/feishu")] + \
+                [b["subject"] + b["text"] for _, b in receiver.of("/hook")]
+    finally:
+        receiver.httpd.shutdown()
+    assert len(texts) >= 4
+    found = {t.splitlines()[0]: bad for t in texts if (bad := leaks(t))}
     assert not found, found
 
 

@@ -30,7 +30,7 @@ def _svg(fig: Figure, fmt: str = "svg") -> str | bytes:
         return out_png.getvalue()
     out = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "font.family": [cjk_font()], "axes.unicode_minus": False}):
-        fig.savefig(out, format="svg")
+        fig.savefig(out, format="svg", metadata={"Date": None})   # no wall-clock time in a report
     text = out.getvalue()
     return text[text.index("<svg"):]
 
