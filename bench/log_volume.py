@@ -36,6 +36,11 @@ def main() -> None:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            if not self.path.startswith("/s"):
+                self.send_response(404)                   # robots.txt: none
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = feed(int(self.path.strip("/").split(".")[0][1:]))
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml; charset=utf-8")

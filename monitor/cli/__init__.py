@@ -4,7 +4,7 @@
                 command to its module, loaded when the command runs
     ops.py      check, collect, tick, run, sentiment, demo
     train.py    train-sentiment (needs the `train` extra)
-    views.py    issues, show, sources, alerts, stats (read only)
+    views.py    issues, show, sources, alerts, stats, health (read only)
     actions.py  declare, ack, respond, confirm, close, reopen, intake, extend, label, merge, split
 """
 from .app import cli

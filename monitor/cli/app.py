@@ -79,19 +79,38 @@ pass_app = click.make_pass_decorator(App)
 COMMANDS = {
     **{name: ("ops", fn) for name, fn in (("check", "check"), ("collect", "collect"), ("tick", "tick"),
                                           ("run", "run"), ("demo", "demo"), ("sentiment", "sentiment"),
-                                          ("test-email", "test_email"), ("health", "health"),
+                                          ("test-email", "test_email"),
                                           ("test-webhook", "test_webhook"), ("backup", "backup"),
                                           ("doctor", "doctor"), ("maintenance", "maintenance"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"), "report": ("report", "report"),
     "recheck": ("evidence", "recheck"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
-                                            ("alerts", "alerts_cmd"), ("stats", "stats"))},
+                                            ("alerts", "alerts_cmd"), ("stats", "stats"),
+                                            ("health", "health"))},
     **{name: ("actions", fn) for name, fn in (("declare", "declare"), ("ack", "ack"), ("respond", "respond"),
                                               ("confirm", "confirm"), ("close", "close"), ("reopen", "reopen"),
                                               ("intake", "intake_cmd"), ("extend", "extend"), ("label", "label"),
                                               ("merge", "merge_cmd"), ("split", "split_cmd"),
                                               ("dismiss", "dismiss"))},
+}
+
+# what `monitor --help` lists, without importing any command's module (each command's own --help has the rest)
+SUMMARIES = {
+    "check": "检查配置文件 (有错时列出 文件:行: 问题, 退出码 2)", "collect": "采集一次全部或指定来源",
+    "tick": "检查时限并发送到期的提醒、预警和交接", "run": "守护进程: 定时采集、每分钟检查时限",
+    "demo": "演练: 在本机模拟一次完整的舆情处置", "sentiment": "用情感模型判断输入的文本",
+    "test-email": "发送一封测试邮件", "test-webhook": "向群机器人发送一条测试消息",
+    "backup": "备份数据库 (可定时保留最近 N 份)", "doctor": "检查运行环境 (数据库、字体、日历、权限)",
+    "maintenance": "按保留期限清理旧快照和正文", "train-sentiment": "重新训练情感模型 (需要 train 附加组件)",
+    "serve": "启动网页控制台", "user": "管理控制台账号", "report": "生成日报、周报、月报、处置台账和年度统计",
+    "recheck": "复查舆情信息是否已被删除 (证据固定)", "issues": "列出舆情 (按热度和负面排序)",
+    "show": "查看一条舆情的详情、时限和记录", "sources": "各来源的采集状态", "alerts": "到期和超时的时限、盲区、未送达的通知",
+    "stats": "按时回应统计", "health": "系统是否正常 (供 systemd、cron 或外部监控使用)",
+    "declare": "定级并开始计时", "ack": "确认收到 (停止重复催办)", "respond": "登记发布或回应",
+    "confirm": "确认检测到的本单位发布", "close": "关闭舆情", "reopen": "重新打开舆情",
+    "intake": "登记网民留言或依申请公开", "extend": "依申请公开延期答复", "label": "人工修正一条信息的情感",
+    "merge": "合并舆情", "split": "拆分舆情", "dismiss": "把预警标为误报",
 }
 
 
@@ -112,6 +131,11 @@ def database_problem(e: sqlite3.Error) -> str:
 class MonitorGroup(click.Group):
     def list_commands(self, ctx) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The command list from SUMMARIES: `monitor --help` loads no command (nor scikit-learn, Flask, …)."""
+        with formatter.section("命令"):
+            formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in sorted(COMMANDS)])
 
     def get_command(self, ctx, name: str) -> click.Command | None:
         if name not in COMMANDS:

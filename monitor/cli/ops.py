@@ -14,7 +14,6 @@ from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
 from ..desk.doctor import examine
-from ..desk.health import check as check_health
 from ..desk.maintenance import maintain
 from ..store.db import backup as backup_db
 from ..drill.run import run_drill
@@ -190,32 +189,6 @@ def test_email(app: App, to):
                            f"这是一封测试邮件，发送时间 {local_str(app.now(), config.tz)}。\n"
                            "收到即说明舆情通知可以送达此邮箱。\n", app.now())
     echo(f"服务器已接受: {answer}")
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@pass_app
-def health(app: App, as_json):
-    """Exit 0 only when the daemon is alive and recent, no source is broken, no notice is failing and the
-    calendar covers this year; otherwise exit 1 with the reasons (for systemd, cron or a monitor).
-
-    \b
-    Example:
-      monitor health || echo "舆情监测系统需要处理"
-    """
-    config = app.config()
-    h = check_health(app.existing_db, config, app.now())
-    if as_json:
-        echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
-                               "heartbeat": h.heartbeat, **h.checked}, ensure_ascii=False, indent=2))
-    elif h.ok:
-        echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
-                   f"{h.checked['sources']} 个来源正常, 通知均已送达, 日历覆盖 {h.checked['calendar_year']} 年")
-    else:
-        for _, text in h.problems:
-            echo(f"异常: {text}")
-    if not h.ok:
-        raise SystemExit(1)
 
 
 @click.command("test-webhook")

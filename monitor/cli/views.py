@@ -1,6 +1,7 @@
 """Read-only commands: issues, show, sources, alerts, stats. They refuse a database that does not exist."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 import click
@@ -10,6 +11,7 @@ from ..clock import parse_cli_date, local_str
 from ..clocks.rules import ClockState, IssueStatus
 from ..desk.describe import describe
 from ..desk import views
+from ..desk.health import check as check_health
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
                       SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name)
@@ -192,3 +194,29 @@ def stats(app: App, from_date, to_date, as_json):
             for k in s["kinds"]]
     echo(tabulate(rows, headers=["时限", "总数", "按时", "超时完成", "超时未完成", "计时中", "已取消",
                                        "按时率", "中位用时(小时)", "延期"]))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def health(app: App, as_json):
+    """Exit 0 only when the daemon is alive and recent, no source is broken, no notice is failing and the
+    calendar covers this year; otherwise exit 1 with the reasons (for systemd, cron or a monitor).
+
+    \b
+    Example:
+      monitor health || echo "舆情监测系统需要处理"
+    """
+    config = app.config()
+    h = check_health(app.existing_db, config, app.now())
+    if as_json:
+        echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
+                               "heartbeat": h.heartbeat, **h.checked}, ensure_ascii=False, indent=2))
+    elif h.ok:
+        echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
+                   f"{h.checked['sources']} 个来源正常, 通知均已送达, 日历覆盖 {h.checked['calendar_year']} 年")
+    else:
+        for _, text in h.problems:
+            echo(f"异常: {text}")
+    if not h.ok:
+        raise SystemExit(1)

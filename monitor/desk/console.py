@@ -94,6 +94,14 @@ def search(db: sqlite_utils.Database, config: Config, query: str, limit: int = 1
     return out
 
 
+def search_total(db: sqlite_utils.Database, query: str, exact: bool = False) -> int | None:
+    """How many posts match: an upper estimate from the index (instant), or the exact count on request."""
+    words = [w for w in (query or "").split() if w][:8]
+    if not words:
+        return 0
+    return post_search.count(db, words) if exact else post_search.estimate(db, words)
+
+
 def audit_trail(db: sqlite_utils.Database, issue_id: int | None, by: str | None, action: str | None,
                 start_at: datetime | None, end_at: datetime | None, limit: int | None = 500) -> list[dict]:
     return audit.search(db, issue_id, by, action, start_at, end_at, limit)

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from ..clock import UTC, to_iso
 from ..errors import InvalidInput, MonitorError, NotFound
+from . import pairs
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def open_db(path: str, create: bool = True) -> sqlite_utils.Database:
     # autocommit: a statement outside `transaction` commits at once (an outbox claim is visible to
     # other processes before the send starts); `transaction` opens explicit write transactions
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.create_function(pairs.FUNCTION, -1, pairs.pairs, deterministic=True)   # the search index's triggers
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA busy_timeout=30000")
     db.execute("PRAGMA journal_mode=WAL")

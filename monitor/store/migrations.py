@@ -7,6 +7,9 @@ from typing import Callable
 
 import sqlite_utils
 
+from . import later_migrations
+from .later_migrations import _indexed
+
 
 def m0001_initial(db: sqlite_utils.Database) -> None:
     db["sources"].create({
@@ -261,11 +264,6 @@ def m0021_issue_posts_partial(db: sqlite_utils.Database) -> None:
     db.execute("create index posts_issue_seen on posts(issue_id, seen_at) where issue_id is not null")
 
 
-def _indexed(row: str) -> str:
-    """Whether a post's text is in the full-text index (`row` is new or old): not an exact copy."""
-    return f"({row}.duplicate_of is null or {row}.near_duplicate)"
-
-
 def m0022_index_copies_once(db: sqlite_utils.Database) -> None:
     """An exact copy (转载 of the same text: duplicate_of set, near_duplicate 0) leaves the full-text
     index: its original holds the same words, and search adds the copies of every original it finds
@@ -287,55 +285,7 @@ def m0022_index_copies_once(db: sqlite_utils.Database) -> None:
     db.execute("create index posts_copies on posts(duplicate_of) where duplicate_of is not null and near_duplicate = 0")
 
 
-def m0023_incidents(db: sqlite_utils.Database) -> None:
-    """One issue per incident. `issues.incident_id`: a letter's tracked item (its own reply clock) points at
-    the incident's issue it is about. `issue_posts.reason`: why a post joined (同一话题 #…#, 内容相似 0.31, or
-    an automatic merge). `issues_apart`: pairs an officer split, never merged again automatically. `issue_warnings` and
-    `issues.warning_dismissed_*`: the early warnings (预警) queued and an officer's 误报. `issues.merged_into`:
-    the issue a merged one became part of (filled in from the close reason of earlier merges)."""
-    db["issues"].add_column("incident_id", int)
-    db["issue_posts"].add_column("reason", str)
-    db["release_detections"].add_column("rivals", str)     # other issues an own release may answer instead
-    db["issues_apart"].create({"a": int, "b": int, "at": str, "by": str}, pk=("a", "b"))
-    db.execute("create index issues_incident on issues(incident_id) where incident_id is not null")
-    # 预警: the warnings queued per issue, reason and repeat (exactly once), and an officer's 误报
-    db["issue_warnings"].create({"issue_id": int, "reason": str, "n": int, "level": str, "at": str},
-                                pk=("issue_id", "reason", "n"), foreign_keys=[("issue_id", "issues", "id")])
-    db["issues"].add_column("warning_dismissed_at", str)
-    db["issues"].add_column("warning_dismissed_by", str)
-    # an issue merged into another is part of it: reports and the annual tables count it there only
-    db["issues"].add_column("merged_into", int)
-    db.execute("update issues set merged_into = cast(substr(close_reason, 7) as integer) "
-               "where status = 'closed' and close_reason like '合并入舆情 %'")
-
-
-def m0024_one_open_clock_per_kind(db: sqlite_utils.Database) -> None:
-    """The schema refuses a second open clock of a kind on an issue; copies left by the race are cancelled."""
-    db.execute("update deadlines set status = 'cancelled', cancelled_by = 'duplicate' where status = 'open' "
-               "and id not in (select min(id) from deadlines where status = 'open' group by issue_id, kind)")
-    db.execute("create unique index deadlines_one_open on deadlines(issue_id, kind) where status = 'open'")
-
-
-def m0025_session_generation(db: sqlite_utils.Database) -> None:
-    """`users.session_gen`: a session carries its generation; logout or a new password ends them all."""
-    db["users"].add_column("session_gen", int, not_null_default=0)
-
-
-def m0026_source_rhythm(db: sqlite_utils.Database) -> None:
-    """`sources.new_times`: when each source listed something new over the last 30 days (its learnt rhythm)."""
-    db["sources"].add_column("new_times", str)
-
-
-
-def m0027_plan(db: sqlite_utils.Database) -> None:
-    """方案管理 and 批示: the items relevance dropped this week (to preview a keyword change), leaders' notes."""
-    db["dropped_items"].create({"url": str, "source_id": str, "title": str, "text": str, "seen_at": str, "why": str},
-                               pk="url")
-    db["dropped_items"].create_index(["seen_at"])
-    db["instructions"].create({"id": int, "issue_id": int, "at": str, "by": str, "text": str}, pk="id",
-                              foreign_keys=[("issue_id", "issues", "id")])
-    db["instructions"].create_index(["issue_id", "at"])
-
-# every function above named m<NNNN>_<name>, in order
+# every function named m<NNNN>_<name> here and in later_migrations, in order
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = sorted(
-    (n[1:], f) for n, f in globals().items() if re.fullmatch(r"m\d{4}_\w+", n) and callable(f))
+    (n[1:], f) for n, f in {**globals(), **vars(later_migrations)}.items()
+    if re.fullmatch(r"m\d{4}_\w+", n) and callable(f))

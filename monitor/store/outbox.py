@@ -38,8 +38,9 @@ def deliverable(db: sqlite_utils.Database, now: datetime) -> list[dict]:
     return rows(db, "select n.*, d.status as deadline_status, d.due_at, i.status as issue_status "
                     "from notifications n "
                     "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
-                    "where (n.status = 'pending' and (n.next_attempt_at is null or n.next_attempt_at <= ?)) "
-                    "or n.status = 'sending' order by n.fire_at, n.id",
+                    "where n.status in ('pending', 'sending') "        # notifications_undelivered
+                    "and (n.status = 'sending' or n.next_attempt_at is null or n.next_attempt_at <= ?) "
+                    "order by n.fire_at, n.id",
                 [to_iso(now)])
 
 

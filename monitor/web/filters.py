@@ -61,6 +61,11 @@ def install(app: Flask, config: Config) -> None:
 
     app.template_filter("fetch_error")(labels.fetch_error)
 
+    @app.template_filter("approx")
+    def approx(n: int) -> str:
+        """约 12 万 / 约 3,400: a count read at a glance."""
+        return f"{n / 10000:.3g} 万" if n >= 10000 else f"{n:,}"
+
     @app.template_filter("pct")
     def pct(value) -> str:
         return f"{round((value or 0) * 100)}%"

@@ -51,7 +51,10 @@ def sources():
 @bp.get("/search")
 def search():
     q = (request.args.get("q") or "").strip()[:100]
-    return render_template("search.html", q=q, results=console.search(g.db, g.config, q) if q else None)
+    exact = request.args.get("count") == "exact"
+    results = console.search(g.db, g.config, q) if q else None
+    total = console.search_total(g.db, q, exact) if results is not None and len(results) >= 100 else None
+    return render_template("search.html", q=q, results=results, total=total, exact=exact)
 
 
 def _day(text: str | None, end: bool = False) -> datetime | None:
