@@ -112,7 +112,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         acked = frozenset(role for role, at in acks.get(d["issue_id"], ()) if d["created_at"] is None or at >= d["created_at"])
         state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True, acked, from_iso(d["created_at"]))
         for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reach, now, office,
-                                       last_tick_at):
+                                       last_tick_at, due_only=True):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
             if not decision.send:
