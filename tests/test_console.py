@@ -359,3 +359,18 @@ def test_an_issues_posts_and_a_search_result_download_as_excel(console):
         rows = list(ws.iter_rows(values_only=True))
         assert rows[1][:5] == ("编号", "标题", "来源", "发布时间", "情感") and len(rows) >= 3, rows[:3]
         assert rows[2][2] == "青禾论坛" and "T" not in str(rows[2][3]), rows[2]
+
+
+def test_a_large_issue_shows_its_newest_posts_and_all_of_them_on_request(console):
+    from monitor.web import pages
+    c = console.app.test_client()
+    login(c, "张敏")
+    issue = issue_id_of(console)
+    old, pages.POSTS_SHOWN = pages.POSTS_SHOWN, 1
+    try:
+        page = c.get(f"/issues/{issue}").get_data(as_text=True)
+        assert "显示最新 1 条" in page and "必须严肃处理" in page and "alert(1)" not in page.split('id="posts"')[1]
+        every = c.get(f"/issues/{issue}?posts=all").get_data(as_text=True)
+        assert "显示最新" not in every and "alert(1)" in every.split('id="posts"')[1]
+    finally:
+        pages.POSTS_SHOWN = old

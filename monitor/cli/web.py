@@ -1,9 +1,14 @@
 """The console's commands: serve it, and manage who may log in."""
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
+import os
+import signal
+import socket
 import sys
+import time
 
 import click
 from waitress import serve as waitress_serve
@@ -21,25 +26,77 @@ log = logging.getLogger(__name__)
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep 127.0.0.1 behind a reverse proxy (README, 'Console').")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 32))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Processes serving the same port (pages are CPU: one per core is the rule).")
 @click.option("--behind-proxy", is_flag=True, help="Trust X-Forwarded-For/-Proto/-Host/-Prefix from one proxy.")
 @click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only.")
 @pass_app
-def serve(app: App, host, port, threads, behind_proxy, secure_cookies):
-    """Serve the duty console (web pages) with waitress.
+def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies):
+    """Serve the duty console (web pages) with waitress, in one process or several on one port.
 
     \b
     Example:
-      monitor serve --host 127.0.0.1 --port 8765
+      monitor serve --host 127.0.0.1 --port 8765 --workers 2
     """
     config = app.config()
     app.existing_db   # refuse a missing database before listening
-    web = create_app(config, app.db_path, app.clock, behind_proxy, secure_cookies)
     if not people.listed(app.existing_db):
         echo("提示: 还没有任何账号, 先运行  monitor user add 姓名 --role duty", err=True)
-    echo(f"舆情值班台: http://{host}:{port}/  (Ctrl+C 停止)", err=True)
-    waitress_serve(web, host=host, port=port, threads=threads, **server_options(behind_proxy))
+    app.existing_db.conn.close()
+    sock = socket.create_server((host, port), backlog=1024)
+
+    def serve_here() -> None:          # each process its own app: its own SQLite connections
+        web = create_app(config, app.db_path, app.clock, behind_proxy, secure_cookies)
+        waitress_serve(web, sockets=[sock], threads=threads, **server_options(behind_proxy))
+
+    echo(f"舆情值班台: http://{host}:{sock.getsockname()[1]}/  ({workers} 个进程; Ctrl+C 停止)", err=True)
+    if workers == 1:
+        serve_here()
+    else:
+        supervise(serve_here, workers)
+
+
+def supervise(serve_here, workers: int) -> None:
+    """Fork `workers` processes that accept on the same socket; restart one that dies; on SIGTERM or
+    SIGINT stop them all. The kernel spreads connections across the processes, so pages use every core."""
+    children: set[int] = set()
+    stopping = []
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                serve_here()
+            finally:
+                os._exit(0)
+        children.add(pid)
+
+    def stop(signum, frame) -> None:
+        stopping.append(signum)
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        spawn()
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        children.discard(pid)
+        if not stopping:
+            log.error("console worker died pid=%d status=%d, restarting", pid, status)
+            time.sleep(1)
+            spawn()
 
 
 def server_options(behind_proxy: bool) -> dict:

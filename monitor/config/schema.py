@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,7 +216,11 @@ class Config:
         return ZoneInfo(self.timezone)
 
     def source(self, source_id: str) -> Source | None:
-        return next((s for s in (*self.sources, *self.disabled) if s.id == source_id), None)
+        return self._sources_by_id.get(source_id)
+
+    @cached_property
+    def _sources_by_id(self) -> dict[str, Source]:
+        return {s.id: s for s in (*self.disabled, *self.sources)}
 
     def source_name(self, source_id: str | None) -> str:
         s = self.source(source_id) if source_id else None

@@ -1,6 +1,7 @@
 """Read models for the web console's pages, built on views.py (the same figures the CLI shows)."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -60,9 +61,10 @@ def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool 
 def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
     issue = views.show_issue(db, issue_id, now)
     kept = evidence.of_issue(db, issue_id)
+    reposts = Counter(q["duplicate_of"] for q in issue["posts"] if q["duplicate_of"] is not None)
     for p in issue["posts"]:
         p["source_name"] = config.source_name(p["source_id"])
-        p["reposts"] = sum(1 for q in issue["posts"] if q["duplicate_of"] == p["id"])
+        p["reposts"] = reposts[p["id"]]
         p["evidence"] = kept.get(p["id"], {"snapshots": []})
     issue["effect"] = dossier.effect_view(dossier.response_effect(db, issue_id, issue["posts"], now), config.tz)
     issue["preview"] = {}

@@ -112,8 +112,9 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
 def sources(db: sqlite_utils.Database, config: Config, now: datetime) -> list[dict]:
     """Every configured source with its health (see judge/health.py)."""
     out = []
+    stored = source_rows.by_id(db)
     for s in config.sources:
-        row = source_rows.get(db, s.id) or {}
+        row = stored.get(s.id) or {}
         gap, why = quiet_after(s.interval_s, s.expect_new_s, new_times(row), now)
         out.append({"id": s.id, "kind": s.kind, "url": s.url, "own": s.own, "interval_s": s.interval_s,
                     "state": state(row, s.interval_s, now, s.expect_new_s),

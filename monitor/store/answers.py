@@ -43,8 +43,10 @@ def awaiting(db: sqlite_utils.Database, issue_id: int | None = None) -> list[dic
     running, and those found before any clock (no level declared yet) and not yet confirmed, on open issues."""
     return rows(db, "select r.id, r.issue_id, r.post_id, r.deadline_id, r.kind, r.detected_at, r.rivals, p.url, p.title, "
                     "p.source_id, p.published_at, p.published_precision, p.seen_at "
-                    "from release_detections r left join deadlines d on d.id = r.deadline_id "
-                    "join posts p on p.id = r.post_id join issues i on i.id = r.issue_id "
+                    # from the few detections out (cross join keeps that order: the planner, told that
+                    # the table is nearly empty, would otherwise scan every issue to probe it)
+                    "from release_detections r cross join issues i on i.id = r.issue_id "
+                    "join posts p on p.id = r.post_id left join deadlines d on d.id = r.deadline_id "
                     "where (d.status = 'open' or (r.deadline_id is null and i.status = 'open' and not exists "
                     "(select 1 from responses a where a.issue_id = r.issue_id and a.url = p.url)))"
                     + (" and r.issue_id = ?" if issue_id is not None else "") + " order by r.id",

@@ -126,6 +126,12 @@ def update(db: sqlite_utils.Database, table: str, row_id: Any, changes: dict, ke
     return cur.rowcount
 
 
+def change_stamp(db: sqlite_utils.Database) -> tuple[int, int, int]:
+    """Changes whenever anything was committed to the database since this connection last asked, by this
+    connection (total_changes) or any other, in any process (PRAGMA data_version): a cache key for pages."""
+    return id(db.conn), db.conn.execute("pragma data_version").fetchone()[0], db.conn.total_changes
+
+
 def marks(values) -> str:
     """`?, ?, ?` for an IN list."""
     return ", ".join("?" * len(values))

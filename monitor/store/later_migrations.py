@@ -82,7 +82,10 @@ def m0028_pair_search(db: sqlite_utils.Database) -> None:
                f"insert into posts_pairs(rowid, tokens) select new.id, monitor_pairs(new.title, new.body) where {new}; end")
 
 
-def m0029_undelivered_index(db: sqlite_utils.Database) -> None:
-    """The notices still to send, found without reading the sent ones (nearly every row, for good)."""
+def m0029_console_indexes(db: sqlite_utils.Database) -> None:
+    """What the console and the tick read on every page and every minute, without reading the rest: the notices
+    still to send (nearly every row is sent, for good), an issue's notices, the open issues."""
     db.execute("create index notifications_undelivered on notifications(fire_at) "
                "where status in ('pending', 'sending')")
+    db.execute("create index notifications_issue on notifications(issue_id)")
+    db.execute("create index issues_status on issues(status)")

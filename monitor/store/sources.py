@@ -24,6 +24,11 @@ def sync(db: sqlite_utils.Database, config: Config) -> None:
                        [s.id, s.kind, s.url, int(s.own)])
 
 
+def by_id(db: sqlite_utils.Database) -> dict[str, dict]:
+    """Every source's row in one read (the sources page, the board, the tick's health check)."""
+    return {r["id"]: r for r in rows(db, "select * from sources")}
+
+
 def get(db: sqlite_utils.Database, source_id: str) -> dict | None:
     return one(db, "select * from sources where id = ?", [source_id])
 

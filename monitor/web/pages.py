@@ -7,6 +7,7 @@ import json
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, g, render_template, request
+from markupsafe import Markup
 
 from .. import labels
 from ..clock import local_str
@@ -15,25 +16,35 @@ from ..desk import console, views
 from ..errors import InvalidInput, NotFound
 from ..judge.candidate import SENTIMENTS
 from ..store.audit import Action
+from .cache import Fragments
 
 bp = Blueprint("pages", __name__)
 AUDIT_ROWS = 200          # on the page; the CSV export has every row
+POSTS_SHOWN = 50          # an issue's newest posts on its page; ?posts=all (and the Excel export) has every one
+
+
+BOARDS = Fragments()
 
 
 @bp.get("/")
 def home():
-    data = console.home(g.db, g.config, g.now)
+    """值班台: the board (rendered once per database change and minute for everyone), or only the board for
+    the page's 30 s refresh."""
+    board = Markup(BOARDS.get("board", lambda: render_template("_board.html", d=console.home(g.db, g.config, g.now))))
     if request.args.get("partial") == "board":
-        return render_template("_board.html", d=data)
-    return render_template("home.html", d=data)
+        return board
+    return render_template("home.html", board=board)
 
 
 @bp.get("/issues/<int:issue_id>")
 def issue(issue_id: int):
     if issue_id > 2**62:
         raise NotFound(f"没有编号为 {issue_id} 的舆情")
-    return render_template("issue.html", i=console.issue_page(g.db, g.config, issue_id, g.now), levels=LEVELS,
-                           response_kinds=RESPONSE_KINDS, sentiments=SENTIMENTS)
+    i = console.issue_page(g.db, g.config, issue_id, g.now)
+    everything = request.args.get("posts") == "all"
+    shown = i["posts"] if everything else i["posts"][-POSTS_SHOWN:]
+    return render_template("issue.html", i=i, shown=shown, levels=LEVELS, response_kinds=RESPONSE_KINDS,
+                           sentiments=SENTIMENTS)
 
 
 @bp.get("/intake")
