@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from console import build  # noqa: E402  (bench/console.py)
 
 from monitor.config.load import load_config  # noqa: E402
-from monitor.desk import console as desk  # noqa: E402
+from monitor.views import console as desk  # noqa: E402
 from monitor.store.db import open_db  # noqa: E402
 
 QUERIES = [("agency name, in every post", "青禾县审计局"), ("common 2-character word", "审计"),

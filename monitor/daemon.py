@@ -33,7 +33,7 @@ from .collect.fetch import Fetcher
 from .collect.pipeline import Collector
 from .config.live import LiveConfig
 from .config.schema import Config
-from .desk.maintenance import maintain
+from .ops.maintenance import maintain
 from .errors import MonitorError
 from .notify.channels import make_channel
 from .notify.render import Renderer

@@ -182,7 +182,7 @@ def test_reports_and_the_annual_tables_count_a_merged_issue_once(tmp_path, run, 
                config=config).exit_code == 0
     assert run("--now", "2026-03-16T09:00+08:00", "merge", "1", "2", "--by", "李娜", config=config).exit_code == 0
     db = open_db(str(tmp_path / "monitor.db"))
-    from monitor.desk import reports
+    from monitor.views import reports
     from monitor.report import annual
     now = datetime(2026, 3, 17, 1, tzinfo=timezone.utc)
     cfg = load_config(config)

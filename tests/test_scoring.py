@@ -10,7 +10,7 @@ import pytest
 from conftest import rss, write_config
 from monitor.store import issues
 from monitor.clock import to_iso
-from monitor.desk.views import list_issues
+from monitor.views.read import list_issues
 from monitor.store.db import open_db
 
 NOW = datetime(2026, 3, 16, 12, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ import sqlite_utils
 from conftest import write_config
 from monitor.clock import to_iso
 from monitor.desk import actions
-from monitor.desk.views import list_issues
+from monitor.views.read import list_issues
 from monitor.store import answers, deadlines, issues
 from monitor.store.db import open_db, transaction
 from monitor.store.migrations import MIGRATIONS

@@ -6,20 +6,10 @@ import click
 
 from ..clock import local_str
 from ..clocks.rules import RESPONSE_KINDS, ROLES
-from ..config.load import calendar_for
-from ..desk import actions
-from ..desk.curation import merge, split
-from ..desk.intake import extend as do_extend, intake
 from ..errors import InvalidInput
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, START_BASIS_NAMES, name
 from .app import App, echo, pass_app
-
-
-def _names(app: App) -> tuple[str, ...]:
-    """The agency's own names, left out of clustering signatures and keywords."""
-    config = app.optional_config()
-    return config.agency_names if config else ()
 
 
 @click.command()
@@ -35,7 +25,7 @@ def ack(app: App, issue_id, by, roles):
     Example:
       monitor ack 3 --by 王局长 --role head
     """
-    actions.ack(app.existing_db, issue_id, by, app.now(), *([tuple(roles)] if roles else []))
+    app.desk().ack(issue_id, by=by, **({'roles': tuple(roles)} if roles else {}))
     who = "、".join(ROLE_NAMES[r] for r in roles) if roles else "所有角色"
     echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
 
@@ -52,7 +42,7 @@ def reopen(app: App, issue_id, by, reason):
     Example:
       monitor reopen 3 --by 张敏 --reason 出现新的爆料
     """
-    n = actions.reopen(app.existing_db, issue_id, by, reason, app.now())
+    n = app.desk().reopen(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
 
 
@@ -71,7 +61,7 @@ def respond(app: App, issue_id, kind, url, at_text, by):
       monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
     """
     # the config is required: a release starts the 24 h update clock by the agency's policies
-    r = actions.respond(app.existing_db, issue_id, kind, url, app.time(at_text), by, app.now(), app.config())
+    r = app.desk().respond(issue_id, kind, url, at=app.time(at_text), by=by)
     label = name(CLOCK_KIND_NAMES, kind)
     if r.deadline_id is None:
         echo(f"已记录「{label}」; 舆情 {issue_id} 没有正在计时的「{label}」时限")
@@ -96,8 +86,8 @@ def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
       monitor intake --kind disclosure --title "申请公开2025年度审计报告" --received 2026-12-28T10:00 --from 张三
     """
     config = app.config()
-    r = intake(app.db, config, calendar_for(config), kind, title, app.time(received_text), by, app.now(),
-               url, from_name)
+    r = app.desk(create=True).intake(kind, title, received_at=app.time(received_text), by=by, url=url,
+                                     from_name=from_name)
     echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
                + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
 
@@ -116,7 +106,7 @@ def extend(app: App, issue_id, by, approver, days):
       monitor extend 7 --by 李娜 --approver 王局长 --days 20
     """
     config = app.config()
-    due, provisional = do_extend(app.existing_db, config, calendar_for(config), issue_id, by, approver, days, app.now())
+    due, provisional = app.desk().extend(issue_id, approver, days, by=by)
     echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
 
 
@@ -132,7 +122,7 @@ def confirm(app: App, issue_id, post_id, by):
     Example:
       monitor confirm 2 --post 14 --by 李娜
     """
-    r = actions.confirm_detected(app.existing_db, app.config(), issue_id, post_id, by, app.now())
+    r = app.desk().confirm(issue_id, post_id, by=by)
     label = name(CLOCK_KIND_NAMES, r.kind)
     echo(f"已确认, 「{label}」时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
          else f"已记录为本单位的「{label}」(尚未定级, 定级时计入)")
@@ -150,7 +140,7 @@ def close(app: App, issue_id, by, reason):
     Example:
       monitor close 3 --by 张敏 --reason 已处置完毕
     """
-    n = actions.close(app.existing_db, issue_id, by, reason, app.now())
+    n = app.desk().close(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
 
 
@@ -166,7 +156,7 @@ def dismiss(app: App, issue_id, by, reason):
     Example:
       monitor dismiss 7 --by 李娜 --reason 与本单位无关
     """
-    actions.dismiss_warning(app.existing_db, issue_id, by, reason, app.now())
+    app.desk().dismiss(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 的预警已标为误报, 不再发送预警")
 
 
@@ -182,7 +172,7 @@ def label(app: App, post_id, label, by):
     Example:
       monitor label 14 --as neutral --by 李娜
     """
-    issue_id = actions.override_label(app.existing_db, post_id, label, by, app.now())
+    issue_id = app.desk().label(post_id, label, by=by)
     echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
 
 
@@ -198,7 +188,7 @@ def merge_cmd(app: App, target_id, source_ids, by):
     Example:
       monitor merge 2 5 7 --by 李娜
     """
-    n = merge(app.existing_db, _names(app), target_id, list(source_ids), by, app.now())
+    n = app.desk().merge(target_id, list(source_ids), by=by)
     echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
 
 
@@ -218,7 +208,7 @@ def split_cmd(app: App, issue_id, post_ids, by):
         ids = [int(x) for x in post_ids.split(",") if x.strip()]
     except ValueError:
         raise InvalidInput(f"--posts 应为逗号分隔的信息编号, 实际是 {post_ids!r}") from None
-    new_id = split(app.existing_db, _names(app), issue_id, ids, by, app.now())
+    new_id = app.desk().split(issue_id, ids, by=by)
     echo(f"已拆分: 新舆情 {new_id}")
 
 
@@ -239,7 +229,7 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
     """
     config = app.config()
     start_at = app.time(start_text) if start_text else None
-    r = actions.declare(app.existing_db, config, issue_id, level.upper(), by, app.now(), start_at, start_reason)
+    r = app.desk().declare(issue_id, level.upper(), by=by, start_at=start_at, start_reason=start_reason)
     echo(f"舆情 {issue_id} 定为 {r.level} 级")
     for s in r.started:
         echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)}"

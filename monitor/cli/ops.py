@@ -13,8 +13,8 @@ from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..daemon import run_daemon
-from ..desk.doctor import examine
-from ..desk.maintenance import maintain
+from ..ops.doctor import examine
+from ..ops.maintenance import maintain
 from ..store.db import backup as backup_db
 from ..drill.run import run_drill
 from ..errors import MonitorError

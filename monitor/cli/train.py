@@ -2,6 +2,10 @@
 (`pip install 'monitor[train]'`: scikit-learn); nothing else in the command line does."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -30,5 +34,12 @@ def train_sentiment(data_dir, out_path):
     if sentiment_train is None:
         raise MonitorError(f"训练需要安装 scikit-learn: pip install 'monitor[train]' ({MISSING})")
     out = Path(out_path) if out_path else MODEL_PATH
-    meta = sentiment_train.build(Path(data_dir) if data_dir else sentiment_train.DATA, out)
+    data = Path(data_dir) if data_dir else sentiment_train.DATA
+    # a child process, so that NumPy and OpenBLAS load with the fixed kernels (sentiment_train.NUMERICS)
+    done = subprocess.run([sys.executable, "-m", "monitor.judge.sentiment_train", str(data), str(out)],
+                          env={**os.environ, **sentiment_train.NUMERICS}, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise MonitorError(f"训练失败: {lines[-1] if lines else done.returncode}")
+    meta = json.loads(done.stdout.strip().splitlines()[-1])
     click.echo(f"已训练: {meta['rows']} 条 ({meta['rows_per_kind_and_label']}) → {out}")

@@ -9,9 +9,9 @@ from tabulate import tabulate
 
 from ..clock import parse_cli_date, local_str
 from ..clocks.rules import ClockState, IssueStatus
-from ..desk.describe import describe
-from ..desk import views
-from ..desk.health import check as check_health
+from ..views.describe import describe
+from ..views import read as views
+from ..ops.health import check as check_health
 from ..errors import MonitorError
 from ..labels import (ACTION_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
                       SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name)

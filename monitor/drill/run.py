@@ -13,7 +13,7 @@ from ..clock import SimClock, local_str, parse_cli_time
 from ..collect.pipeline import Collector
 from ..config.load import load_config
 from ..desk import actions
-from ..desk.views import show_issue
+from ..views.read import show_issue
 from ..errors import InvalidInput
 from ..labels import CLOCK_STATE_NAMES, LEVEL_NAMES, ROLE_NAMES
 from ..notify.channels import EmailChannel

@@ -252,6 +252,10 @@ def fit(docs: list[Doc], settings: dict = SETTINGS) -> tuple[dict, list]:
 # The training stack is pinned exactly in pyproject.toml (extras `train` and `test`): the byte-for-byte
 # rebuild depends on these libraries' numerics, so the provenance records them and the test compares.
 STACK = ("scikit-learn", "numpy", "scipy")
+# the same bytes on any x86-64 CPU: NumPy's AVX-512 kernels and OpenBLAS's per-CPU kernels change the last
+# digits of the weights (a machine with AVX-512 rebuilt a different table); `monitor train-sentiment` runs the
+# training in a child process with these set, before NumPy loads
+NUMERICS = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Haswell"}
 
 
 def training_stack() -> dict:
@@ -304,7 +308,7 @@ def build(data: Path = DATA, out: Path = MODEL_PATH) -> dict:
         "emotion_mapping": EMOTIONS, "rows": len(docs),
         "rows_per_kind_and_label": {f"{KINDS[k]}/{SENTIMENTS[c]}": sum(1 for d in docs if d.kind == k and d.label == c)
                                     for k in range(len(KINDS)) for c in range(len(SENTIMENTS))},
-        "settings": SETTINGS, "training_stack": training_stack(),
+        "settings": SETTINGS, "training_stack": training_stack(), "numerics": NUMERICS,
         "biases": {k: p["biases"] for k, p in model["kinds"].items()},
         "calibration": {k: p["calibration"] for k, p in model["kinds"].items()},
         "vocabulary": {k: {ns: len(rows) for ns, rows in p["namespaces"].items()} for k, p in model["kinds"].items()},
@@ -312,3 +316,8 @@ def build(data: Path = DATA, out: Path = MODEL_PATH) -> dict:
     }
     save(model, out, meta)
     return meta
+
+
+if __name__ == "__main__":        # `monitor train-sentiment` runs this in a child process with NUMERICS set
+    import sys
+    print(json.dumps(build(Path(sys.argv[1]), Path(sys.argv[2])), ensure_ascii=False))

@@ -10,7 +10,8 @@ from ..clock import from_iso, local_str, to_iso
 from ..clocks.digest import before_first_run, due_slot
 from ..clocks.policy import Stage
 from ..config.schema import Config
-from ..desk import reports, views
+from ..views import reports
+from ..views import read as views
 from ..judge.health import SourceState
 from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, fetch_error, name
 from ..store import answers, deadlines, issues, outbox

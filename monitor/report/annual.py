@@ -18,7 +18,7 @@ from ..clocks.rules import LEVELS, DeadlineStatus
 from ..config.schema import Config
 from ..errors import InvalidInput
 from ..labels import CLOCK_KIND_NAMES, CLOCK_STATE_NAMES, ISSUE_KIND_NAMES, LEVEL_NAMES, name
-from ..desk import reports
+from ..views import reports
 from ..store import deadlines, issues
 
 SUMMARY_HEADERS = ["事项", "开始计时", "按时完成", "超时完成", "超时未完成", "计时中", "已取消", "延期", "按时率",

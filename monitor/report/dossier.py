@@ -8,7 +8,7 @@ import sqlite_utils
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..config.schema import Config
-from ..desk import dossier as records
+from ..views import dossier as records
 from . import charts
 
 _env = Environment(loader=PackageLoader("monitor.report", "templates"), undefined=StrictUndefined, autoescape=True)

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..clock import local_str
 from ..config.schema import Config
-from ..desk import reports
+from ..views import reports
 from . import charts
 
 _env = Environment(loader=PackageLoader("monitor.report", "templates"), undefined=StrictUndefined, autoescape=True)

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, g, render_template, request
 
-from ..desk import console
-from ..desk.reports import PERIOD_NAMES, Period
+from ..views import console
+from ..views.reports import PERIOD_NAMES, Period
 from ..errors import InvalidInput
 from ..report import annual, dossier, pdf, period
 from ..report import posts as post_sheet

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from .. import labels
 from ..clock import from_iso, local_str, post_time_str, to_iso
 from ..config.schema import Config
-from ..desk.describe import describe
+from ..views.describe import describe
 
 
 def session_fresh(since_iso: str | None, now: datetime, hours: int) -> bool:

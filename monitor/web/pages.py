@@ -12,7 +12,8 @@ from markupsafe import Markup
 from .. import labels
 from ..clock import local_str
 from ..clocks.rules import INTAKE_KINDS, LEVELS, RESPONSE_KINDS
-from ..desk import console, views
+from ..views import console
+from ..views import read as views
 from ..errors import InvalidInput, NotFound
 from ..judge.candidate import SENTIMENTS
 from ..store.audit import Action

@@ -16,8 +16,9 @@ from .. import labels
 from ..store import audit, evidence, instructions, issues, posts
 from ..store import warnings as store_warnings
 from ..store import search as post_search
-from . import dossier, reports, views
-from .actions import declare_preview
+from . import dossier, reports
+from . import read as views
+from ..desk.actions import declare_preview
 
 CHART_HOURS = 48
 TOP_ISSUES = 100

@@ -19,7 +19,7 @@ from ..labels import CLOCK_KIND_NAMES
 from ..store import answers, audit, deadlines, issues, outbox, posts
 from ..store import sources as source_rows
 from ..store import warnings as store_warnings
-from .actions import get_issue
+from ..desk.actions import get_issue
 
 DUE_SOON = timedelta(hours=2)
 POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "published_precision", "seen_at", "sentiment_label", "sentiment_score",

@@ -13,7 +13,7 @@ from ..clock import from_iso, local_str, to_iso
 from ..config.schema import Config
 from ..judge import effect as effects
 from ..store import answers, evidence, issues
-from . import views
+from . import read as views
 from .describe import describe
 
 

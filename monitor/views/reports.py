@@ -19,7 +19,8 @@ from ..judge import similar
 from ..judge.health import SourceState
 from ..labels import LEVEL_NAMES
 from ..store import deadlines, issues, posts
-from . import dossier, views
+from . import dossier
+from . import read as views
 
 
 class Period(StrEnum):

@@ -14,7 +14,7 @@ from ..config.schema import Config
 from ..judge.health import SourceState
 from ..labels import duration, fetch_error
 from ..store import heartbeats, outbox
-from . import views
+from ..views import read as views
 
 DAEMON = "daemon"
 STALE_AFTER = timedelta(minutes=3)        # three missed ticks
