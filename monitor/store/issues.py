@@ -25,6 +25,12 @@ def get(db: sqlite_utils.Database, issue_id: int) -> dict | None:
     return one(db, "select * from issues where id = ?", [issue_id])
 
 
+def merge_choices(db: sqlite_utils.Database, issue_id: int, kind: str, limit: int) -> list[dict]:
+    """The open issues of a kind an officer may merge into this one: the hottest first."""
+    return rows(db, "select id, title from issues where status = 'open' and coalesce(kind, 'opinion') = ? "
+                    "and id != ? and merged_into is null order by heat desc, id desc limit ?", [kind, issue_id, limit])
+
+
 def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[dict]:
     return rows(db, "select * from issues" + ("" if include_closed else " where status = 'open'"))
 

@@ -84,8 +84,7 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
                                    key=lambda p: p["seen_at"], reverse=True)[:3]
     incident = issues.get(db, row["incident_id"]) if row["incident_id"] else None
     issue["incident"] = {"id": incident["id"], "title": incident["title"]} if incident else None
-    others, _ = views.ranked_issues(db, now, kinds=(issue["kind"],), limit=MERGE_CHOICES + 1)
-    issue["others"] = [{"id": i["id"], "title": i["title"]} for i in others if i["id"] != issue_id][:MERGE_CHOICES]
+    issue["others"] = issues.merge_choices(db, issue_id, issue["kind"], MERGE_CHOICES)
     return issue
 
 
