@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ def test_two_workers_share_the_port_are_replaced_when_one_dies_and_stop_together
             line = proc.stderr.readline()
             assert line or proc.poll() is None, "serve exited"
         base = re.search(r"http://[\d.]+:\d+", line)[0]
+        threading.Thread(target=proc.stderr.read, daemon=True).start()   # a full pipe would stop the server
         deadline = time.monotonic() + WAIT_S
         while len(children(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -59,6 +59,13 @@ def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool 
     return views.ranked_issues(db, now, include_closed, not_kinds=(IssueKind.OPINION,), limit=500)[0]
 
 
+def issue_title(db: sqlite_utils.Database, issue_id: int) -> str:
+    row = issues.get(db, issue_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {issue_id} 的舆情")
+    return row["title"]
+
+
 def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
     issue = views.show_issue(db, issue_id, now)
     kept = evidence.of_issue(db, issue_id)

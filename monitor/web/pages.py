@@ -25,6 +25,7 @@ POSTS_SHOWN = 50          # an issue's newest posts on its page; ?posts=all (and
 
 
 BOARDS = Fragments()
+PAGES = Fragments()
 
 
 @bp.get("/")
@@ -41,11 +42,16 @@ def home():
 def issue(issue_id: int):
     if issue_id > 2**62:
         raise NotFound(f"没有编号为 {issue_id} 的舆情")
-    i = console.issue_page(g.db, g.config, issue_id, g.now)
     everything = request.args.get("posts") == "all"
-    shown = i["posts"] if everything else i["posts"][-POSTS_SHOWN:]
-    return render_template("issue.html", i=i, shown=shown, levels=LEVELS, response_kinds=RESPONSE_KINDS,
-                           sentiments=SENTIMENTS)
+    title = console.issue_title(g.db, issue_id)              # NotFound: 404
+
+    def render() -> str:
+        i = console.issue_page(g.db, g.config, issue_id, g.now)
+        shown = i["posts"] if everything else i["posts"][-POSTS_SHOWN:]
+        return render_template("_issue.html", i=i, shown=shown, levels=LEVELS, response_kinds=RESPONSE_KINDS,
+                               sentiments=SENTIMENTS)
+    body = Markup(PAGES.get(f"issue:{issue_id}:{int(everything)}", render, forms=True))
+    return render_template("issue.html", issue_id=issue_id, title=title, body=body)
 
 
 @bp.get("/intake")
