@@ -34,8 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from console import CONFIG, T0, WORDS, build  # noqa: E402
 import random  # noqa: E402
-import threading  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+from localfeeds import serve  # noqa: E402
 
 LUA = """
 done = function(summary, latency, requests)
@@ -81,19 +80,7 @@ def main() -> None:
             f"</link><description>{'，'.join(rnd.sample(WORDS, 12))}。</description></item>"
             for k in range(a.first_collect)) + "</channel></rss>").encode()
 
-        class Feed(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = feed if self.path.startswith("/big") else b""
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-        feeds = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
-        threading.Thread(target=feeds.serve_forever, daemon=True).start()
+        feeds = serve(lambda path: feed if path.startswith("/big") else None)
         config_text = config_text.replace("sources:\n", f'sources:\n  - {{id: big, kind: rss, url: '
                                           f'"http://127.0.0.1:{feeds.server_port}/big.xml", interval: 1d}}\n', 1)
     cfg.write_text(config_text, encoding="utf-8")

@@ -17,10 +17,12 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from localfeeds import serve, write_config  # noqa: E402
 
 STARTED = time.monotonic()
 STORIES = ["审计组被举报接受宴请", "窗口办事推诿", "食堂使用过期食材", "扶贫资金审计整改", "工程招标围标", "公车私用"]
@@ -57,36 +59,9 @@ def main() -> None:
     ap.add_argument("--pythonpath", default="")
     a = ap.parse_args()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            if not self.path.startswith("/s"):
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = feed(int(self.path[2:].split(".")[0]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(lambda path: feed(int(path[2:].split(".")[0])) if path.startswith("/s") else None)
     tmp = Path(tempfile.mkdtemp())
-    sources = "".join(f'  - {{id: s{i}, kind: rss, url: "http://127.0.0.1:{server.server_port}/s{i}.xml", '
-                      f'interval: {a.interval}}}\n' for i in range(a.sources))
-    (tmp / "sources.yaml").write_text(f"""agency:
-  name: 青禾县审计局
-  keywords: {{subject: [青禾县审计局]}}
-sources:
-{sources}people:
-  duty: [duty@example.cn]
-fetch: {{host_delay: 0s, retries: 0}}
-""", encoding="utf-8")
+    write_config(tmp, server.server_port, a.sources, a.interval)
     env = dict(os.environ, PYTHONPATH=a.pythonpath) if a.pythonpath else None
     proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(tmp / "sources.yaml"), "--db",
                              str(tmp / "monitor.db"), "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -12,10 +12,12 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from localfeeds import serve, write_config  # noqa: E402
 
 STARTED = time.monotonic()
 
@@ -34,38 +36,11 @@ def main() -> None:
     ap.add_argument("--interval", default="1m")
     args = ap.parse_args()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            if not self.path.startswith("/s"):
-                self.send_response(404)                   # robots.txt: none
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = feed(int(self.path.strip("/").split(".")[0][1:]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(lambda path: feed(int(path.strip("/").split(".")[0][1:])) if path.startswith("/s") else None)
     runs = {}
     for mode, flags in (("default", []), ("-v", ["-v"])):
         tmp = Path(tempfile.mkdtemp())
-        sources = "".join(f'  - {{id: s{i}, kind: rss, url: "http://127.0.0.1:{server.server_port}/s{i}.xml", '
-                          f'interval: {args.interval}}}\n' for i in range(10))
-        (tmp / "sources.yaml").write_text(f"""agency:
-  name: 青禾县审计局
-  keywords: {{subject: [青禾县审计局]}}
-sources:
-{sources}people:
-  duty: [duty@example.cn]
-fetch: {{host_delay: 0s, retries: 0}}
-""", encoding="utf-8")
+        write_config(tmp, server.server_port, 10, args.interval)
         log = open(tmp / "log.txt", "w")
         runs[mode] = (subprocess.Popen([sys.executable, "-m", "monitor", *flags, "--config", str(tmp / "sources.yaml"),
                                         "--db", str(tmp / "monitor.db"), "run"], stdout=log, stderr=log), tmp)
