@@ -54,11 +54,16 @@ def test_binary_stdin_a_directory_as_config_and_a_huge_title_are_one_line_each(c
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "标题" in r.stderr, r.output
 
 
-def test_every_command_help_has_an_example(run):
-    from monitor.cli import cli
-    for name in cli.commands:
+def test_every_command_help_has_an_example_and_speaks_chinese(run):
+    import re
+    from monitor.cli.app import COMMANDS
+    assert len(COMMANDS) > 30
+    for name in COMMANDS:
         r = run(name, "--help")
-        assert r.exit_code == 0 and "Example:" in r.output, name
+        assert r.exit_code == 0 and "示例:" in r.output and "用法:" in r.output and "选项:" in r.output, name
+        described = r.output.split("示例:")[0].split("\n", 1)[1]          # the description, after the usage line
+        assert not re.search(r"\b(?:the|and|with|of|to)\b", described), (name, described)
+        assert "显示本帮助并退出" in r.output and "Show this message" not in r.output, name
 
 
 def test_actions_are_audited_with_who_and_when(config_with_issue, run):

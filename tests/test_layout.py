@@ -90,10 +90,10 @@ def test_every_command_a_cli_module_defines_is_reachable_and_has_an_example():
     reachable = set(COMMANDS.values())
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
-        assert command.name == name and "Example:" in (command.help or ""), name
+        assert command.name == name and "示例:" in (command.help or ""), name
         module = COMMANDS[name][0]
         for sub in getattr(command, "commands", {}).values():     # a group's subcommands
-            assert "Example:" in (sub.help or ""), f"{name} {sub.name}"
+            assert "示例:" in (sub.help or ""), f"{name} {sub.name}"
             reachable |= {(module, attr) for attr, obj in vars(importlib.import_module(f"monitor.cli.{module}")).items()
                           if obj is sub}
     assert defined == reachable

@@ -14,15 +14,15 @@ from .app import App, echo, pass_app
 
 @click.command()
 @click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True, help="Who acknowledges.")
+@click.option("--by", "by", required=True, help="确认人。")
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in ROLES]),
-              help="Stop repeats to this role only (repeatable; default: every role).")
+              help="只停止发给这个角色的催办 (可重复; 默认: 所有角色)。")
 @pass_app
 def ack(app: App, issue_id, by, roles):
-    """Acknowledge an issue: stops the repeated overdue notices (not the clocks).
+    """确认收到: 停止超时后的重复催办 (时限照常计算)。
 
     \b
-    Example:
+    示例:
       monitor ack 3 --by 王局长 --role head
     """
     app.desk().ack(issue_id, by=by, **({'roles': tuple(roles)} if roles else {}))
@@ -36,10 +36,10 @@ def ack(app: App, issue_id, by, roles):
 @click.option("--reason", required=True)
 @pass_app
 def reopen(app: App, issue_id, by, reason):
-    """Re-open a closed issue; the clocks its close cancelled run again (nothing already sent is resent).
+    """重新打开已关闭的舆情; 关闭时取消的计时恢复 (已发送的通知不再重发)。
 
     \b
-    Example:
+    示例:
       monitor reopen 3 --by 张敏 --reason 出现新的爆料
     """
     n = app.desk().reopen(issue_id, reason, by=by)
@@ -49,15 +49,15 @@ def reopen(app: App, issue_id, by, reason):
 @click.command()
 @click.argument("issue_id", type=int)
 @click.option("--kind", required=True, type=click.Choice(RESPONSE_KINDS))
-@click.option("--url", required=True, help="Where it was published (evidence).")
-@click.option("--at", "at_text", metavar="TIME", help="When it was published (default: now).")
-@click.option("--by", "by", required=True, help="Who records it.")
+@click.option("--url", required=True, help="发布地址 (证据)。")
+@click.option("--at", "at_text", metavar="TIME", help="发布时间 (默认: 现在)。")
+@click.option("--by", "by", required=True, help="登记人。")
 @pass_app
 def respond(app: App, issue_id, kind, url, at_text, by):
-    """Record a release / press conference / response with its evidence; stops that clock.
+    """登记发布 / 新闻发布会 / 回应及其证据地址; 对应的时限随之停止。
 
     \b
-    Example:
+    示例:
       monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
     """
     # the config is required: a release starts the 24 h update clock by the agency's policies
@@ -71,18 +71,18 @@ def respond(app: App, issue_id, kind, url, at_text, by):
 
 @click.command("intake")
 @click.option("--kind", required=True,
-              help="message (网民留言: reply) | disclosure (信息公开申请) | repost (上级政务新媒体重要信息)")
+              help="message (网民留言) | disclosure (依申请公开) | repost (上级政务新媒体重要信息)")
 @click.option("--title", required=True)
-@click.option("--received", "received_text", required=True, metavar="TIME", help="When it was received.")
-@click.option("--url", help="Where it can be seen.")
-@click.option("--from", "from_name", help="Who sent it.")
-@click.option("--by", "by", default="值班员", show_default=True, help="Who records it.")
+@click.option("--received", "received_text", required=True, metavar="TIME", help="收到时间。")
+@click.option("--url", help="原文地址。")
+@click.option("--from", "from_name", help="来信人或申请人。")
+@click.option("--by", "by", default="值班员", show_default=True, help="登记人。")
 @pass_app
 def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
-    """Track an item that is not crawled; its clock counts working days on China's official calendar.
+    """登记不是采集来的事项 (网民留言、依申请公开、上级重要信息); 按国家法定节假日安排计算工作日时限。
 
     \b
-    Example:
+    示例:
       monitor intake --kind disclosure --title "申请公开2025年度审计报告" --received 2026-12-28T10:00 --from 张三
     """
     config = app.config()
@@ -95,14 +95,14 @@ def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
 @click.command()
 @click.argument("issue_id", type=int)
 @click.option("--by", "by", required=True)
-@click.option("--approver", required=True, help="Who approved the extension.")
-@click.option("--days", type=int, required=True, help="Working days to add (once, at most 20).")
+@click.option("--approver", required=True, help="批准延期的人。")
+@click.option("--days", type=int, required=True, help="延长的工作日数 (只能一次, 最多 20)。")
 @pass_app
 def extend(app: App, issue_id, by, approver, days):
-    """Extend an information-disclosure deadline once, with the approver recorded.
+    """依申请公开答复延期一次, 记录批准人。
 
     \b
-    Example:
+    示例:
       monitor extend 7 --by 李娜 --approver 王局长 --days 20
     """
     config = app.config()
@@ -112,14 +112,14 @@ def extend(app: App, issue_id, by, approver, days):
 
 @click.command()
 @click.argument("issue_id", type=int)
-@click.option("--post", "post_id", type=int, help="The detected post (default: the latest detected).")
+@click.option("--post", "post_id", type=int, help="检测到的信息编号 (默认: 最近检测到的)。")
 @click.option("--by", "by", required=True)
 @pass_app
 def confirm(app: App, issue_id, post_id, by):
-    """Confirm a detected own-channel post as the release/response; stops that clock with it as evidence.
+    """确认检测到的本单位发布为回应; 对应时限以它为证据停止。
 
     \b
-    Example:
+    示例:
       monitor confirm 2 --post 14 --by 李娜
     """
     r = app.desk().confirm(issue_id, post_id, by=by)
@@ -134,10 +134,10 @@ def confirm(app: App, issue_id, post_id, by):
 @click.option("--reason", required=True)
 @pass_app
 def close(app: App, issue_id, by, reason):
-    """Close an issue; its open clocks are cancelled.
+    """关闭舆情; 正在计时的时限全部取消。
 
     \b
-    Example:
+    示例:
       monitor close 3 --by 张敏 --reason 已处置完毕
     """
     n = app.desk().close(issue_id, reason, by=by)
@@ -146,14 +146,14 @@ def close(app: App, issue_id, by, reason):
 
 @click.command()
 @click.argument("issue_id", type=int)
-@click.option("--by", "by", required=True, help="Who judged it (recorded in the audit trail).")
-@click.option("--reason", required=True, help="Why the warning is false.")
+@click.option("--by", "by", required=True, help="判断人 (记入操作记录)。")
+@click.option("--reason", required=True, help="误报原因。")
 @pass_app
 def dismiss(app: App, issue_id, by, reason):
-    """Mark an issue's early warning (预警) as false (误报): no warning of it is sent again.
+    """把一条舆情的预警标为误报: 不再为它发送预警。
 
     \b
-    Example:
+    示例:
       monitor dismiss 7 --by 李娜 --reason 与本单位无关
     """
     app.desk().dismiss(issue_id, reason, by=by)
@@ -166,10 +166,10 @@ def dismiss(app: App, issue_id, by, reason):
 @click.option("--by", "by", required=True)
 @pass_app
 def label(app: App, post_id, label, by):
-    """Correct a post's sentiment; kept in the audit trail and used for heat and ranking from then on.
+    """人工修正一条信息的情感; 记入操作记录, 此后的热度和排序按修正后的计算。
 
     \b
-    Example:
+    示例:
       monitor label 14 --as neutral --by 李娜
     """
     issue_id = app.desk().label(post_id, label, by=by)
@@ -182,10 +182,10 @@ def label(app: App, post_id, label, by):
 @click.option("--by", "by", required=True)
 @pass_app
 def merge_cmd(app: App, target_id, source_ids, by):
-    """Merge issues into TARGET: their posts move there, they close (their open clocks are cancelled).
+    """把其他舆情并入 TARGET: 信息移入, 被并入的舆情关闭 (其计时取消)。
 
     \b
-    Example:
+    示例:
       monitor merge 2 5 7 --by 李娜
     """
     n = app.desk().merge(target_id, list(source_ids), by=by)
@@ -194,14 +194,14 @@ def merge_cmd(app: App, target_id, source_ids, by):
 
 @click.command("split")
 @click.argument("issue_id", type=int)
-@click.option("--posts", "post_ids", required=True, help="Comma-separated post ids to move out, e.g. 8,9.")
+@click.option("--posts", "post_ids", required=True, help="要拆出的信息编号, 用逗号分隔, 例如 8,9。")
 @click.option("--by", "by", required=True)
 @pass_app
 def split_cmd(app: App, issue_id, post_ids, by):
-    """Split posts (and their reposts) off ISSUE into a new issue.
+    """把 ISSUE 中的部分信息 (连同转载) 拆成一个新舆情。
 
     \b
-    Example:
+    示例:
       monitor split 2 --posts 8,9 --by 李娜
     """
     try:
@@ -215,15 +215,15 @@ def split_cmd(app: App, issue_id, post_ids, by):
 @click.command()
 @click.argument("issue_id", type=int)
 @click.option("--level", required=True, help="I | II | III | IV")
-@click.option("--by", "by", required=True, help="Who confirms the level.")
-@click.option("--start", "start_text", metavar="TIME", help="Start the clocks at this time instead of the policy's.")
-@click.option("--start-reason", help="Why (required with --start; kept in the audit trail).")
+@click.option("--by", "by", required=True, help="定级人。")
+@click.option("--start", "start_text", metavar="TIME", help="从这个时间开始计时, 而不是按规定的起点。")
+@click.option("--start-reason", help="原因 (使用 --start 时必填; 记入操作记录)。")
 @pass_app
 def declare(app: App, issue_id, level, by, start_text, start_reason):
-    """Confirm an issue's severity; starts the clocks the policy defines for that level.
+    """定级; 按该级别的规定开始计时。
 
     \b
-    Example:
+    示例:
       monitor declare 3 --level II --by 张敏
       monitor declare 3 --level II --by 张敏 --start 2026-03-16T07:30 --start-reason 群众来电早于网络发帖
     """

@@ -19,10 +19,12 @@ from ..config.load import load_config
 from ..config.schema import Config
 from ..errors import ConfigError, MonitorError
 from .. import logs
+from . import zh
 from ..store.db import open_db
 from ..desk.door import Desk
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+zh.install()                      # click's Usage:, Options, Error: … in Chinese
 
 
 class App:
@@ -165,19 +167,19 @@ class MonitorGroup(click.Group):
 
 @click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="sources.yaml", show_default=True,
-              help="Config file (or MONITOR_CONFIG).")
+              help="配置文件 (或环境变量 MONITOR_CONFIG)。")
 @click.option("--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
-              help="SQLite file (or MONITOR_DB).")
-@click.option("--now", "now_text", metavar="TIME", help="Freeze the clock at this ISO 8601 time (replays, drills).")
-@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+              help="数据库文件 (或环境变量 MONITOR_DB)。")
+@click.option("--now", "now_text", metavar="TIME", help="把时钟固定在这个 ISO 8601 时间 (回放、演练)。")
+@click.option("-v", "--verbose", count=True, help="记录更多日志 (-v 信息, -vv 调试)。")
 @click.option("--log-format", type=click.Choice(["text", "json"]), envvar="MONITOR_LOG_FORMAT", default="text",
-              show_default=True, help="Log lines as text or as JSON lines (or MONITOR_LOG_FORMAT).")
+              show_default=True, help="日志格式: 文本或每行一个 JSON (或环境变量 MONITOR_LOG_FORMAT)。")
 @click.pass_context
 def cli(ctx, config_path, db_path, now_text, verbose, log_format):
-    """舆情 monitor: collect, judge, and keep the legal response clocks.
+    """舆情监测: 采集、研判, 并按法定时限提醒回应。
 
     \b
-    Example:
+    示例:
       monitor --now 2026-03-16T14:00+08:00 issues --json
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]

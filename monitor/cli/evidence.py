@@ -11,16 +11,15 @@ from .app import App, echo, pass_app
 
 
 @click.command("recheck")
-@click.option("--limit", type=click.IntRange(1, 10_000), help="At most this many posts (default: evidence.recheck_batch).")
-@click.option("--all", "everything", is_flag=True, help="Also posts checked recently.")
+@click.option("--limit", type=click.IntRange(1, 10_000), help="最多复查这么多条 (默认: evidence.recheck_batch)。")
+@click.option("--all", "everything", is_flag=True, help="包括最近已复查过的信息。")
 @pass_app
 def recheck(app: App, limit, everything):
-    """Re-check the posts of open issues: a post whose page is gone (404/410, a 已删除 page, a redirect to
-    the front page) is marked 已删除 with the time it was noticed; its snapshot stays. The daemon does
-    this by itself every `evidence.recheck_every`.
+    """复查正在处置的舆情的信息: 页面已不存在 (404/410、已删除页面、跳转到首页) 的标为已删除并记下发现时间;
+    快照保留。守护进程每隔 evidence.recheck_every 自动执行。
 
     \b
-    Example:
+    示例:
       monitor recheck --limit 50
     """
     config = app.config()

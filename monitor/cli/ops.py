@@ -31,10 +31,10 @@ from .app import App, echo, pass_app
 @click.command()
 @pass_app
 def check(app: App):
-    """Validate the config; exit 2 listing `file:line: problem`.
+    """检查配置文件; 有问题时逐条列出 文件:行: 问题, 退出码 2。
 
     \b
-    Example:
+    示例:
       monitor --config sources.yaml check
     """
     c = app.config()
@@ -47,13 +47,13 @@ def check(app: App):
 
 
 @click.command()
-@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="只采集这个来源 (可重复)。")
 @pass_app
 def collect(app: App, source_ids):
-    """One collection pass: fetch, parse, keep relevant, dedupe, score, cluster.
+    """采集一次: 抓取、解析、筛选相关、去重、情感判断、归并成舆情。
 
     \b
-    Example:
+    示例:
       monitor collect --source chinanews
     """
     config = app.config()
@@ -87,10 +87,10 @@ def _make_channel(config: Config):
 @click.command()
 @pass_app
 def tick(app: App):
-    """Evaluate open deadlines at now; send due reminders and escalations, each exactly once.
+    """按当前时间检查时限, 发送到期的提醒和催办 (每条只发一次)。
 
     \b
-    Example:
+    示例:
       monitor --now 2026-03-16T13:30+08:00 tick
     """
     config = app.config()
@@ -111,16 +111,16 @@ def tick(app: App):
 
 @click.command()
 @click.option("--tick-every", "tick_every_s", type=click.IntRange(1, 3600), default=60, show_default=True,
-              metavar="SECONDS", help="How often the clocks are evaluated.")
+              metavar="SECONDS", help="检查时限的间隔秒数。")
 @pass_app
 def run(app: App, tick_every_s):
-    """The daemon: collect each source on its interval, tick every minute; stops cleanly on SIGTERM.
+    """守护进程: 每个来源按各自频率采集, 每分钟检查时限; 收到 SIGTERM 后干净地停止。
 
-    Without -v it logs what an operator reads: starts, stops, failures, one line per collect batch and per
-    delivery, config problems. -v adds the scheduler and every source's pass; -vv everything.
+    不加 -v 时只记录运维人员需要看的: 启动、停止、故障、每批采集和每次发送一行、配置问题。
+    -v 增加调度和每个来源的采集记录; -vv 全部。
 
     \b
-    Example:
+    示例:
       MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
     """
     if logging.getLogger().level >= logging.WARNING:        # no -v: the operator's lines, not the scheduler's
@@ -130,15 +130,15 @@ def run(app: App, tick_every_s):
 
 @click.command()
 @click.argument("lines", type=click.File("r", encoding="utf-8"), default="-")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help="每行输出一个 JSON 对象。")
 @click.option("--channel", type=click.Choice(CHANNELS), default="news", show_default=True,
-              help="Score as a news text (a headline) or a social post.")
+              help="按新闻 (标题) 还是网民言论判断。")
 def sentiment(lines, as_json, channel):
-    """Score lines of text from stdin: label (positive|neutral|negative), score (0 negative … 1 positive)
-    and negative (the calibrated probability that the text is negative).
+    """判断标准输入中每行文本的情感: 标签 (positive 正面 | neutral 中性 | negative 负面)、
+    分数 (0 负面 … 1 正面) 和负面概率 (校准后)。
 
     \b
-    Example:
+    示例:
       echo "审计组下乡吃拿卡要，太垃圾了！！！[怒]" | monitor sentiment --channel social --json
     """
     model = Model.load()
@@ -157,28 +157,28 @@ def sentiment(lines, as_json, channel):
 
 
 @click.command()
-@click.option("--speed", type=float, default=0.0, help="Seconds of real time per simulated 10 minutes (0: fast).")
+@click.option("--speed", type=float, default=0.0, help="每模拟 10 分钟用的真实秒数 (0: 最快)。")
 @pass_app
 def demo(app: App, speed):
-    """The drill: a scripted crisis served locally, run through the whole pipeline in simulated time.
+    """演练: 在本机模拟一次完整的舆情事件, 用模拟时间走完整个流程。
 
-    It (re)creates its database (default ./monitor.db) and refuses one that holds real sources.
+    会 (重新) 创建演练数据库 (默认 ./monitor.db), 不会覆盖存有真实来源的数据库。
 
     \b
-    Example:
+    示例:
       monitor demo && monitor issues --all
     """
     run_drill(app.db_path, app.now_text, speed)
 
 
 @click.command("test-email")
-@click.option("--to", "to", required=True, help="Address to send the test message to.")
+@click.option("--to", "to", required=True, help="测试邮件的收件地址。")
 @pass_app
 def test_email(app: App, to):
-    """Send one test email with the configured SMTP settings and print the server's answer.
+    """用配置的 SMTP 发送一封测试邮件, 并显示邮件服务器的回答。
 
     \b
-    Example:
+    示例:
       monitor test-email --to zhiban@example.gov.cn
     """
     config = app.config()
@@ -195,10 +195,10 @@ def test_email(app: App, to):
 @click.argument("name")
 @pass_app
 def test_webhook(app: App, name):
-    """Send one test message to the group robot NAME (from `robots:` in sources.yaml).
+    """向群机器人 NAME (sources.yaml 中 robots: 的名称) 发送一条测试消息。
 
     \b
-    Example:
+    示例:
       monitor test-webhook 值班群
     """
     config = app.config()
@@ -214,15 +214,15 @@ def test_webhook(app: App, name):
 
 
 @click.command()
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="The backup file to write.")
-@click.option("--dir", "out_dir", type=click.Path(file_okay=False), help="Or a folder: monitor-YYYYMMDD-HHMM.db in it.")
-@click.option("--keep", type=click.IntRange(1, 3650), help="With --dir: keep only the newest N backups there.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="备份文件。")
+@click.option("--dir", "out_dir", type=click.Path(file_okay=False), help="或一个目录: 在其中写 monitor-YYYYMMDD-HHMM.db。")
+@click.option("--keep", type=click.IntRange(1, 3650), help="与 --dir 一起: 只保留最新的 N 份备份。")
 @pass_app
 def backup(app: App, out_path, out_dir, keep):
-    """A consistent copy of the database while the daemon and the console keep running.
+    """在守护进程和控制台运行时备份数据库 (一致的副本)。
 
     \b
-    Example:
+    示例:
       monitor backup --out /var/backups/monitor/monitor-$(date +%F).db
       monitor backup --dir /var/backups/monitor --keep 14      # the daily timer (deploy/monitor-backup.timer)
     """
@@ -247,11 +247,11 @@ def backup(app: App, out_path, out_dir, keep):
 @click.command()
 @pass_app
 def doctor(app: App):
-    """Check the installation: config, database integrity and migrations, calendar coverage this and
-    next year, mail server and robot reachability, disk space. Exit 1 when something fails.
+    """检查安装: 配置、数据库完整性与迁移、今明两年的节假日安排、邮件服务器和机器人能否连通、
+    中文字体、磁盘空间。有问题时退出码 1。
 
     \b
-    Example:
+    示例:
       monitor --config /srv/monitor/sources.yaml --db /srv/monitor/monitor.db doctor
     """
     findings = examine(app.existing_db, app.db_path, app.config(), app.now())
@@ -263,15 +263,14 @@ def doctor(app: App):
 
 
 @click.command()
-@click.option("--vacuum", is_flag=True, help="Also give freed space back to the disk (rewrites the file; run it at night).")
+@click.option("--vacuum", is_flag=True, help="同时把释放的空间还给磁盘 (重写文件; 请在夜间执行)。")
 @pass_app
 def maintenance(app: App, vacuum):
-    """Retention: drop the snapshots of issues closed longer ago than `evidence.keep` (default 3 years),
-    the text of posts that never joined an issue after the same time, and old login attempts. Issues,
-    clocks, notices and the audit trail are kept. The daemon runs this once a day.
+    """按保留期限清理: 删除关闭超过 evidence.keep (默认 3 年) 的舆情的快照、同样期限内未归入舆情的
+    信息正文, 以及旧的登录记录。舆情、时限、通知和操作记录永久保留。守护进程每天执行一次。
 
     \b
-    Example:
+    示例:
       monitor maintenance --vacuum
     """
     r = maintain(app.existing_db, app.config(), app.now(), vacuum)

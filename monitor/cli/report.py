@@ -15,26 +15,25 @@ from .app import App, echo, pass_app
 
 @click.group("report")
 def report():
-    """Reports for leaders and for the annual 政务公开 report.
+    """生成报告: 舆情日报、周报、月报, 处置台账, 年度政务公开统计。
 
     \b
-    Example:
+    示例:
       monitor report daily --date 2026-03-16 --out 舆情日报-0316.html
     """
 
 
 def _period_command(kind: str, label: str):
-    @click.command(kind, help=f"""The {label}: .html (one self-contained file, charts inline, readable offline
-    and on a phone) or .pdf (A4, for printing and filing).
+    @click.command(kind, help=f"""{label}: .html (单个文件, 图表内嵌, 离线和手机上都能看) 或 .pdf (A4, 打印归档)。
 
     \b
-    Example:
+    示例:
       monitor report {kind} --date 2026-03-16 --out {label}.html
       monitor report {kind} --date 2026-03-16 --out {label}.pdf
     """)
-    @click.option("--date", "day", metavar="YYYY-MM-DD", help="A day in the period (default: today).")
+    @click.option("--date", "day", metavar="YYYY-MM-DD", help="报告期内的一天 (默认: 今天)。")
     @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
-                  help="The .html or .pdf file to write.")
+                  help="输出文件 (.html 或 .pdf)。")
     @pass_app
     def command(app: App, day, out_path):
         config = app.config()
@@ -63,13 +62,13 @@ for _kind, _label in (("daily", "舆情日报"), ("weekly", "舆情周报"), ("m
 
 @report.command("annual")
 @click.option("--year", type=int, required=True)
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .xlsx or .csv file.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="输出文件 (.xlsx 或 .csv)。")
 @pass_app
 def report_annual(app: App, year, out_path):
-    """The year's timeliness tables: per kind received / on time / late / extended, levels, every clock.
+    """年度回应时限统计表: 按事项统计收到、按时、超时、延期, 各级别, 每个时限的明细。
 
     \b
-    Example:
+    示例:
       monitor report annual --year 2026 --out 2026年回应时限统计.xlsx
     """
     config = app.config()
@@ -86,14 +85,14 @@ def report_annual(app: App, year, out_path):
 
 @report.command("issue")
 @click.argument("issue_id", type=int)
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .pdf, .docx or .html file.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="输出文件 (.pdf、.docx 或 .html)。")
 @pass_app
 def report_issue(app: App, issue_id, out_path):
-    """处置台账: the whole record of one issue (how it was found and spread, every clock with its legal
-    basis, every notice and action, the response's effect, the evidence kept) for 总结 and 问责.
+    """处置台账: 一条舆情的完整记录 (如何发现和传播、每个时限及其依据、每条通知和操作、
+    回应效果、固定的证据), 用于总结和问责。
 
     \b
-    Example:
+    示例:
       monitor report issue 12 --out 处置台账-12.pdf
       monitor report issue 12 --out 处置台账-12.docx
     """

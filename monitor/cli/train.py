@@ -22,13 +22,13 @@ except ImportError as e:           # scikit-learn is an extra: training only
 
 @click.command("train-sentiment")
 @click.option("--data", "data_dir", default=None, metavar="DIR",
-              help="The folder of labelled sets (default ../shared/data/sentiment).")
-@click.option("--out", "out_path", default=None, metavar="PATH", help="Where to write the model table.")
+              help="已标注数据所在目录 (默认 ../shared/data/sentiment)。")
+@click.option("--out", "out_path", default=None, metavar="PATH", help="模型表的输出路径。")
 def train_sentiment(data_dir, out_path):
-    """Rebuild the sentiment model from labelled news and social posts (writes the table and its provenance).
+    """用已标注的新闻和网民言论重新训练情感模型 (写出模型表及其来源说明)。
 
     \b
-    Example:
+    示例:
       monitor train-sentiment --data ../shared/data/sentiment --out /tmp/sentiment.tsv.gz
     """
     if sentiment_train is None:

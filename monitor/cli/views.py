@@ -29,16 +29,16 @@ def _deadline_brief(d: dict, tz) -> str:
 
 
 @click.command("issues")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable field names).")
-@click.option("--all", "include_closed", is_flag=True, help="Include closed issues.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON (字段名稳定)。")
+@click.option("--all", "include_closed", is_flag=True, help="包括已关闭的舆情。")
 @click.option("--limit", type=click.IntRange(0), default=50, show_default=True,
-              help="Show the first N in rank order (0: all). --json lists all unless --limit is given.")
+              help="只显示排名前 N 条 (0: 全部)。--json 默认全部。")
 @pass_app
 def issues_cmd(app: App, as_json, include_closed, limit):
-    """Ranked issues (open by default), with their deadlines.
+    """按热度和负面排序的舆情 (默认只列处置中的), 附时限。
 
     \b
-    Example:
+    示例:
       monitor issues --json --all
     """
     ctx = click.get_current_context()
@@ -62,13 +62,13 @@ def issues_cmd(app: App, as_json, include_closed, limit):
 
 @click.command()
 @click.argument("issue_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @pass_app
 def show(app: App, issue_id, as_json):
-    """One issue with its posts, deadlines, notifications and audit trail.
+    """一条舆情的信息、时限、通知和操作记录。
 
     \b
-    Example:
+    示例:
       monitor show 3
     """
     i = views.show_issue(app.existing_db, issue_id, app.now())
@@ -108,13 +108,13 @@ def show(app: App, issue_id, as_json):
 
 
 @click.command("sources")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @pass_app
 def sources_cmd(app: App, as_json):
-    """Every source with its health: ok, quiet (nothing new for long), failing, broken (a blind spot).
+    """每个来源的采集状态: 正常、沉寂 (长时间没有新内容)、失败、盲区 (无法采集)。
 
     \b
-    Example:
+    示例:
       monitor sources --json
     """
     rows = views.sources(app.existing_db, app.config(), app.now())
@@ -129,13 +129,13 @@ def sources_cmd(app: App, as_json):
 
 
 @click.command("alerts")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @pass_app
 def alerts_cmd(app: App, as_json):
-    """The duty officer's view: deadlines due within 2 h or overdue, broken sources, undelivered notices.
+    """值班员视图: 2 小时内到期或已超时的时限、无法采集的来源、未送达的通知。
 
     \b
-    Example:
+    示例:
       monitor alerts --json
     """
     a = views.alerts(app.existing_db, app.now(), app.optional_config())
@@ -164,17 +164,17 @@ def alerts_cmd(app: App, as_json):
 
 
 @click.command()
-@click.option("--from", "from_date", required=True, metavar="DATE", help="First day (local), e.g. 2026-01-01.")
-@click.option("--to", "to_date", required=True, metavar="DATE", help="Last day (local), inclusive.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--from", "from_date", required=True, metavar="DATE", help="起始日期 (本地), 例如 2026-01-01。")
+@click.option("--to", "to_date", required=True, metavar="DATE", help="截止日期 (本地, 含当天)。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @pass_app
 def stats(app: App, from_date, to_date, as_json):
-    """Timeliness figures for the annual report: issues by level, answers on time and late per kind.
+    """年度报告的时限统计: 各级别舆情数, 各事项按时和超时的回应数。
 
-    Counts issues declared, and clocks started, between the two local dates (inclusive).
+    统计两个本地日期之间 (含首尾) 定级的舆情和开始的时限。
 
     \b
-    Example:
+    示例:
       monitor stats --from 2026-01-01 --to 2026-12-31
     """
     tz = app.tz
@@ -197,14 +197,14 @@ def stats(app: App, from_date, to_date, as_json):
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @pass_app
 def health(app: App, as_json):
-    """Exit 0 only when the daemon is alive and recent, no source is broken, no notice is failing and the
-    calendar covers this year; otherwise exit 1 with the reasons (for systemd, cron or a monitor).
+    """仅当守护进程在运行且心跳及时、没有来源无法采集、没有通知发送失败、日历覆盖今年时退出码为 0;
+    否则退出码 1 并列出原因 (供 systemd、cron 或外部监控使用)。
 
     \b
-    Example:
+    示例:
       monitor health || echo "舆情监测系统需要处理"
     """
     config = app.config()

@@ -25,19 +25,19 @@ log = logging.getLogger(__name__)
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; keep 127.0.0.1 behind a reverse proxy (README, 'Console').")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+              help="监听地址; 在反向代理后面请保持 127.0.0.1。")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="端口 (0: 任一空闲端口)。")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 32))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
-              help="Processes serving the same port (pages are CPU: one per core is the rule).")
-@click.option("--behind-proxy", is_flag=True, help="Trust X-Forwarded-For/-Proto/-Host/-Prefix from one proxy.")
-@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only.")
+              help="在同一端口上服务的进程数 (一般每个 CPU 核一个)。")
+@click.option("--behind-proxy", is_flag=True, help="信任一层反向代理的 X-Forwarded-For/-Proto/-Host/-Prefix。")
+@click.option("--secure-cookies", is_flag=True, help="会话 Cookie 只通过 HTTPS 发送。")
 @pass_app
 def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies):
-    """Serve the duty console (web pages) with waitress, in one process or several on one port.
+    """用 waitress 提供网页控制台 (值班台), 一个进程或在同一端口上的多个进程。
 
     \b
-    Example:
+    示例:
       monitor serve --host 127.0.0.1 --port 8765 --workers 2
     """
     config = app.config()
@@ -107,10 +107,10 @@ def server_options(behind_proxy: bool) -> dict:
 
 @click.group("user")
 def user():
-    """Manage who may log in to the console (duty 值班员, leader 领导, admin 管理员).
+    """管理控制台账号 (duty 值班员, leader 领导, admin 管理员)。
 
     \b
-    Example:
+    示例:
       echo 'a long password' | monitor user add 张敏 --role duty --password-stdin
     """
 
@@ -127,13 +127,13 @@ def _password(from_stdin: bool) -> str:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice([r.value for r in UserRole]))
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码。")
 @pass_app
 def user_add(app: App, name, role, password_stdin):
-    """Add a person who may log in.
+    """添加一个可以登录控制台的人员。
 
     \b
-    Example:
+    示例:
       monitor user add 王局长 --role leader
     """
     u = people.add(app.db, name, role, _password(password_stdin), app.now(), "cli")
@@ -142,13 +142,13 @@ def user_add(app: App, name, role, password_stdin):
 
 @user.command("passwd")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码。")
 @pass_app
 def user_passwd(app: App, name, password_stdin):
-    """Set a new password.
+    """设置新密码。
 
     \b
-    Example:
+    示例:
       monitor user passwd 张敏
     """
     people.set_password(app.existing_db, name, _password(password_stdin))
@@ -158,10 +158,10 @@ def user_passwd(app: App, name, password_stdin):
 @user.command("list")
 @pass_app
 def user_list(app: App):
-    """List the console's users.
+    """列出控制台账号。
 
     \b
-    Example:
+    示例:
       monitor user list
     """
     rows = people.listed(app.existing_db)
@@ -176,10 +176,10 @@ def user_list(app: App):
 @click.argument("name")
 @pass_app
 def user_disable(app: App, name):
-    """Disable a user: their open sessions end at their next click.
+    """停用账号: 其已登录的会话在下一次点击时结束。
 
     \b
-    Example:
+    示例:
       monitor user disable 张敏
     """
     people.disable(app.existing_db, name)
