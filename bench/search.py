@@ -4,7 +4,7 @@
 
 The database is bench/console.py's (synthetic posts: every title names 青禾县审计局, bodies of common
 words), built once and kept at --db. Each query is run `--runs` times in process through
-`desk.console.search` (what the 全文搜索 page calls, 100 newest hits) and `search_total` (the 约 N 条 line);
+`views.console.search` (what the 全文搜索 page calls, 100 newest hits) and `search_total` (the 约 N 条 line);
 reported: p50 and p95 CPU time (time.process_time) and wall time. The baseline is the query Datasette runs
 for a table's `_search=` (rows whose rowid is in the FTS match, `limit 101`) over a trigram FTS5 table of
 the same rows (`baseline_fts`, built once), as the console searched before migration 0028.
