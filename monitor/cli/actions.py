@@ -6,10 +6,17 @@ import click
 
 from ..clock import local_str
 from ..clocks.rules import RESPONSE_KINDS, ROLES
+from ..desk.door import Desk
 from ..errors import InvalidInput
 from ..judge.candidate import SENTIMENTS as SENTIMENT_LABELS
 from ..labels import CLOCK_KIND_NAMES, ROLE_NAMES, START_BASIS_NAMES, name
 from .app import App, echo, pass_app
+
+
+def desk(app: App, create: bool = False) -> Desk:
+    """The one door for audited writes, on this command's database, configuration and clock (only the officer
+    commands load it: read commands start without the write side)."""
+    return Desk(app.db if create else app.existing_db, app.config(), app.clock)
 
 
 @click.command()
@@ -25,7 +32,7 @@ def ack(app: App, issue_id, by, roles):
     示例:
       monitor ack 3 --by 王局长 --role head
     """
-    app.desk().ack(issue_id, by=by, **({'roles': tuple(roles)} if roles else {}))
+    desk(app).ack(issue_id, by=by, **({'roles': tuple(roles)} if roles else {}))
     who = "、".join(ROLE_NAMES[r] for r in roles) if roles else "所有角色"
     echo(f"舆情 {issue_id} 已确认收到, 停止向{who}重复催办 (时限继续计算)")
 
@@ -42,7 +49,7 @@ def reopen(app: App, issue_id, by, reason):
     示例:
       monitor reopen 3 --by 张敏 --reason 出现新的爆料
     """
-    n = app.desk().reopen(issue_id, reason, by=by)
+    n = desk(app).reopen(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 已重新打开 (恢复 {n} 个计时)")
 
 
@@ -61,7 +68,7 @@ def respond(app: App, issue_id, kind, url, at_text, by):
       monitor respond 3 --kind release --url https://www.example.gov.cn/tzgg/1.html --at 2026-03-16T14:10 --by 张敏
     """
     # the config is required: a release starts the 24 h update clock by the agency's policies
-    r = app.desk().respond(issue_id, kind, url, at=app.time(at_text), by=by)
+    r = desk(app).respond(issue_id, kind, url, at=app.time(at_text), by=by)
     label = name(CLOCK_KIND_NAMES, kind)
     if r.deadline_id is None:
         echo(f"已记录「{label}」; 舆情 {issue_id} 没有正在计时的「{label}」时限")
@@ -86,7 +93,7 @@ def intake_cmd(app: App, kind, title, received_text, url, from_name, by):
       monitor intake --kind disclosure --title "申请公开2025年度审计报告" --received 2026-12-28T10:00 --from 张三
     """
     config = app.config()
-    r = app.desk(create=True).intake(kind, title, received_at=app.time(received_text), by=by, url=url,
+    r = desk(app, create=True).intake(kind, title, received_at=app.time(received_text), by=by, url=url,
                                      from_name=from_name)
     echo(f"已登记为 #{r.issue_id}: {config.policies[r.kind].label} 截止 {local_str(r.due_at, config.tz)}"
                + (" (暂定: 该年份的节假日安排尚未公布, 仅按周末计算)" if r.provisional else ""))
@@ -106,7 +113,7 @@ def extend(app: App, issue_id, by, approver, days):
       monitor extend 7 --by 李娜 --approver 王局长 --days 20
     """
     config = app.config()
-    due, provisional = app.desk().extend(issue_id, approver, days, by=by)
+    due, provisional = desk(app).extend(issue_id, approver, days, by=by)
     echo(f"已延期 {days} 个工作日, 新的截止时间 {local_str(due, config.tz)}" + (" (暂定)" if provisional else ""))
 
 
@@ -122,7 +129,7 @@ def confirm(app: App, issue_id, post_id, by):
     示例:
       monitor confirm 2 --post 14 --by 李娜
     """
-    r = app.desk().confirm(issue_id, post_id, by=by)
+    r = desk(app).confirm(issue_id, post_id, by=by)
     label = name(CLOCK_KIND_NAMES, r.kind)
     echo(f"已确认, 「{label}」时限停止 ({'按时' if r.on_time else '超时'})" if r.deadline_id
          else f"已记录为本单位的「{label}」(尚未定级, 定级时计入)")
@@ -140,7 +147,7 @@ def close(app: App, issue_id, by, reason):
     示例:
       monitor close 3 --by 张敏 --reason 已处置完毕
     """
-    n = app.desk().close(issue_id, reason, by=by)
+    n = desk(app).close(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 已关闭 (取消 {n} 个计时)")
 
 
@@ -156,7 +163,7 @@ def dismiss(app: App, issue_id, by, reason):
     示例:
       monitor dismiss 7 --by 李娜 --reason 与本单位无关
     """
-    app.desk().dismiss(issue_id, reason, by=by)
+    desk(app).dismiss(issue_id, reason, by=by)
     echo(f"舆情 {issue_id} 的预警已标为误报, 不再发送预警")
 
 
@@ -172,7 +179,7 @@ def label(app: App, post_id, label, by):
     示例:
       monitor label 14 --as neutral --by 李娜
     """
-    issue_id = app.desk().label(post_id, label, by=by)
+    issue_id = desk(app).label(post_id, label, by=by)
     echo(f"信息 {post_id} 的情感已修正为 {label}" + (f" (舆情 {issue_id} 已重新计算)" if issue_id else ""))
 
 
@@ -188,7 +195,7 @@ def merge_cmd(app: App, target_id, source_ids, by):
     示例:
       monitor merge 2 5 7 --by 李娜
     """
-    n = app.desk().merge(target_id, list(source_ids), by=by)
+    n = desk(app).merge(target_id, list(source_ids), by=by)
     echo(f"已合并入舆情 {target_id}: 移入 {n} 条信息")
 
 
@@ -208,7 +215,7 @@ def split_cmd(app: App, issue_id, post_ids, by):
         ids = [int(x) for x in post_ids.split(",") if x.strip()]
     except ValueError:
         raise InvalidInput(f"--posts 应为逗号分隔的信息编号, 实际是 {post_ids!r}") from None
-    new_id = app.desk().split(issue_id, ids, by=by)
+    new_id = desk(app).split(issue_id, ids, by=by)
     echo(f"已拆分: 新舆情 {new_id}")
 
 
@@ -229,7 +236,7 @@ def declare(app: App, issue_id, level, by, start_text, start_reason):
     """
     config = app.config()
     start_at = app.time(start_text) if start_text else None
-    r = app.desk().declare(issue_id, level.upper(), by=by, start_at=start_at, start_reason=start_reason)
+    r = desk(app).declare(issue_id, level.upper(), by=by, start_at=start_at, start_reason=start_reason)
     echo(f"舆情 {issue_id} 定为 {r.level} 级")
     for s in r.started:
         echo(f"  开始计时: {config.policies[s.kind].label} 截止 {local_str(s.due_at, config.tz)}"

@@ -21,7 +21,6 @@ from ..errors import ConfigError, MonitorError
 from .. import logs
 from . import zh
 from ..store.db import open_db
-from ..desk.door import Desk
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 zh.install()                      # click's Usage:, Options, Error: … in Chinese
@@ -69,10 +68,6 @@ class App:
         if self._db is None:
             self._db = open_db(self.db_path, create=False)
         return self._db
-
-    def desk(self, create: bool = False) -> Desk:
-        """The one door for audited writes, on this command's database, configuration and clock."""
-        return Desk(self.db if create else self.existing_db, self.config(), self.clock)
 
     def time(self, text: str | None) -> datetime:
         return parse_cli_time(text, self.tz) if text else self.now()
