@@ -23,7 +23,7 @@ from ..desk.actions import note_own_post, respond
 from ..desk.curation import merge_incident
 from ..desk.intake import start_tracked_clock
 from ..errors import FetchError
-from ..judge.candidate import Candidate, Drop, PassReport, RawItem
+from ..judge.candidate import Candidate, Drop, Outcome, PassReport, RawItem
 from ..judge.stages import cluster, dedupe, normalize, relevance, sentiment
 from ..store import audit, dropped, issues, posts
 from ..store import deadlines as clocks
@@ -286,7 +286,11 @@ class Collector:
         if source.board == "answered":
             self._answered(c, ctx)
             return
-        judged = judge(c, ctx)
+        self._store_outcome(source, Outcome(raw, judge(c, ctx)), now, tally, pages)    # decide, then store
+
+    def _store_outcome(self, source: Source, outcome: Outcome, now, tally: "_Tally", pages: dict) -> None:
+        """The one place an item's outcome is written: the post, its issue, evidence, own-post and clocks."""
+        raw, judged = outcome.raw, outcome.verdict
         if isinstance(judged, Drop):
             tally.dropped[judged.value] += 1
             if judged in PREVIEWED and raw.link and not self._known(raw.link):   # 方案管理 previews on these

@@ -86,6 +86,14 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What one listed item comes to, decided before anything of it is written (collect.pipeline stores it in
+    one place): a Drop with its reason, or the judged candidate (a new post, or an edit of a stored one)."""
+    raw: RawItem
+    verdict: "Candidate | Drop"
+
+
+@dataclass(frozen=True)
 class PassReport:
     source_id: str
     ok: bool
