@@ -119,7 +119,7 @@ def test_declare_ii_shows_two_clocks_whose_countdown_moves_and_a_release_stops_o
     page.click("text=登记 >> nth=-1")
     expect(page.locator(".flash.ok")).to_contain_text("时限已停止 (按时)")
     expect(rows.nth(0)).to_contain_text("按时完成")
-    kinds = {d["kind"]: d["status"] for d in deadlines.of_issue(site.db, n)}
+    kinds = {d.kind: d.status for d in deadlines.of_issue(site.db, n)}
     assert kinds["release"] == "met" and kinds["press_conference"] == "open"
     page.goto(site.base + "/")
     expect(page.locator("table.issues tbody tr").first).to_contain_text("举行新闻发布会")

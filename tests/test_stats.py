@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from monitor.clock import from_iso
+from monitor.clocks.records import Deadline
+from monitor.clocks.rules import DeadlineStatus
 from monitor.clocks.stats import compute
 
 UTC = timezone.utc
 
 
 def d(kind, started, due, status="open", met=None, extended=0):
-    return {"kind": kind, "started_at": started, "due_at": due, "status": status, "met_at": met,
-            "extended_wd": extended}
+    return Deadline(id=0, issue_id=0, kind=kind, seq=0, basis="", start_basis="first_seen",
+                    started_at=from_iso(started), due_at=from_iso(due), created_at=None,
+                    status=DeadlineStatus(status), met_at=from_iso(met), extended_wd=extended)
 
 
 def test_counts_on_time_late_overdue_pending_and_median_per_kind():

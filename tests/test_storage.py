@@ -98,9 +98,9 @@ def test_migration_0009_moves_acks_detections_responses_and_what_a_close_cancell
     assert issues.acked_roles(db, 1) == {"head"}
     assert answers.earliest_response(db, 1, "press_conference")["url"] == "http://x/9"
     assert [(d["issue_id"], d["post_id"], d["kind"]) for d in answers.awaiting(db)] == [(2, 5, "release")]
-    assert deadlines.get(db, 10)["cancelled_by"] == "close"
+    assert deadlines.get(db, 10).cancelled_by == "close"
     assert actions.reopen(db, 1, "李娜", "出现新情况", NOW) == 1     # the close's clock runs again
-    assert deadlines.get(db, 10)["status"] == "open"
+    assert deadlines.get(db, 10).status == "open"
     listed = {i["id"]: i for i in list_issues(db, NOW)}
     assert listed[2]["release_detected"][0]["url"] == "http://x/5"
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from ..clock import from_iso
 from ..labels import CLOCK_KIND_NAMES
 from .policy import deadline_status
-from .rules import LEVELS, ClockState, DeadlineStatus
+from .records import Deadline
+from .rules import LEVELS, ClockState
 
 
-def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_at: datetime,
+def compute(issues: list[dict], deadlines: list[Deadline], start_at: datetime, end_at: datetime,
             now: datetime) -> dict:
     """Issues declared, and clocks started, in [start_at, end_at). An issue merged into another is part
     of that one: neither it nor its (cancelled) clocks count."""
@@ -20,22 +21,22 @@ def compute(issues: list[dict], deadlines: list[dict], start_at: datetime, end_a
 
     merged = {i.get("id") for i in issues if i.get("merged_into")}
     issues = [i for i in issues if not i.get("merged_into")]
-    deadlines = [d for d in deadlines if d.get("issue_id") not in merged]
+    deadlines = [d for d in deadlines if d.issue_id not in merged]
     declared = [i for i in issues if within(i["declared_at"])]
     by_level = {lvl: sum(1 for i in declared if i["level"] == lvl) for lvl in LEVELS}
     kinds: dict[str, dict] = {}
     for d in deadlines:
-        if not within(d["started_at"]):
+        if not start_at <= d.started_at < end_at:
             continue
-        status = deadline_status(d["status"] == DeadlineStatus.OPEN, from_iso(d["due_at"]), from_iso(d["met_at"]), now)
-        k = kinds.setdefault(d["kind"], {"kind": d["kind"], "label": CLOCK_KIND_NAMES.get(d["kind"], d["kind"]),
+        status = deadline_status(d.running, d.due_at, d.met_at, now)
+        k = kinds.setdefault(d.kind, {"kind": d.kind, "label": CLOCK_KIND_NAMES.get(d.kind, d.kind),
                                          "total": 0, "on_time": 0, "late": 0, "overdue": 0, "pending": 0,
                                          "cancelled": 0, "extended": 0, "hours_to_answer": []})
         k["total"] += 1
         k[{ClockState.MET: "on_time", ClockState.MET_LATE: "late"}.get(status, status)] += 1
-        k["extended"] += bool(d.get("extended_wd"))
-        if d["met_at"]:
-            k["hours_to_answer"].append((from_iso(d["met_at"]) - from_iso(d["started_at"])).total_seconds() / 3600)
+        k["extended"] += bool(d.extended_wd)
+        if d.met_at:
+            k["hours_to_answer"].append((d.met_at - d.started_at).total_seconds() / 3600)
     for k in kinds.values():
         hours = k.pop("hours_to_answer")
         k["median_hours_to_answer"] = round(statistics.median(hours), 2) if hours else None

@@ -153,17 +153,17 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
     with transaction(db):
         answers.record_response(db, issue_id, kind, url, at, now, by)
         audit.record(db, now, by, issue_id, Action.RESPOND, kind=kind, url=url, published_at=to_iso(at))
-        if not running or not deadlines.meet(db, running[0]["id"], at, url):
+        if not running or not deadlines.meet(db, running[0].id, at, url):
             return RespondResult(issue_id, kind, None, None)    # none running, or stopped by another process
         d = running[0]
-        on_time = at <= from_iso(d["due_at"])
-        audit.record(db, now, by, issue_id, Action.CLOCK_STOP, kind=kind, deadline_id=d["id"],
-                     met_at=to_iso(at), due_at=d["due_at"], on_time=on_time)
+        on_time = at <= d.due_at
+        audit.record(db, now, by, issue_id, Action.CLOCK_STOP, kind=kind, deadline_id=d.id,
+                     met_at=to_iso(at), due_at=to_iso(d.due_at), on_time=on_time)
         nxt = follow_up(kind, at, issue["level"], config.policies)
         if nxt is not None and issue["status"] == IssueStatus.OPEN:
             deadlines.start(db, issue_id, nxt.kind, config.policies[nxt.kind].basis, nxt.start_basis,
                             nxt.started_at, nxt.due_at, now, by)
-    return RespondResult(issue_id, kind, d["id"], on_time)
+    return RespondResult(issue_id, kind, d.id, on_time)
 
 
 def confirm_detected(db: sqlite_utils.Database, config: Config, issue_id: int, post_id: int | None, by: str,

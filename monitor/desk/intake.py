@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from ..clock import from_iso, to_iso
+from ..clock import to_iso
 from ..clocks.rules import INTAKE_KINDS, DeadlineRule
 from ..clocks.workdays import WorkdayCalendar, WorkdayDue, add_working_days
 from ..config.load import calendar_for
@@ -92,19 +92,19 @@ def extend(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, issu
     with transaction(db):                   # read under the write lock: two extends extend once
         get_issue(db, issue_id)
         extendable = [r for r in deadlines.open_of(db, issue_id)
-                      if config.policies.get(r["kind"]) and config.policies[r["kind"]].max_extension_wd]
+                      if config.policies.get(r.kind) and config.policies[r.kind].max_extension_wd]
         if not extendable:
             raise InvalidInput(f"舆情 {issue_id} 没有可以延期的时限 (只有政府信息公开申请可以延期)")
         d = extendable[0]
-        limit = config.policies[d["kind"]].max_extension_wd
-        if d["extended_wd"]:
-            raise InvalidInput(f"该时限已经延期过一次 ({d['extended_wd']} 个工作日), 不能再次延期")
+        limit = config.policies[d.kind].max_extension_wd
+        if d.extended_wd:
+            raise InvalidInput(f"该时限已经延期过一次 ({d.extended_wd} 个工作日), 不能再次延期")
         if not 0 < days <= limit:
             raise InvalidInput(f"--days 应为 1 到 {limit} 个工作日, 实际是 {days}")
-        new = add_working_days(from_iso(d["due_at"]), days, config.tz, cal)
-        deadlines.extend(db, d["id"], new.due_at, days, approver.strip(), bool(d["provisional"]) or new.provisional)
-        audit.record(db, now, by, issue_id, Action.EXTEND, kind=d["kind"], deadline_id=d["id"], days=days,
-                     approver=approver.strip(), old_due_at=d["due_at"], due_at=to_iso(new.due_at))
+        new = add_working_days(d.due_at, days, config.tz, cal)
+        deadlines.extend(db, d.id, new.due_at, days, approver.strip(), d.provisional or new.provisional)
+        audit.record(db, now, by, issue_id, Action.EXTEND, kind=d.kind, deadline_id=d.id, days=days,
+                     approver=approver.strip(), old_due_at=to_iso(d.due_at), due_at=to_iso(new.due_at))
     return new.due_at, new.provisional
 
 
@@ -112,18 +112,18 @@ def recompute_provisional(db: sqlite_utils.Database, config: Config, cal: Workda
                           now: datetime) -> list[int]:
     """Deadlines counted over an uncovered year are recounted once the calendar covers it."""
     changed = []
-    for d in deadlines.provisional(db):
-        rule = config.policies.get(d["kind"])
+    for d in (c.deadline for c in deadlines.provisional(db)):
+        rule = config.policies.get(d.kind)
         if rule is None or not rule.within_wd:
             continue
-        due = add_working_days(from_iso(d["started_at"]), rule.within_wd, config.tz, cal)
-        if d["extended_wd"]:
-            due = add_working_days(due.due_at, d["extended_wd"], config.tz, cal)
+        due = add_working_days(d.started_at, rule.within_wd, config.tz, cal)
+        if d.extended_wd:
+            due = add_working_days(due.due_at, d.extended_wd, config.tz, cal)
         if due.provisional:
             continue
         with transaction(db):
-            deadlines.set_due(db, d["id"], due.due_at, False)
-            audit.record(db, now, audit.SYSTEM, d["issue_id"], Action.CLOCK_RECOMPUTED, kind=d["kind"],
-                         deadline_id=d["id"], old_due_at=d["due_at"], due_at=to_iso(due.due_at))
-        changed.append(d["id"])
+            deadlines.set_due(db, d.id, due.due_at, False)
+            audit.record(db, now, audit.SYSTEM, d.issue_id, Action.CLOCK_RECOMPUTED, kind=d.kind,
+                         deadline_id=d.id, old_due_at=to_iso(d.due_at), due_at=to_iso(due.due_at))
+        changed.append(d.id)
     return changed

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ..clock import from_iso, local_str, to_iso
 from ..clocks.digest import before_first_run, due_slot
+from ..clocks.records import RunningClock
 from ..clocks.policy import Stage
 from ..config.schema import Config
 from ..views import reports
@@ -24,10 +25,10 @@ AHEAD = timedelta(hours=24)
 def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
     tz = config.tz
 
-    def clock(d: dict) -> dict:
-        due = from_iso(d["due_at"])
-        return {"label": name(CLOCK_KIND_NAMES, d["kind"]), "title": header_text(d["title"]), "issue_id": d["issue_id"],
-                "due_local": local_str(due, tz), "url": config.issue_url(d["issue_id"]),
+    def clock(c: RunningClock) -> dict:
+        due, issue_id = c.deadline.due_at, c.deadline.issue_id
+        return {"label": name(CLOCK_KIND_NAMES, c.deadline.kind), "title": header_text(c.issue.title),
+                "issue_id": issue_id, "due_local": local_str(due, tz), "url": config.issue_url(issue_id),
                 "left": duration((due - now).total_seconds()) if due > now else None,
                 "late": duration((now - due).total_seconds()) if due <= now else None}
 
@@ -45,8 +46,8 @@ def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
     return {
         "since_local": local_str(since, tz), "now_local": local_str(now, tz),
         "issues": new,
-        "due": [clock(d) for d in running if now < from_iso(d["due_at"]) <= now + AHEAD],
-        "overdue": [clock(d) for d in running if from_iso(d["due_at"]) <= now],
+        "due": [clock(c) for c in running if now < c.deadline.due_at <= now + AHEAD],
+        "overdue": [clock(c) for c in running if c.deadline.due_at <= now],
         "detected": [{"issue_id": r["issue_id"], "title": header_text(r["title"]), "url": r["url"]}
                      for r in answers.awaiting(db)],
         "blind": blind,

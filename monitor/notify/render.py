@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup, escape
 
-from ..clock import local_str
+from ..clock import local_str, to_iso
+from ..clocks.records import Deadline, RunningClock
 from ..clocks.rules import DeadlineRule, IssueKind
 from ..errors import MonitorError
 from ..labels import ISSUE_KIND_NAMES, LEVEL_NAMES, name
@@ -83,6 +84,13 @@ def body_text(text: str) -> str:
     return _BODY_CONTROLS.sub("", text)
 
 
+def brief_values(c: RunningClock, config=None) -> dict:
+    """What a template may say about a running clock's issue (see `issue_values`)."""
+    return issue_values({"id": c.deadline.issue_id, "title": c.issue.title, "level": c.issue.level,
+                         "kind": c.issue.kind, "url": c.issue.url, "status": "open", "heat": c.issue.heat,
+                         "negative_share": c.issue.negative_share, "post_count": c.issue.post_count}, config)
+
+
 def issue_values(row: dict, config=None) -> dict:
     """What a template may say about an issue, from a row with the issue's columns (or `issue_id`);
     with the config, `url` is the issue's page in the console (`console_url`), else None."""
@@ -99,14 +107,12 @@ def issue_values(row: dict, config=None) -> dict:
             "post_count": row.get("post_count")}
 
 
-def deadline_values(row: dict, rule: DeadlineRule | None, tz: ZoneInfo) -> dict:
+def deadline_values(d: Deadline, rule: DeadlineRule | None, tz: ZoneInfo) -> dict:
     """What a template may say about a clock."""
-    return {"id": row["id"], "kind": row["kind"], "label": rule.label if rule else row["kind"],
-            "basis": rule.basis if rule else row.get("basis"),
-            "due_at": row["due_at"], "due_local": local_str(row["due_at"], tz),
-            "started_local": local_str(row["started_at"], tz),
-            # started after it was already due: a level declared after the legal window had passed
-            "started_late": bool(row.get("created_at")) and row["created_at"] > row["due_at"]}
+    return {"id": d.id, "kind": d.kind, "label": rule.label if rule else d.kind,
+            "basis": rule.basis if rule else d.basis,
+            "due_at": to_iso(d.due_at), "due_local": local_str(d.due_at, tz),
+            "started_local": local_str(d.started_at, tz), "started_late": d.started_late}
 
 
 def when_values(now: datetime, fire_at: datetime, tz: ZoneInfo) -> dict:

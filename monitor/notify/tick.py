@@ -35,7 +35,7 @@ from ..store import sources as source_rows
 from ..store.db import transaction
 from .digest import queue_digest
 from .queue import TickReport, _posts, _queue, _row, _text, reachable, thread_of
-from .render import Renderer, deadline_values, header_text, issue_values, when_values
+from .render import Renderer, brief_values, deadline_values, header_text, issue_values, when_values
 from .warnings import queue_warnings
 
 log = logging.getLogger(__name__)
@@ -103,15 +103,17 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
     last_tick_at = from_iso(beat["beat_at"]) if beat else None
     keys = outbox.keys_of_running(db)                 # one query per tick, not one per clock
     acks = issues.acks_of_open(db)
-    for d in deadlines.running(db):
-        rule = config.policies.get(d["kind"])
+    for c in deadlines.running(db):
+        d = c.deadline
+        rule = config.policies.get(d.kind)
         if rule is None:
             continue
-        due_at = from_iso(d["due_at"])
+        due_at = d.due_at
         # an ack answers the clocks open at that moment, not one that starts later
-        acked = frozenset(role for role, at in acks.get(d["issue_id"], ()) if d["created_at"] is None or at >= d["created_at"])
-        state_ = DeadlineState(d["id"], d["issue_id"], d["kind"], due_at, True, True, acked, from_iso(d["created_at"]))
-        for decision in decide_notices(state_, rule, keys.get(d["id"], frozenset()), reach, now, office,
+        acked = frozenset(role for role, at in acks.get(d.issue_id, ())
+                          if d.created_at is None or from_iso(at) >= d.created_at)
+        state_ = DeadlineState(d.id, d.issue_id, d.kind, due_at, True, True, acked, d.created_at)
+        for decision in decide_notices(state_, rule, keys.get(d.id, frozenset()), reach, now, office,
                                        last_tick_at, due_only=True):
             if decision.reason == Reason.NO_RECIPIENTS:
                 report.skipped.append(decision)
@@ -120,13 +122,13 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             n = decision.notice
             late = decision.reason == Reason.SEND_LATE
             text = _text(
-                renderer, n.stage, agency=config.agency.name, issue=issue_values(d, config),
-                deadline=deadline_values(d, rule, config.tz), posts=_posts(db, config, d["issue_id"]),
+                renderer, n.stage, agency=config.agency.name, issue=brief_values(c, config),
+                deadline=deadline_values(d, rule, config.tz), posts=_posts(db, config, d.issue_id),
                 role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
                 overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
                 **when_values(now, n.fire_at, config.tz))
-            _queue(db, _row(n.key, d["issue_id"], d["id"], n.stage, n.role, config.recipients(n.role, n.stage), text,
-                            n.fire_at, now, late, thread_of(config, d["issue_id"])), report)
+            _queue(db, _row(n.key, d.issue_id, d.id, n.stage, n.role, config.recipients(n.role, n.stage), text,
+                            n.fire_at, now, late, thread_of(config, d.issue_id)), report)
 
 
 def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -142,7 +144,7 @@ def queue_detected(db, config: Config, now: datetime, renderer: Renderer, report
         if d is None:                       # before any level: the answer a declare will count
             deadline = {"label": "本单位对该舆情的回应（尚未定级，确认后定级时计入）"}
         else:
-            deadline = deadline_values(d, config.policies.get(d["kind"]), config.tz)
+            deadline = deadline_values(d, config.policies.get(d.kind), config.tz)
         text = _text(
             renderer, Stage.DETECTED, agency=config.agency.name, issue=issue_values(issue, config),
             deadline=deadline, role_name=ROLE_NAMES[DUTY], rivals=[int(x) for x in (r.get("rivals") or "").split(",") if x],
@@ -156,13 +158,14 @@ def queue_provisional(db, config: Config, now: datetime, renderer: Renderer, rep
     """Tell the duty officer once that a deadline was counted over a year the calendar lacks."""
     if not reachable(config, DUTY, Stage.PROVISIONAL):
         return
-    for d in deadlines.provisional(db, open_issues_only=True):
+    for c in deadlines.provisional(db, open_issues_only=True):
+        d = c.deadline
         text = _text(
-            renderer, Stage.PROVISIONAL, agency=config.agency.name, issue=issue_values(d, config),
-            deadline=deadline_values(d, config.policies.get(d["kind"]), config.tz), role_name=ROLE_NAMES[DUTY])
-        _queue(db, _row(f"d{d['id']}:provisional", d["issue_id"], d["id"], Stage.PROVISIONAL, DUTY,
+            renderer, Stage.PROVISIONAL, agency=config.agency.name, issue=brief_values(c, config),
+            deadline=deadline_values(d, config.policies.get(d.kind), config.tz), role_name=ROLE_NAMES[DUTY])
+        _queue(db, _row(f"d{d.id}:provisional", d.issue_id, d.id, Stage.PROVISIONAL, DUTY,
                         config.recipients(DUTY, Stage.PROVISIONAL), text, now, now,
-                        thread_id=thread_of(config, d["issue_id"])), report)
+                        thread_id=thread_of(config, d.issue_id)), report)
 
 
 def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -217,9 +220,10 @@ def queue_outage(db, config: Config, down_from: datetime, now: datetime, rendere
     that fell due meanwhile. False when already told (the key is the outage's start)."""
     if not reachable(config, DUTY, Stage.OUTAGE):
         return False
-    passed = [{"label": name(CLOCK_KIND_NAMES, d["kind"]), "title": header_text(d["title"]), "issue_id": d["issue_id"],
-               "due_local": local_str(d["due_at"], config.tz), "url": config.issue_url(d["issue_id"])}
-              for d in deadlines.running(db) if down_from < from_iso(d["due_at"]) <= now]
+    passed = [{"label": name(CLOCK_KIND_NAMES, c.deadline.kind), "title": header_text(c.issue.title),
+               "issue_id": c.deadline.issue_id, "due_local": local_str(c.deadline.due_at, config.tz),
+               "url": config.issue_url(c.deadline.issue_id)}
+              for c in deadlines.running(db) if down_from < c.deadline.due_at <= now]
     text = _text(renderer, Stage.OUTAGE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], passed=passed,
                  down_for=duration((now - down_from).total_seconds()), from_local=local_str(down_from, config.tz),
                  to_local=local_str(now, config.tz))

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from ..clock import from_iso
 from ..clocks import stats as clock_stats
 from ..clocks.policy import deadline_status
-from ..clocks.rules import LEVELS, DeadlineStatus
+from ..clocks.rules import LEVELS
 from ..config.schema import Config
 from ..errors import InvalidInput
 from ..labels import CLOCK_KIND_NAMES, CLOCK_STATE_NAMES, ISSUE_KIND_NAMES, LEVEL_NAMES, name
@@ -27,9 +27,8 @@ DETAIL_HEADERS = ["编号", "标题", "类型", "级别", "事项", "依据", "�
 HEAD = PatternFill("solid", fgColor="17324D")
 
 
-def _local(text: str | None, config: Config) -> dt.datetime | None:
-    """A stored time as the naive local datetime Excel shows (Excel has no time zones)."""
-    at = from_iso(text)
+def _local(at: dt.datetime | None, config: Config) -> dt.datetime | None:
+    """A time as the naive local datetime Excel shows (Excel has no time zones)."""
     return at.astimezone(config.tz).replace(tzinfo=None) if at else None
 
 
@@ -39,7 +38,7 @@ def repeated(db: sqlite_utils.Database, config: Config, year: int) -> list[list]
     out = []
     for n, group in enumerate(reports.repeated_requests(db, start, start.replace(year=year + 1)), 1):
         for r in group:
-            out.append([n, len(group), r["id"], r["title"], _local(r["received_at"], config)])
+            out.append([n, len(group), r["id"], r["title"], _local(from_iso(r["received_at"]), config)])
     return out
 
 
@@ -53,18 +52,17 @@ def tables(db: sqlite_utils.Database, config: Config, year: int, now: dt.datetim
     summary = clock_stats.compute(all_issues, all_clocks, start, end, now)
     by_id = {i["id"]: i for i in all_issues}
     detail = []
-    for d in sorted(all_clocks, key=lambda d: d["started_at"]):
-        started = from_iso(d["started_at"])
-        if not start <= started < end:
+    for d in sorted(all_clocks, key=lambda d: d.started_at):
+        if not start <= d.started_at < end:
             continue
-        i = by_id.get(d["issue_id"], {})
+        i = by_id.get(d.issue_id, {})
         if i.get("merged_into"):            # part of the issue it joined: its clocks were cancelled there
             continue
-        status = deadline_status(d["status"] == DeadlineStatus.OPEN, from_iso(d["due_at"]), from_iso(d["met_at"]), now)
-        detail.append([d["issue_id"], i.get("title", ""), name(ISSUE_KIND_NAMES, i.get("kind") or "opinion"),
-                       i.get("level") or "", name(CLOCK_KIND_NAMES, d["kind"]), d["basis"],
-                       _local(d["started_at"], config), _local(d["due_at"], config), _local(d["met_at"], config),
-                       name(CLOCK_STATE_NAMES, status), d.get("extended_wd") or 0, d.get("approver") or ""])
+        status = deadline_status(d.running, d.due_at, d.met_at, now)
+        detail.append([d.issue_id, i.get("title", ""), name(ISSUE_KIND_NAMES, i.get("kind") or "opinion"),
+                       i.get("level") or "", name(CLOCK_KIND_NAMES, d.kind), d.basis,
+                       _local(d.started_at, config), _local(d.due_at, config), _local(d.met_at, config),
+                       name(CLOCK_STATE_NAMES, status), d.extended_wd, d.approver or ""])
     return summary, detail
 
 

@@ -7,8 +7,10 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..clock import to_iso
+from ..clock import from_iso, to_iso
+from ..clocks.records import Deadline, IssueBrief, RunningClock
 from ..clocks.rules import DeadlineStatus
+from ..errors import NotFound
 from . import audit
 from .audit import Action
 from .db import insert, marks, one, rows, update
@@ -32,49 +34,77 @@ def start(db: sqlite_utils.Database, issue_id: int, kind: str, basis: str, start
     return deadline_id
 
 
-def get(db: sqlite_utils.Database, deadline_id: int) -> dict | None:
-    return one(db, "select * from deadlines where id = ?", [deadline_id])
+def _deadline(r: dict) -> Deadline:
+    return Deadline(
+        id=r["id"], issue_id=r["issue_id"], kind=r["kind"], seq=r["seq"], basis=r["basis"],
+        start_basis=r["start_basis"], started_at=from_iso(r["started_at"]), due_at=from_iso(r["due_at"]),
+        created_at=from_iso(r["created_at"]), status=DeadlineStatus(r["status"]), met_at=from_iso(r["met_at"]),
+        evidence_url=r["evidence_url"], provisional=bool(r["provisional"]), extended_wd=r["extended_wd"] or 0,
+        approver=r["approver"], cancelled_by=r["cancelled_by"])
+
+
+def _running(r: dict) -> RunningClock:
+    return RunningClock(_deadline(r), IssueBrief(
+        title=r["title"], level=r["level"], kind=r["issue_kind"], heat=r["heat"] or 0.0,
+        negative_share=r["negative_share"] or 0.0, post_count=r["post_count"] or 0, url=r["issue_url"]))
+
+
+def get(db: sqlite_utils.Database, deadline_id: int) -> Deadline | None:
+    r = one(db, "select * from deadlines where id = ?", [deadline_id])
+    return _deadline(r) if r else None
+
+
+def require(db: sqlite_utils.Database, deadline_id: int) -> Deadline:
+    d = get(db, deadline_id)
+    if d is None:
+        raise NotFound(f"没有编号为 {deadline_id} 的时限")
+    return d
 
 
 def kinds_of(db: sqlite_utils.Database, issue_id: int) -> frozenset[str]:
     return frozenset(r["kind"] for r in rows(db, "select kind from deadlines where issue_id = ?", [issue_id]))
 
 
-def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
-    return rows(db, "select * from deadlines where issue_id = ? order by due_at", [issue_id])
+def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[Deadline]:
+    return [_deadline(r) for r in rows(db, "select * from deadlines where issue_id = ? order by due_at", [issue_id])]
 
 
-def of_issues(db: sqlite_utils.Database, issue_ids: list[int]) -> list[dict]:
-    out: list[dict] = []
+def of_issues(db: sqlite_utils.Database, issue_ids: list[int]) -> list[Deadline]:
+    out: list[Deadline] = []
     for i in range(0, len(issue_ids), 500):
         chunk = issue_ids[i:i + 500]
-        out += rows(db, f"select * from deadlines where issue_id in ({marks(chunk)}) order by due_at", chunk)
+        out += [_deadline(r) for r in rows(
+            db, f"select * from deadlines where issue_id in ({marks(chunk)}) order by due_at", chunk)]
     return out
 
 
-def listed(db: sqlite_utils.Database) -> list[dict]:
-    return rows(db, "select * from deadlines order by due_at")
+def listed(db: sqlite_utils.Database) -> list[Deadline]:
+    return [_deadline(r) for r in rows(db, "select * from deadlines order by due_at")]
 
 
-def open_of(db: sqlite_utils.Database, issue_id: int, kind: str | None = None) -> list[dict]:
+def open_of(db: sqlite_utils.Database, issue_id: int, kind: str | None = None) -> list[Deadline]:
     if kind is None:
-        return rows(db, "select * from deadlines where issue_id = ? and status = 'open' order by due_at", [issue_id])
-    return rows(db, "select * from deadlines where issue_id = ? and kind = ? and status = 'open' order by seq",
-                [issue_id, str(kind)])
+        found = rows(db, "select * from deadlines where issue_id = ? and status = 'open' order by due_at", [issue_id])
+    else:
+        found = rows(db, "select * from deadlines where issue_id = ? and kind = ? and status = 'open' order by seq",
+                     [issue_id, str(kind)])
+    return [_deadline(r) for r in found]
 
 
-def running(db: sqlite_utils.Database) -> list[dict]:
-    """Open clocks of open issues, soonest first, with the issue's title, level and figures."""
-    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind, i.heat, i.negative_share, i.post_count, "
-                    "i.url as issue_url from deadlines d join issues i on i.id = d.issue_id "
-                    "where d.status = 'open' and i.status = 'open' order by d.due_at")
+_WITH_ISSUE = ("select d.*, i.title, i.level, i.kind as issue_kind, i.heat, i.negative_share, i.post_count, "
+               "i.url as issue_url from deadlines d join issues i on i.id = d.issue_id ")
 
 
-def provisional(db: sqlite_utils.Database, open_issues_only: bool = False) -> list[dict]:
+def running(db: sqlite_utils.Database) -> list[RunningClock]:
+    """Open clocks of open issues, soonest first, with what they carry of their issue."""
+    return [_running(r) for r in rows(db, _WITH_ISSUE + "where d.status = 'open' and i.status = 'open' "
+                                                        "order by d.due_at")]
+
+
+def provisional(db: sqlite_utils.Database, open_issues_only: bool = False) -> list[RunningClock]:
     """Open clocks counted over a year the working-day calendar does not cover."""
-    return rows(db, "select d.*, i.title, i.level, i.kind as issue_kind from deadlines d "
-                    "join issues i on i.id = d.issue_id where d.provisional = 1 and d.status = 'open'"
-                    + (" and i.status = 'open'" if open_issues_only else "") + " order by d.due_at")
+    return [_running(r) for r in rows(db, _WITH_ISSUE + "where d.provisional = 1 and d.status = 'open'"
+                                      + (" and i.status = 'open'" if open_issues_only else "") + " order by d.due_at")]
 
 
 def meet(db: sqlite_utils.Database, deadline_id: int, met_at: datetime, evidence_url: str) -> bool:

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from ..clock import from_iso
+from ..clock import to_iso
 from ..clocks import stats as clock_stats
 from ..clocks.policy import deadline_status
-from ..clocks.rules import DeadlineStatus, IssueKind, IssueStatus
+from ..clocks.records import Deadline
+from ..clocks.rules import IssueKind, IssueStatus
 from ..config.schema import Config
 from ..judge.health import SourceState, new_times, quiet_after, state
 from ..judge.heat import rank_score
@@ -27,17 +28,14 @@ POST_FIELDS = ("id", "source_id", "title", "url", "published_at", "published_pre
                "authority", "engagement")
 
 
-def deadline(d: dict, now: datetime) -> dict:
-    due = from_iso(d["due_at"])
-    running = d["status"] == DeadlineStatus.OPEN
+def deadline(d: Deadline, now: datetime) -> dict:
     return {
-        "id": d["id"], "kind": d["kind"], "label": CLOCK_KIND_NAMES.get(d["kind"], d["kind"]),
-        "started_at": d["started_at"], "start_basis": d["start_basis"], "due_at": d["due_at"],
-        "status": deadline_status(running, due, from_iso(d["met_at"]), now),
-        "remaining_s": int((due - now).total_seconds()) if running else None,
-        "met_at": d["met_at"], "evidence_url": d["evidence_url"], "basis": d["basis"],
-        "provisional": bool(d.get("provisional")), "extended_wd": d.get("extended_wd") or 0,
-        "approver": d.get("approver"),
+        "id": d.id, "kind": d.kind, "label": CLOCK_KIND_NAMES.get(d.kind, d.kind),
+        "started_at": to_iso(d.started_at), "start_basis": d.start_basis, "due_at": to_iso(d.due_at),
+        "status": deadline_status(d.running, d.due_at, d.met_at, now),
+        "remaining_s": int((d.due_at - now).total_seconds()) if d.running else None,
+        "met_at": to_iso(d.met_at), "evidence_url": d.evidence_url, "basis": d.basis,
+        "provisional": d.provisional, "extended_wd": d.extended_wd, "approver": d.approver,
     }
 
 
@@ -47,7 +45,7 @@ def _detection(d: dict) -> dict:
             "rivals": [int(x) for x in (d.get("rivals") or "").split(",") if x]}
 
 
-def _summary(row: dict, clocks: list[dict], detected: list[dict], now: datetime) -> dict:
+def _summary(row: dict, clocks: list[Deadline], detected: list[dict], now: datetime) -> dict:
     return {
         "id": row["id"], "kind": row.get("kind") or IssueKind.OPINION, "title": row["title"], "level": row["level"],
         "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
@@ -82,7 +80,7 @@ def ranked_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool
     full = issues.get_many(db, ids)
     by_issue: dict[int, list[dict]] = {}
     for d in deadlines.of_issues(db, ids):
-        by_issue.setdefault(d["issue_id"], []).append(d)
+        by_issue.setdefault(d.issue_id, []).append(d)
     detected: dict[int, list[dict]] = {}
     for d in answers.awaiting(db):
         detected.setdefault(d["issue_id"], []).append(d)
@@ -128,14 +126,15 @@ def sources(db: sqlite_utils.Database, config: Config, now: datetime) -> list[di
 def alerts(db: sqlite_utils.Database, now: datetime, config: Config | None = None) -> dict:
     """Clocks due within DUE_SOON or overdue, failing sources, undelivered notices, provisional
     deadlines, detected releases awaiting confirmation; with a config, the quiet sources too."""
-    due = [deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"], "level": d["level"]}
-           for d in deadlines.running(db) if from_iso(d["due_at"]) - now <= DUE_SOON]
+    due = [deadline(c.deadline, now) | {"issue_id": c.deadline.issue_id, "issue_title": c.issue.title,
+                                         "level": c.issue.level}
+           for c in deadlines.running(db) if c.deadline.due_at - now <= DUE_SOON]
     failing = [{k: s[k] for k in ("id", "url", "status", "last_success_at", "last_error", "last_error_at",
                                   "consecutive_failures")} for s in source_rows.failing(db)]
     undelivered = [{k: n[k] for k in ("id", "issue_id", "key", "role", "subject", "fire_at", "attempts", "last_error")}
                    for n in outbox.undelivered(db)]
-    provisional = [deadline(d, now) | {"issue_id": d["issue_id"], "issue_title": d["title"]}
-                   for d in deadlines.provisional(db)]
+    provisional = [deadline(c.deadline, now) | {"issue_id": c.deadline.issue_id, "issue_title": c.issue.title}
+                   for c in deadlines.provisional(db)]
     awaiting = [_detection(d) | {"issue_id": d["issue_id"]} for d in answers.awaiting(db)]
     quiet = [s["id"] for s in sources(db, config, now) if s["state"] == SourceState.QUIET] if config else []
     return {"deadlines": due, "sources": failing, "undelivered": undelivered, "provisional": provisional,

@@ -83,7 +83,7 @@ def figures(db: sqlite_utils.Database, config: Config, w: Window, now: dt.dateti
     new = [i for i in active if from_iso(i["first_seen_at"]) >= w.start_at]
     clocks_by_issue: dict[int, list[dict]] = {}
     for d in deadlines.of_issues(db, [i["id"] for i in active[:20]]):
-        clocks_by_issue.setdefault(d["issue_id"], []).append(views.deadline(d, now))
+        clocks_by_issue.setdefault(d.issue_id, []).append(views.deadline(d, now))
     top = [{**i, "level_name": LEVEL_NAMES.get(i["level"] or "", ""), "clocks": clocks_by_issue.get(i["id"], []),
             "new": i in new} for i in active[:10]]
     compliance = clock_stats.compute(issues.listed(db, include_closed=True), deadlines.listed(db), w.start_at,
