@@ -225,11 +225,11 @@ def test_the_corpus_played_through_collect_over_http_warns_by_email_and_robot_be
             collector.collect([p.src])
             report = tick(db, config, p.at, channel, renderer)
             for n in report.delivered:
-                if n["subject"].startswith("【预警】") and "warning" not in first_warning:
+                if n.subject.startswith("【预警】") and "warning" not in first_warning:
                     first_warning["warning"] = (p.at, n)
         collector.close()
         at, notice = first_warning["warning"]
-        assert at == posts[0].at and "审计组下乡吃请" in notice["subject"]      # on the complaint's own tick
+        assert at == posts[0].at and "审计组下乡吃请" in notice.subject      # on the complaint's own tick
         assert any("【预警】" in json.dumps(body, ensure_ascii=False) for _, body in receiver.of("/wecom"))
         assert any(m.subject.startswith("【预警】") for m in smtp.take())
         assert not list(db.query("select 1 from issues where level is not null"))

@@ -9,10 +9,11 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..clock import local_str, post_time_str, to_iso
+from ..clock import post_time_str, to_iso
 from ..clocks.policy import Decision, Stage
 from ..config.schema import Config
 from ..store import outbox, posts
+from ..store.records import Notification
 from .render import Renderer, body_text, header_text
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,10 @@ log = logging.getLogger(__name__)
 @dataclass
 class TickReport:
     queued: list[dict] = field(default_factory=list)
-    delivered: list[dict] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
+    delivered: list[Notification] = field(default_factory=list)
+    failed: list[Notification] = field(default_factory=list)
     skipped: list[Decision] = field(default_factory=list)   # due but not sendable (no recipients)
-    postponed: list[dict] = field(default_factory=list)     # not tried: the server was unavailable this tick
+    postponed: list[Notification] = field(default_factory=list)     # not tried: the server was unavailable this tick
 
 
 def _row(key: str, issue_id: int | None, deadline_id: int | None, stage: Stage, role: str, recipients,

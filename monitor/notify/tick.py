@@ -10,10 +10,10 @@ provisional working-day deadlines, source health. Then `deliver`.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import socket
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import sqlite_utils
 
 from ..clock import from_iso, local_str, post_time_str, to_iso
 from ..clocks.policy import DeadlineState, Queued, Reason, Stage, decide_delivery, decide_notices
-from ..clocks.rules import DeadlineStatus, IssueStatus, Role
+from ..clocks.rules import Role
 from ..clocks.workdays import office_time
 from ..config.live import problems as config_problems
 from ..config.load import calendar_for
@@ -236,54 +236,49 @@ def queue_outage(db, config: Config, down_from: datetime, now: datetime, rendere
 def deliver(db, now: datetime, channel, report: TickReport) -> None:
     """Send what is due. A clock's notice waiting since an outage goes only if it is still the latest
     step for its role, and a reminder never after its deadline."""
-    latest: dict[tuple, str] = {}
+    latest: dict[tuple, datetime] = {}
     unavailable: ServerUnavailable | None = None
     for w in outbox.undelivered(db):
-        if w["deadline_id"] is not None:
-            key = (w["deadline_id"], w["role"])
-            latest[key] = max(latest.get(key, ""), w["fire_at"])
-    for n in outbox.deliverable(db, now):
-        in_flight = n["status"] == "sending" and from_iso(n["next_attempt_at"]) > now - CLAIM_STALE \
-            and not holder_gone(n.get("claimed_by"))
-        clock = n["deadline_id"] is not None
-        queued = Queued(n["stage"], from_iso(n["fire_at"]), n["deadline_id"],
-                        from_iso(n["due_at"]) if clock else None,
-                        not clock or n["deadline_status"] == DeadlineStatus.OPEN,
-                        not clock or n["issue_status"] == IssueStatus.OPEN, in_flight)
-        latest_at = from_iso(latest[(n["deadline_id"], n["role"])]) if clock else None
+        if w.deadline_id is not None:
+            key = (w.deadline_id, w.role)
+            latest[key] = max(latest.get(key, w.fire_at), w.fire_at)
+    for item in outbox.deliverable(db, now):
+        n = item.notice
+        in_flight = n.status == "sending" and n.next_attempt_at > now - CLAIM_STALE \
+            and not holder_gone(n.claimed_by)
+        queued = Queued(n.stage, n.fire_at, n.deadline_id, item.due_at, item.clock_open, item.issue_open, in_flight)
+        latest_at = latest[(n.deadline_id, n.role)] if n.deadline_id is not None else None
         reason = decide_delivery(queued, latest_at, now)
         if reason == Reason.IN_FLIGHT:
             continue                    # being sent right now by a live process
         if reason != Reason.SEND:
-            outbox.cancel(db, n["id"], name(DELIVERY_REASON_NAMES, reason))
+            outbox.cancel(db, n.id, name(DELIVERY_REASON_NAMES, reason))
             continue
         if unavailable is not None:
             report.postponed.append(n)  # the server is down: the rest wait for the next tick, attempts unchanged
             continue
-        if not outbox.claim(db, n["id"], n["status"], now, HOLDER,
-                            n.get("claimed_by") if n["status"] == "sending" else None):
+        if not outbox.claim(db, n.id, n.status, now, HOLDER, n.claimed_by if n.status == "sending" else None):
             continue                    # another process has it
-        attempts = (n["attempts"] or 0) + 1
-        delivered = json.loads(n["delivered_to"] or "[]")
-        left = [r for r in json.loads(n["recipients"]) if r not in delivered]
+        attempts = n.attempts + 1
+        left = [r for r in n.recipients if r not in n.delivered_to]
         try:
-            refused = channel.send(left, n["subject"], n["body"], n["message_id"], now, html=n.get("html"),
-                                   thread_id=n.get("thread_id")) or {}
+            refused = channel.send(left, n.subject, n.body, n.message_id, now, html=n.html,
+                                   thread_id=n.thread_id) or {}
         except Exception as e:                       # one notice that cannot be sent never stops the others
             if isinstance(e, ServerUnavailable):
                 unavailable = e
             if not isinstance(e, DeliveryError):
-                log.exception("notice could not be sent key=%s", n["key"])
+                log.exception("notice could not be sent key=%s", n.key)
                 e = DeliveryError(f"{type(e).__name__}: {e}")
-            outbox.failed(db, n["id"], attempts, str(e), now + retry_wait(attempts))
-            if n["last_error"] != str(e):
-                log.warning("notice failed key=%s error=%s", n["key"], e)
-            report.failed.append({**n, "last_error": str(e)})
+            outbox.failed(db, n.id, attempts, str(e), now + retry_wait(attempts))
+            if n.last_error != str(e):
+                log.warning("notice failed key=%s error=%s", n.key, e)
+            report.failed.append(replace(n, last_error=str(e)))
             continue
         outbox.sent(db, n, attempts, now, [r for r in left if r not in refused], refused,
                     now + retry_wait(attempts))
         if refused:
             why = "; ".join(f"{a} ({reason})" for a, reason in refused.items())
-            report.failed.append({**n, "last_error": f"收件人被拒绝: {why}"})
-            log.warning("notice refused for some recipients key=%s refused=%s", n["key"], ",".join(refused))
-        report.delivered.append({**n, "sent_at": to_iso(now)})
+            report.failed.append(replace(n, last_error=f"收件人被拒绝: {why}"))
+            log.warning("notice refused for some recipients key=%s refused=%s", n.key, ",".join(refused))
+        report.delivered.append(replace(n, sent_at=now))

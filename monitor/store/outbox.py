@@ -8,10 +8,12 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..clock import to_iso
+from ..clock import from_iso, to_iso
+from ..clocks.rules import DeadlineStatus, IssueStatus
 from . import audit
 from .audit import Action
 from .db import insert, one, rows, transaction
+from .records import Deliverable, Notification, notification
 
 
 def queue(db: sqlite_utils.Database, row: dict) -> bool:
@@ -32,16 +34,20 @@ def has(db: sqlite_utils.Database, key: str) -> bool:
     return one(db, "select 1 as x from notifications where key = ?", [key]) is not None
 
 
-def deliverable(db: sqlite_utils.Database, now: datetime) -> list[dict]:
+def deliverable(db: sqlite_utils.Database, now: datetime) -> list[Deliverable]:
     """Pending notices whose retry time has come, and every claimed one (the caller decides whether its
     claim is stale or its holder gone), with the status of their clock and issue."""
-    return rows(db, "select n.*, d.status as deadline_status, d.due_at, i.status as issue_status "
-                    "from notifications n "
-                    "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
-                    "where n.status in ('pending', 'sending') "        # notifications_undelivered
-                    "and (n.status = 'sending' or n.next_attempt_at is null or n.next_attempt_at <= ?) "
-                    "order by n.fire_at, n.id",
-                [to_iso(now)])
+    found = rows(db, "select n.*, d.status as deadline_status, d.due_at, i.status as issue_status "
+                     "from notifications n "
+                     "left join deadlines d on d.id = n.deadline_id left join issues i on i.id = n.issue_id "
+                     "where n.status in ('pending', 'sending') "        # notifications_undelivered
+                     "and (n.status = 'sending' or n.next_attempt_at is null or n.next_attempt_at <= ?) "
+                     "order by n.fire_at, n.id",
+                 [to_iso(now)])
+    return [Deliverable(notification(r), from_iso(r["due_at"]),
+                        clock_open=r["deadline_id"] is None or r["deadline_status"] == DeadlineStatus.OPEN,
+                        issue_open=r["deadline_id"] is None or r["issue_status"] == IssueStatus.OPEN)
+            for r in found]
 
 
 def cancel(db: sqlite_utils.Database, notice_id: int, reason: str | None = None) -> None:
@@ -66,28 +72,29 @@ def failed(db: sqlite_utils.Database, notice_id: int, attempts: int, error: str,
                "where id = ?", [attempts, error, to_iso(retry_at), notice_id])
 
 
-def sent(db: sqlite_utils.Database, n: dict, attempts: int, now: datetime, accepted: list[str],
+def sent(db: sqlite_utils.Database, n: Notification, attempts: int, now: datetime, accepted: list[str],
          refused: dict[str, str] | None = None, retry_at: datetime | None = None) -> None:
     """The server accepted the notice for `accepted`. With `refused` addresses left, it stays pending for
     them alone (retried at `retry_at`); otherwise it is sent. Either way the acceptance is recorded."""
-    delivered = json.loads(n.get("delivered_to") or "[]") + accepted
+    delivered = [*n.delivered_to, *accepted]
     with transaction(db):
         if refused:
             error = "收件人被拒绝: " + ", ".join(f"{a} ({why})" for a, why in refused.items())
             db.execute("update notifications set status = 'pending', attempts = ?, last_error = ?, "
                        "next_attempt_at = ?, delivered_to = ? where id = ?",
-                       [attempts, error, to_iso(retry_at), json.dumps(delivered), n["id"]])
+                       [attempts, error, to_iso(retry_at), json.dumps(delivered), n.id])
         else:
             db.execute("update notifications set status = 'sent', sent_at = ?, attempts = ?, last_error = null, "
-                       "delivered_to = ? where id = ?", [to_iso(now), attempts, json.dumps(delivered), n["id"]])
+                       "delivered_to = ? where id = ?", [to_iso(now), attempts, json.dumps(delivered), n.id])
         if accepted:
-            audit.record(db, now, audit.SYSTEM, n["issue_id"], Action.NOTIFY, key=n["key"], stage=n["stage"],
-                         role=n["role"], recipients=accepted, subject=n["subject"], late=bool(n["late"]),
+            audit.record(db, now, audit.SYSTEM, n.issue_id, Action.NOTIFY, key=n.key, stage=n.stage,
+                         role=n.role, recipients=accepted, subject=n.subject, late=n.late,
                          **({"refused": sorted(refused)} if refused else {}))
 
 
-def undelivered(db: sqlite_utils.Database) -> list[dict]:
-    return rows(db, "select * from notifications where status in ('pending', 'sending') order by fire_at")
+def undelivered(db: sqlite_utils.Database) -> list[Notification]:
+    return [notification(r) for r in
+            rows(db, "select * from notifications where status in ('pending', 'sending') order by fire_at")]
 
 
 def last_fire_of_stage(db: sqlite_utils.Database, stage: str) -> str | None:
@@ -102,5 +109,6 @@ def sent_since(db: sqlite_utils.Database, since_iso: str) -> list[dict]:
                     "or (status in ('pending', 'sending') and attempts > 0) order by fire_at", [since_iso])
 
 
-def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[dict]:
-    return rows(db, "select * from notifications where issue_id = ? order by fire_at, id", [issue_id])
+def of_issue(db: sqlite_utils.Database, issue_id: int) -> list[Notification]:
+    return [notification(r) for r in
+            rows(db, "select * from notifications where issue_id = ? order by fire_at, id", [issue_id])]

@@ -99,9 +99,10 @@ def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
     out["close_reason"] = row["close_reason"]
     out["posts"] = [{k: p[k] for k in POST_FIELDS} for p in posts.of_issue(db, issue_id)]
     out["notifications"] = [
-        {k: n[k] for k in ("id", "key", "stage", "role", "subject", "fire_at", "status", "sent_at",
-                           "attempts", "last_error", "late")} | {"recipients": json.loads(n["recipients"]),
-                                                    "delivered_to": json.loads(n["delivered_to"] or "[]")}
+        {"id": n.id, "key": n.key, "stage": n.stage, "role": n.role, "subject": n.subject,
+         "fire_at": to_iso(n.fire_at), "status": n.status, "sent_at": to_iso(n.sent_at), "attempts": n.attempts,
+         "last_error": n.last_error, "late": int(n.late), "recipients": list(n.recipients),
+         "delivered_to": list(n.delivered_to)}
         for n in outbox.of_issue(db, issue_id)]
     out["actions"] = audit.history(db, issue_id)
     return out
@@ -131,7 +132,8 @@ def alerts(db: sqlite_utils.Database, now: datetime, config: Config | None = Non
            for c in deadlines.running(db) if c.deadline.due_at - now <= DUE_SOON]
     failing = [{k: s[k] for k in ("id", "url", "status", "last_success_at", "last_error", "last_error_at",
                                   "consecutive_failures")} for s in source_rows.failing(db)]
-    undelivered = [{k: n[k] for k in ("id", "issue_id", "key", "role", "subject", "fire_at", "attempts", "last_error")}
+    undelivered = [{"id": n.id, "issue_id": n.issue_id, "key": n.key, "role": n.role, "subject": n.subject,
+                    "fire_at": to_iso(n.fire_at), "attempts": n.attempts, "last_error": n.last_error}
                    for n in outbox.undelivered(db)]
     provisional = [deadline(c.deadline, now) | {"issue_id": c.deadline.issue_id, "issue_title": c.issue.title}
                    for c in deadlines.provisional(db)]
