@@ -38,6 +38,7 @@ from .errors import MonitorError
 from .notify.channels import make_channel
 from .notify.render import Renderer
 from .notify.tick import TickReport, deliver, queue_notices, queue_outage
+from .judge.health import SourceRecord
 from .store import heartbeats
 from .store import sources as source_rows
 from .store.db import open_db
@@ -51,11 +52,12 @@ OUTAGE_AFTER = timedelta(minutes=3)      # a heartbeat older than this at start:
 NAME = "daemon"
 
 
-def due_sources(config: Config, rows: dict[str, dict], now: datetime) -> list[str]:
+def due_sources(config: Config, records: dict[str, SourceRecord], now: datetime) -> list[str]:
     """Sources whose interval has passed since their last attempt (never tried: due)."""
     out = []
     for s in config.sources:
-        last = from_iso((rows.get(s.id) or {}).get("last_attempt_at"))
+        rec = records.get(s.id)
+        last = rec.last_attempt_at if rec else None
         if last is None or now - last >= timedelta(seconds=s.interval_s) or last > now:
             out.append(s.id)
     return out
@@ -149,7 +151,7 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
         config = live.current()
         if collector.config is not config:
             collector.reconfigure(config)
-        due = due_sources(config, {s.id: source_rows.get(collect_db, s.id) or {} for s in config.sources}, now)
+        due = due_sources(config, source_rows.by_id(collect_db), now)
         reports = collector.collect(due) if due else []
         log.log(logging.INFO if reports else logging.DEBUG, "collect batch done sources=%d new_posts=%d failed=%d",
                 len(reports), sum(r.new_posts for r in reports), sum(not r.ok for r in reports))

@@ -25,6 +25,7 @@ from ..desk.intake import start_tracked_clock
 from ..errors import FetchError
 from ..judge.candidate import Candidate, Drop, Outcome, PassReport, RawItem
 from ..judge.stages import cluster, dedupe, normalize, relevance, sentiment
+from ..judge.health import SourceRecord
 from ..store import audit, dropped, issues, posts
 from ..store import deadlines as clocks
 from ..store import sources as source_rows
@@ -130,7 +131,7 @@ class Collector:
         and store each result in this thread as it arrives, so a slow source delays no other."""
         sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
         stored = source_rows.by_id(self.db)
-        rows = {s.id: stored.get(s.id) or {} for s in sources}
+        rows = {s.id: stored.get(s.id) or SourceRecord.unseen(s.id) for s in sources}
         reports: dict[str, PassReport] = {}
         futures = {self.pool.submit(self._fetch_and_parse, s, rows[s.id]): s for s in sources}
         for future in as_completed(futures):
@@ -169,9 +170,9 @@ class Collector:
         except ValueError:
             return True
 
-    def _fetch_and_parse(self, source: Source, row: dict):
+    def _fetch_and_parse(self, source: Source, row: SourceRecord):
         try:
-            result = self.fetcher.fetch(source.id, source.url, row.get("etag"), row.get("last_modified"),
+            result = self.fetcher.fetch(source.id, source.url, row.etag, row.last_modified,
                                         robots=source.robots)
             items = parse_items(source, result)
             page, seen = result, {result.url}
@@ -329,7 +330,7 @@ class Collector:
         if isinstance(result, FetchError):
             e = result
             before = source_rows.record_failure(self.db, source.id, now, str(e), blocked=e.reason == "blocked")
-            if before.get("last_error") != str(e):      # log a repeated failure only when it changes
+            if before.last_error != str(e):      # log a repeated failure only when it changes
                 log.warning("source failed source=%s reason=%s", source.id, e)
             return PassReport(source.id, ok=False, error=str(e))
         nbytes = len(result.body)

@@ -11,12 +11,10 @@
 """
 from __future__ import annotations
 
-import json
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-
-from ..clock import from_iso
 
 BROKEN_AFTER = 3   # failures in a row that make a source a blind spot
 
@@ -74,20 +72,39 @@ def quiet_after(interval_s: int, expect_new_s: int | None = None, new_times: lis
     return floor, Expectation.DEFAULT
 
 
-def new_times(row: dict) -> list[datetime]:
-    """The moments a source listed something new (kept by store.sources over LEARN_WINDOW)."""
-    try:
-        return [t for t in map(from_iso, json.loads(row.get("new_times") or "[]")) if t is not None]
-    except (ValueError, TypeError):
-        return []
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the store keeps about a source between passes; a source never stored reads as `unseen`."""
+    id: str
+    url: str | None = None                   # as last configured
+    status: SourceState = SourceState.UNKNOWN
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    first_success_at: datetime | None = None
+    last_new_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    items_last_pass: int | None = None
+    bytes_last_pass: int | None = None
+    etag: str | None = None                  # for a conditional request
+    last_modified: str | None = None
+    items_digest: str | None = None          # the list as last seen: a change is something new
+    new_times: tuple[datetime, ...] = ()     # when it listed something new (its learnt rhythm)
+    notified_state: str | None = None        # the state the duty officer was last told of
+    state_changes: int = 0
+
+    @classmethod
+    def unseen(cls, source_id: str) -> "SourceRecord":
+        return cls(source_id)
 
 
-def state(row: dict, interval_s: int, now: datetime, expect_new_s: int | None = None) -> SourceState:
-    status = SourceState(row.get("status") or SourceState.UNKNOWN)
+def state(rec: SourceRecord, interval_s: int, now: datetime, expect_new_s: int | None = None) -> SourceState:
+    status = rec.status
     if status in (SourceState.BROKEN, SourceState.FAILING, SourceState.UNKNOWN):
         return status
-    since = from_iso(row.get("last_new_at")) or from_iso(row.get("first_success_at"))
-    if since is not None and now - since > quiet_after(interval_s, expect_new_s, new_times(row), now)[0]:
+    since = rec.last_new_at or rec.first_success_at
+    if since is not None and now - since > quiet_after(interval_s, expect_new_s, list(rec.new_times), now)[0]:
         return SourceState.QUIET
     return SourceState.OK
 

@@ -28,7 +28,7 @@ from ..config.load import calendar_for
 from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
-from ..judge.health import SourceState, should_notify, state
+from ..judge.health import SourceRecord, SourceState, should_notify, state
 from ..labels import CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, ROLE_NAMES, duration, fetch_error, name
 from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import sources as source_rows
@@ -174,15 +174,16 @@ def queue_source_health(db, config: Config, now: datetime, renderer: Renderer, r
     if not reachable(config, DUTY, Stage.SOURCE):
         return
     changes = []
+    stored = source_rows.by_id(db)
     for source in config.sources:
-        row = source_rows.get(db, source.id) or {}
-        current = state(row, source.interval_s, now, source.expect_new_s)
-        if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, row.get("notified_state")):
+        rec = stored.get(source.id) or SourceRecord.unseen(source.id)
+        current = state(rec, source.interval_s, now, source.expect_new_s)
+        if current in (SourceState.FAILING, SourceState.UNKNOWN) or not should_notify(current, rec.notified_state):
             continue
         changes.append({"id": source.id, "name": source.display_name, "url": source.url, "state": str(current),
-                        "n": (row.get("state_changes") or 0) + 1, "last_error": fetch_error(row.get("last_error")),
-                        "last_success_local": local_str(row.get("last_success_at"), config.tz),
-                        "last_new_local": local_str(row.get("last_new_at"), config.tz)})
+                        "n": rec.state_changes + 1, "last_error": fetch_error(rec.last_error),
+                        "last_success_local": local_str(rec.last_success_at, config.tz),
+                        "last_new_local": local_str(rec.last_new_at, config.tz)})
     if not changes:
         return
     text = _text(renderer, Stage.SOURCE, agency=config.agency.name, role_name=ROLE_NAMES[DUTY], changes=changes,

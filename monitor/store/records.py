@@ -1,5 +1,5 @@
-"""Typed rows that travel up from the store: a queued notice and a source's stored state. (A clock is
-`clocks.records.Deadline`: the clock statistics below the store read it too.)"""
+"""Typed rows that travel up from the store: a queued notice. (A clock is `clocks.records.Deadline` and a
+source's stored state `judge.health.SourceRecord`: layers below the store read those too.)"""
 from __future__ import annotations
 
 import json
@@ -52,28 +52,3 @@ def notification(r: dict) -> Notification:
         next_attempt_at=from_iso(r["next_attempt_at"]), sent_at=from_iso(r["sent_at"]), late=bool(r["late"]),
         message_id=r["message_id"], delivered_to=tuple(json.loads(r["delivered_to"] or "[]")), html=r["html"],
         thread_id=r["thread_id"], claimed_by=r["claimed_by"], created_at=from_iso(r["created_at"]))
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """What the store keeps about a source between passes (its health is judged from this)."""
-    id: str
-    kind: str
-    url: str
-    own: bool
-    status: str | None
-    last_attempt_at: datetime | None = None
-    last_success_at: datetime | None = None
-    first_success_at: datetime | None = None
-    last_new_at: datetime | None = None
-    last_error_at: datetime | None = None
-    last_error: str | None = None
-    consecutive_failures: int = 0
-    items_last_pass: int | None = None
-    bytes_last_pass: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    notified_state: str | None = None
-    state_changes: int = 0
-    items_digest: str | None = None
-    new_times: tuple[datetime, ...] = ()

@@ -14,7 +14,7 @@ from ..clocks.policy import deadline_status
 from ..clocks.records import Deadline
 from ..clocks.rules import IssueKind, IssueStatus
 from ..config.schema import Config
-from ..judge.health import SourceState, new_times, quiet_after, state
+from ..judge.health import SourceRecord, SourceState, quiet_after, state
 from ..judge.heat import rank_score
 from ..labels import CLOCK_KIND_NAMES
 from ..store import answers, audit, deadlines, issues, outbox, posts
@@ -113,14 +113,18 @@ def sources(db: sqlite_utils.Database, config: Config, now: datetime) -> list[di
     out = []
     stored = source_rows.by_id(db)
     for s in config.sources:
-        row = stored.get(s.id) or {}
-        gap, why = quiet_after(s.interval_s, s.expect_new_s, new_times(row), now)
+        rec = stored.get(s.id)
+        seen = rec is not None
+        rec = rec or SourceRecord.unseen(s.id)
+        gap, why = quiet_after(s.interval_s, s.expect_new_s, list(rec.new_times), now)
         out.append({"id": s.id, "kind": s.kind, "url": s.url, "own": s.own, "interval_s": s.interval_s,
-                    "state": state(row, s.interval_s, now, s.expect_new_s),
-                    "quiet_after_s": int(gap.total_seconds()), "expectation": str(why)} |
-                   {k: row.get(k) for k in ("last_attempt_at", "last_success_at", "last_new_at", "last_error",
-                                            "last_error_at", "consecutive_failures", "items_last_pass",
-                                            "bytes_last_pass")})
+                    "state": state(rec, s.interval_s, now, s.expect_new_s),
+                    "quiet_after_s": int(gap.total_seconds()), "expectation": str(why),
+                    "last_attempt_at": to_iso(rec.last_attempt_at), "last_success_at": to_iso(rec.last_success_at),
+                    "last_new_at": to_iso(rec.last_new_at), "last_error": rec.last_error,
+                    "last_error_at": to_iso(rec.last_error_at),
+                    "consecutive_failures": rec.consecutive_failures if seen else None,
+                    "items_last_pass": rec.items_last_pass, "bytes_last_pass": rec.bytes_last_pass})
     return out
 
 
@@ -130,8 +134,10 @@ def alerts(db: sqlite_utils.Database, now: datetime, config: Config | None = Non
     due = [deadline(c.deadline, now) | {"issue_id": c.deadline.issue_id, "issue_title": c.issue.title,
                                          "level": c.issue.level}
            for c in deadlines.running(db) if c.deadline.due_at - now <= DUE_SOON]
-    failing = [{k: s[k] for k in ("id", "url", "status", "last_success_at", "last_error", "last_error_at",
-                                  "consecutive_failures")} for s in source_rows.failing(db)]
+    failing = [{"id": s.id, "url": s.url, "status": str(s.status),
+                "last_success_at": to_iso(s.last_success_at), "last_error": s.last_error,
+                "last_error_at": to_iso(s.last_error_at), "consecutive_failures": s.consecutive_failures}
+               for s in source_rows.failing(db)]
     undelivered = [{"id": n.id, "issue_id": n.issue_id, "key": n.key, "role": n.role, "subject": n.subject,
                     "fire_at": to_iso(n.fire_at), "attempts": n.attempts, "last_error": n.last_error}
                    for n in outbox.undelivered(db)]
