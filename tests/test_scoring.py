@@ -36,7 +36,7 @@ def score(tmp_path):
                                 "seen_at": to_iso(seen_at), "own": 0, "issue_id": issue_id})
         issues.refresh(db, issue_id)
         row = issues.get(db, issue_id)
-        return {"heat": row["heat"], "components": json.loads(row["heat_components"]), "burst": bool(row["burst_at"])}
+        return {"heat": row.heat, "components": row.heat_components, "burst": bool(row.burst_at)}
     return _score
 
 
@@ -128,7 +128,7 @@ def test_keywords_are_stored_when_posts_join_and_read_the_same_without_the_confi
     ]))
     config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}"}}\n')
     run("--now", "2026-03-16T08:00+08:00", "collect", config=config)
-    stored = json.loads(issues.get(open_db(str(tmp_path / "monitor.db")), 1)["keywords"])
+    stored = list(issues.get(open_db(str(tmp_path / "monitor.db")), 1).keywords)
     assert "宴请" in stored and not {"青禾县审计局", "青禾"} & set(stored)
     with_config = json.loads(run("issues", "--json", config=config).output)[0]["keywords"]
     without = json.loads(run("issues", "--json", config=tmp_path / "not-here.yaml").output)[0]["keywords"]
@@ -147,7 +147,7 @@ def test_an_angry_post_heats_its_issue_more_than_a_neutral_report_heats_its_own(
                             "sentiment_label": label, "sentiment_negative": p_negative, "seen_at": to_iso(NOW),
                             "own": 0, "issue_id": i})
         issues.refresh(db, i)
-        heat[(label, p_negative)] = issues.get(db, i)["heat"]
+        heat[(label, p_negative)] = issues.get(db, i).heat
     assert heat[("negative", 0.97)] > heat[("negative", 0.55)] > heat[("neutral", 0.08)]
     ranked = [i["title"] for i in list_issues(db, NOW)]
     assert ranked == ["舆情 0", "舆情 1", "舆情 2"]

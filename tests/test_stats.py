@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from monitor.clock import from_iso
-from monitor.clocks.records import Deadline
-from monitor.clocks.rules import DeadlineStatus
+from monitor.clocks.records import Deadline, Issue
+from monitor.clocks.rules import DeadlineStatus, IssueKind, IssueStatus
 from monitor.clocks.stats import compute
 
 UTC = timezone.utc
@@ -17,6 +17,11 @@ def d(kind, started, due, status="open", met=None, extended=0):
                     status=DeadlineStatus(status), met_at=from_iso(met), extended_wd=extended)
 
 
+def issue(n, declared, level):
+    return Issue(id=n, title="", kind=IssueKind.OPINION, status=IssueStatus.OPEN,
+                 first_seen_at=from_iso(declared), declared_at=from_iso(declared), level=level)
+
+
 def test_counts_on_time_late_overdue_pending_and_median_per_kind():
     rows = [
         d("release", "2026-03-01T00:00:00+00:00", "2026-03-01T05:00:00+00:00", "met", "2026-03-01T04:00:00+00:00"),
@@ -26,8 +31,7 @@ def test_counts_on_time_late_overdue_pending_and_median_per_kind():
         d("release", "2026-02-01T00:00:00+00:00", "2026-02-01T05:00:00+00:00", "met", "2026-02-01T01:00:00+00:00"),
         d("disclosure", "2026-03-04T00:00:00+00:00", "2026-04-30T15:59:59+00:00", "cancelled", None, 20),
     ]
-    issues = [{"declared_at": "2026-03-01T01:00:00+00:00", "level": "II"},
-              {"declared_at": "2026-01-01T01:00:00+00:00", "level": "I"}]
+    issues = [issue(1, "2026-03-01T01:00:00+00:00", "II"), issue(2, "2026-01-01T01:00:00+00:00", "I")]
     s = compute(issues, rows, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC),
                 datetime(2026, 3, 10, tzinfo=UTC))
     assert s["issues_declared"] == 1 and s["issues_by_level"]["II"] == 1 and s["issues_by_level"]["I"] == 0

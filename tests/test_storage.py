@@ -36,7 +36,7 @@ def test_six_processes_starting_together_on_a_new_database_all_succeed(tmp_path)
         errors = [p.stderr.read() for p in procs if p.wait(timeout=120) != 0]
         assert errors == []
         got = open_db(str(db))
-        assert sorted(i["title"] for i in issues.listed(got)) == [f"留言 {n}" for n in range(6)]
+        assert sorted(i.title for i in issues.listed(got)) == [f"留言 {n}" for n in range(6)]
         assert len({name for name, _ in MIGRATIONS}) == got.execute("select count(*) from migrations").fetchone()[0]
 
 

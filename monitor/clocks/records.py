@@ -1,11 +1,12 @@
-"""The legal clocks as they are stored: typed rows that `store.deadlines` builds and every layer
-above reads (times aware UTC, statuses as enums), instead of dicts of ISO text."""
+"""The legal clocks and their issues as they are stored: typed rows that `store.deadlines` and
+`store.issues` build and every layer above reads (times aware UTC, statuses as enums), instead of dicts
+of ISO text."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from .rules import DeadlineStatus
+from .rules import DeadlineStatus, IssueKind, IssueStatus
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,46 @@ class IssueBrief:
 class RunningClock:
     deadline: Deadline
     issue: IssueBrief
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One incident (or intake item) as stored, without its clustering signature."""
+    id: int
+    title: str
+    kind: IssueKind
+    status: IssueStatus
+    first_seen_at: datetime
+    level: str | None = None
+    suggested_level: str | None = None
+    suggested_reason: str | None = None
+    heat: float = 0.0
+    negative_share: float = 0.0
+    heat_components: dict | None = None      # volume, negativity, spread, growth, engagement
+    burst_at: datetime | None = None
+    keywords: tuple[str, ...] = ()
+    post_count: int = 0
+    source_count: int = 0
+    repost_count: int = 0
+    first_published_at: datetime | None = None
+    first_published_precision: str | None = None
+    last_post_at: datetime | None = None
+    declared_at: datetime | None = None
+    declared_by: str | None = None
+    acked_at: datetime | None = None
+    acked_by: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_reason: str | None = None
+    received_at: datetime | None = None      # an intake item's date of receipt
+    from_name: str | None = None
+    url: str | None = None                   # an intake item's own address (the message, the post to repost)
+    rev: int = 0
+    incident_id: int | None = None           # the incident a letter belongs to
+    warning_dismissed_at: datetime | None = None
+    warning_dismissed_by: str | None = None
+    merged_into: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status == IssueStatus.OPEN

@@ -4,26 +4,21 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 
-from ..clock import from_iso
 from ..labels import CLOCK_KIND_NAMES
 from .policy import deadline_status
-from .records import Deadline
+from .records import Deadline, Issue
 from .rules import LEVELS, ClockState
 
 
-def compute(issues: list[dict], deadlines: list[Deadline], start_at: datetime, end_at: datetime,
+def compute(issues: list[Issue], deadlines: list[Deadline], start_at: datetime, end_at: datetime,
             now: datetime) -> dict:
     """Issues declared, and clocks started, in [start_at, end_at). An issue merged into another is part
     of that one: neither it nor its (cancelled) clocks count."""
-    def within(text):
-        t = from_iso(text)
-        return t is not None and start_at <= t < end_at
-
-    merged = {i.get("id") for i in issues if i.get("merged_into")}
-    issues = [i for i in issues if not i.get("merged_into")]
+    merged = {i.id for i in issues if i.merged_into}
+    issues = [i for i in issues if not i.merged_into]
     deadlines = [d for d in deadlines if d.issue_id not in merged]
-    declared = [i for i in issues if within(i["declared_at"])]
-    by_level = {lvl: sum(1 for i in declared if i["level"] == lvl) for lvl in LEVELS}
+    declared = [i for i in issues if i.declared_at is not None and start_at <= i.declared_at < end_at]
+    by_level = {lvl: sum(1 for i in declared if i.level == lvl) for lvl in LEVELS}
     kinds: dict[str, dict] = {}
     for d in deadlines:
         if not start_at <= d.started_at < end_at:

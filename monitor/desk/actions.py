@@ -10,6 +10,7 @@ import sqlite_utils
 
 from ..clock import Precision, from_iso, to_iso
 from ..clocks.policy import ClockStart, IssueTimes, clocks_for_level, follow_up
+from ..clocks.records import Issue
 from ..clocks.rules import LEVELS, RESPONSE_KINDS, ROLES, ClockKind, IssueKind, IssueStatus
 from ..config.schema import Config
 from ..errors import InvalidInput, NotFound
@@ -19,11 +20,8 @@ from ..store.audit import Action
 from ..store.db import transaction
 
 
-def get_issue(db: sqlite_utils.Database, issue_id: int) -> dict:
-    row = issues.get(db, issue_id)
-    if row is None:
-        raise NotFound(f"没有编号为 {issue_id} 的舆情")
-    return row
+def get_issue(db: sqlite_utils.Database, issue_id: int) -> Issue:
+    return issues.require(db, issue_id)
 
 
 def require_by(by: str) -> str:
@@ -56,13 +54,13 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
     by = require_by(by)
     with transaction(db):                   # read and decide under the write lock: two declares start clocks once
         row = get_issue(db, issue_id)
-        if row["status"] != IssueStatus.OPEN:
+        if row.status != IssueStatus.OPEN:
             raise InvalidInput(f"舆情 {issue_id} 已关闭, 不能定级")
         starts = clocks_for_level(level, config.policies, _times(row, now, start_at),
                                   deadlines.kinds_of(db, issue_id))
         issues.set_level(db, issue_id, level, now, by)
-        audit.record(db, now, by, issue_id, Action.DECLARE, level=level, previous=row["level"],
-                     suggested=row["suggested_level"])
+        audit.record(db, now, by, issue_id, Action.DECLARE, level=level, previous=row.level,
+                     suggested=row.suggested_level)
         for s in starts:
             earlier = answers.earliest_response(db, issue_id, s.kind)
             deadlines.start(db, issue_id, s.kind, config.policies[s.kind].basis, s.start_basis, s.started_at,
@@ -72,11 +70,11 @@ def declare(db: sqlite_utils.Database, config: Config, issue_id: int, level: str
     return DeclareResult(issue_id, level, tuple(starts))
 
 
-def _times(row: dict, now: datetime, start_at: datetime | None = None) -> IssueTimes:
+def _times(row: Issue, now: datetime, start_at: datetime | None = None) -> IssueTimes:
     return IssueTimes(
-        first_seen_at=from_iso(row["first_seen_at"]),
-        first_published_at=from_iso(row["first_published_at"]),
-        first_published_precision=Precision(row["first_published_precision"]) if row["first_published_precision"] else None,
+        first_seen_at=row.first_seen_at,
+        first_published_at=row.first_published_at,
+        first_published_precision=Precision(row.first_published_precision) if row.first_published_precision else None,
         declared_at=now,
         explicit_at=start_at,
     )
@@ -122,7 +120,7 @@ def reopen(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: 
     them are not sent again (their outbox keys remain). Returns how many clocks were restored."""
     by = require_by(by)
     reason = require_reason(reason, "重新打开的原因")
-    if get_issue(db, issue_id)["status"] != IssueStatus.CLOSED:
+    if get_issue(db, issue_id).status != IssueStatus.CLOSED:
         raise InvalidInput(f"舆情 {issue_id} 没有关闭")
     with transaction(db):
         issues.reopen(db, issue_id)
@@ -159,8 +157,8 @@ def respond(db: sqlite_utils.Database, issue_id: int, kind: str, url: str, at: d
         on_time = at <= d.due_at
         audit.record(db, now, by, issue_id, Action.CLOCK_STOP, kind=kind, deadline_id=d.id,
                      met_at=to_iso(at), due_at=to_iso(d.due_at), on_time=on_time)
-        nxt = follow_up(kind, at, issue["level"], config.policies)
-        if nxt is not None and issue["status"] == IssueStatus.OPEN:
+        nxt = follow_up(kind, at, issue.level, config.policies)
+        if nxt is not None and issue.open:
             deadlines.start(db, issue_id, nxt.kind, config.policies[nxt.kind].basis, nxt.start_basis,
                             nxt.started_at, nxt.due_at, now, by)
     return RespondResult(issue_id, kind, d.id, on_time)
@@ -207,7 +205,7 @@ def dismiss_warning(db: sqlite_utils.Database, issue_id: int, by: str, reason: s
     it goes out again. Audited; the issue stays open (close it as well if it is noise)."""
     by = require_by(by)
     reason = require_reason(reason, "误报原因")
-    if get_issue(db, issue_id)["warning_dismissed_at"]:
+    if get_issue(db, issue_id).warning_dismissed_at:
         raise InvalidInput(f"舆情 {issue_id} 的预警已经标为误报")
     with transaction(db):
         issues.dismiss_warning(db, issue_id, now, by)
@@ -219,7 +217,7 @@ def close(db: sqlite_utils.Database, issue_id: int, by: str, reason: str, now: d
     by = require_by(by)
     reason = require_reason(reason, "关闭原因")
     with transaction(db):                   # read under the write lock: two closes close once
-        if get_issue(db, issue_id)["status"] == IssueStatus.CLOSED:
+        if get_issue(db, issue_id).status == IssueStatus.CLOSED:
             raise InvalidInput(f"舆情 {issue_id} 已经关闭")
         issues.close(db, issue_id, now, by, reason)
         cancelled = deadlines.cancel_open(db, issue_id, "close")
@@ -234,7 +232,7 @@ def note_own_post(db: sqlite_utils.Database, issue_id: int, post_id: int, now: d
     later declare counts it once confirmed)."""
     d = answers.clock_to_answer(db, issue_id)
     issue = get_issue(db, issue_id)
-    if d is None and (issue["kind"] != IssueKind.OPINION or not issue["negative_share"]):
+    if d is None and (issue.kind != IssueKind.OPINION or not issue.negative_share):
         return None                         # no clock, and nothing negative to answer (a 喜报 joins its story)
     deadline_id, kind = (d["id"], d["kind"]) if d else (None, ClockKind.RELEASE)
     detection = answers.detect(db, issue_id, post_id, deadline_id, kind, now, rivals)

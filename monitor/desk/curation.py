@@ -31,24 +31,24 @@ def merge(db: sqlite_utils.Database, names: tuple[str, ...], target_id: int, sou
     cancelled, the target's clocks are what counts). `names` are the agency's own names (left out
     of signatures and keywords). Returns how many posts moved."""
     by = require_by(by)
-    if get_issue(db, target_id)["status"] != IssueStatus.OPEN:
+    if get_issue(db, target_id).status != IssueStatus.OPEN:
         raise InvalidInput(f"舆情 {target_id} 已关闭, 不能作为合并目标")
     sources = [get_issue(db, s) for s in dict.fromkeys(source_ids)]
-    if any(s["id"] == target_id for s in sources) or not sources:
+    if any(s.id == target_id for s in sources) or not sources:
         raise InvalidInput("需要至少一个不同于目标的舆情编号")
     moved = 0
     with transaction(db):
         for s in sources:
-            n = posts.move(db, target_id, from_issue=s["id"])
-            cancelled = deadlines.cancel_open(db, s["id"], "merge")
-            issues.close(db, s["id"], now, by, f"合并入舆情 {target_id}", post_count=0, merged_into=target_id)
-            issues.relink_letters(db, target_id, s["id"])
-            store_warnings.carry_over(db, target_id, s["id"])
-            audit.record(db, now, by, s["id"], Action.MERGED_INTO, target=target_id, posts=n,
+            n = posts.move(db, target_id, from_issue=s.id)
+            cancelled = deadlines.cancel_open(db, s.id, "merge")
+            issues.close(db, s.id, now, by, f"合并入舆情 {target_id}", post_count=0, merged_into=target_id)
+            issues.relink_letters(db, target_id, s.id)
+            store_warnings.carry_over(db, target_id, s.id)
+            audit.record(db, now, by, s.id, Action.MERGED_INTO, target=target_id, posts=n,
                          cancelled_deadlines=cancelled, **({"reason": reason} if reason else {}))
             moved += n
         _resign(db, target_id, names)
-        audit.record(db, now, by, target_id, Action.MERGE, sources=[s["id"] for s in sources], posts=moved,
+        audit.record(db, now, by, target_id, Action.MERGE, sources=[s.id for s in sources], posts=moved,
                      **({"reason": reason} if reason else {}))
     return moved
 
@@ -59,11 +59,11 @@ def merge_incident(db: sqlite_utils.Database, names: tuple[str, ...], a: int, b:
     an officer declared a level for; audited as the monitor's, with the reason (`split` undoes it, and a
     split pair is never merged again). None when both carry a declared level: that is an officer's call."""
     first, second = get_issue(db, a), get_issue(db, b)
-    if first["level"] and second["level"]:
+    if first.level and second.level:
         return None
-    target, source = sorted((first, second), key=lambda i: (not i["level"], i["id"]))
-    merge(db, names, target["id"], [source["id"]], audit.SYSTEM, now, reason=f"自动合并: {reason}")
-    return target["id"]
+    target, source = sorted((first, second), key=lambda i: (not i.level, i.id))
+    merge(db, names, target.id, [source.id], audit.SYSTEM, now, reason=f"自动合并: {reason}")
+    return target.id
 
 
 def split(db: sqlite_utils.Database, names: tuple[str, ...], issue_id: int, post_ids: list[int], by: str,
@@ -80,7 +80,7 @@ def split(db: sqlite_utils.Database, names: tuple[str, ...], issue_id: int, post
         raise InvalidInput("不能把全部信息拆出去; 拆分需要留下至少一条")
     first = posts.earliest(db, wanted)
     with transaction(db):
-        new_id = issues.create(db, first["title"], issue["kind"], first["seen_at"])
+        new_id = issues.create(db, first["title"], issue.kind, first["seen_at"])
         posts.move(db, new_id, post_ids=sorted(wanted))
         for i in (issue_id, new_id):
             _resign(db, i, names)

@@ -112,12 +112,12 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
                                 + (f", 无关/排除 {dropped} 条" if dropped and step == 0 else ""))
                     for iid in report.new_issue_ids:
                         i = actions.get_issue(db, iid)
-                        say(f"发现新舆情 #{iid}「{i['title']}」 热度 {i['heat']:.0f}, 负面占比 {i['negative_share']:.0%},"
-                            f" 建议级别 {i['suggested_level']}")
+                        say(f"发现新舆情 #{iid}「{i.title}」 热度 {i.heat:.0f}, 负面占比 {i.negative_share:.0%},"
+                            f" 建议级别 {i.suggested_level}")
                     for iid in report.touched_issue_ids:
                         i = actions.get_issue(db, iid)
-                        say(f"  舆情 #{iid} 扩散: 共 {i['post_count']} 条 / {i['source_count']} 个来源, 热度 {i['heat']:.0f},"
-                            f" 负面占比 {i['negative_share']:.0%}, 建议级别 {i['suggested_level']}")
+                        say(f"  舆情 #{iid} 扩散: 共 {i.post_count} 条 / {i.source_count} 个来源, 热度 {i.heat:.0f},"
+                            f" 负面占比 {i.negative_share:.0%}, 建议级别 {i.suggested_level}")
                 if issue_id is None and minute >= sc.DECLARE_AT_MIN:
                     issue_id = _crisis_issue(db)
                     r = actions.declare(db, config, issue_id, "II", sc.DUTY_OFFICER, clock.now())

@@ -14,8 +14,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup, escape
 
 from ..clock import local_str, to_iso
-from ..clocks.records import Deadline, RunningClock
-from ..clocks.rules import DeadlineRule, IssueKind
+from ..clocks.records import Deadline, Issue, RunningClock
+from ..clocks.rules import DeadlineRule
 from ..errors import MonitorError
 from ..labels import ISSUE_KIND_NAMES, LEVEL_NAMES, name
 
@@ -84,27 +84,27 @@ def body_text(text: str) -> str:
     return _BODY_CONTROLS.sub("", text)
 
 
-def brief_values(c: RunningClock, config=None) -> dict:
-    """What a template may say about a running clock's issue (see `issue_values`)."""
-    return issue_values({"id": c.deadline.issue_id, "title": c.issue.title, "level": c.issue.level,
-                         "kind": c.issue.kind, "url": c.issue.url, "status": "open", "heat": c.issue.heat,
-                         "negative_share": c.issue.negative_share, "post_count": c.issue.post_count}, config)
-
-
-def issue_values(row: dict, config=None) -> dict:
-    """What a template may say about an issue, from a row with the issue's columns (or `issue_id`);
-    with the config, `url` is the issue's page in the console (`console_url`), else None."""
-    level = row.get("level")
-    kind = row.get("issue_kind") or row.get("kind") or IssueKind.OPINION
-    issue_id = row.get("issue_id", row.get("id"))
+def _issue_values(issue_id: int, title: str, kind: str, level: str | None, url: str | None, heat, negative_share,
+                  post_count, config) -> dict:
     return {"id": issue_id, "url": config.issue_url(issue_id) if config is not None else None,
-            "title": header_text(row["title"]), "kind": kind,
-            # where the item itself is: the superior article to repost, the netizen's message
-            "source_url": row.get("issue_url") or (row.get("url") if "status" in row and "kind" in row else None),
+            "title": header_text(title), "kind": kind,
+            "source_url": url,          # where the item itself is: the superior article to repost, the netizen's message
             "kind_name": name(ISSUE_KIND_NAMES, kind), "level": level,
             "level_name": LEVEL_NAMES.get(level, "") if level else "",
-            "heat": row.get("heat"), "negative_share": row.get("negative_share") or 0.0,
-            "post_count": row.get("post_count")}
+            "heat": heat, "negative_share": negative_share or 0.0, "post_count": post_count}
+
+
+def issue_values(i: Issue, config=None) -> dict:
+    """What a template may say about an issue; with the config, `url` is the issue's page in the console
+    (`console_url`), else None."""
+    return _issue_values(i.id, i.title, i.kind, i.level, i.url, i.heat, i.negative_share, i.post_count, config)
+
+
+def brief_values(c: RunningClock, config=None) -> dict:
+    """What a template may say about a running clock's issue (as `issue_values`)."""
+    b = c.issue
+    return _issue_values(c.deadline.issue_id, b.title, b.kind, b.level, b.url, b.heat, b.negative_share,
+                         b.post_count, config)
 
 
 def deadline_values(d: Deadline, rule: DeadlineRule | None, tz: ZoneInfo) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from ..clock import from_iso, local_str
+from ..clock import local_str
 from ..clocks.policy import Stage
 from ..clocks.rules import ClockKind
 from ..config.schema import Config
@@ -51,15 +51,15 @@ def queue_warnings(db, config: Config, now: datetime, renderer: Renderer, report
 
 def _warning_values(db, config: Config, w, now: datetime) -> dict:
     issue = issues.get(db, w.issue_id)
-    first_seen = from_iso(issue["first_seen_at"])
+    first_seen = issue.first_seen_at
     elapsed = (now - first_seen).total_seconds()
     law = ""
     if w.reason in (WarnReason.HIGH, WarnReason.ESCALATE) and (rule := config.policies.get(ClockKind.RELEASE)):
         passed = f"已过去 {duration(elapsed)}" if elapsed < rule.within_s else f"已超过 {duration(elapsed - rule.within_s)}"
         law = f"按{rule.basis}，{rule.label}时限自首次发现起 {duration(rule.within_s)}，{passed}。"
     why = {
-        WarnReason.NEGATIVE: f"新出现的负面舆情，{issue['post_count']} 条信息中负面占 "
-                             f"{round((issue['negative_share'] or 0) * 100)}%，点名本单位。",
+        WarnReason.NEGATIVE: f"新出现的负面舆情，{issue.post_count} 条信息中负面占 "
+                             f"{round(issue.negative_share * 100)}%，点名本单位。",
         WarnReason.RISING: (f"建议定级升至 {w.level} 级（{LEVEL_NAMES.get(w.level, '')}）。" if w.n
                             else "声量短时间内明显增长（爆发）。"),
         WarnReason.HIGH: f"建议定级 {w.level} 级（{LEVEL_NAMES.get(w.level, '')}），尚未确认定级"

@@ -50,17 +50,17 @@ def tables(db: sqlite_utils.Database, config: Config, year: int, now: dt.datetim
     all_issues = issues.listed(db, include_closed=True)
     all_clocks = deadlines.listed(db)
     summary = clock_stats.compute(all_issues, all_clocks, start, end, now)
-    by_id = {i["id"]: i for i in all_issues}
+    by_id = {i.id: i for i in all_issues}
     detail = []
     for d in sorted(all_clocks, key=lambda d: d.started_at):
         if not start <= d.started_at < end:
             continue
-        i = by_id.get(d.issue_id, {})
-        if i.get("merged_into"):            # part of the issue it joined: its clocks were cancelled there
+        i = by_id.get(d.issue_id)
+        if i is None or i.merged_into:            # part of the issue it joined: its clocks were cancelled there
             continue
         status = deadline_status(d.running, d.due_at, d.met_at, now)
-        detail.append([d.issue_id, i.get("title", ""), name(ISSUE_KIND_NAMES, i.get("kind") or "opinion"),
-                       i.get("level") or "", name(CLOCK_KIND_NAMES, d.kind), d.basis,
+        detail.append([d.issue_id, i.title, name(ISSUE_KIND_NAMES, i.kind),
+                       i.level or "", name(CLOCK_KIND_NAMES, d.kind), d.basis,
                        _local(d.started_at, config), _local(d.due_at, config), _local(d.met_at, config),
                        name(CLOCK_STATE_NAMES, status), d.extended_wd, d.approver or ""])
     return summary, detail

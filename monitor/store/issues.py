@@ -13,16 +13,43 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from ..clock import from_iso, to_iso
+from ..clocks.records import Issue
 from ..clocks.rules import IssueKind, IssueStatus
+from ..errors import NotFound
 from ..judge.heat import BASELINE, RECENT, IssueStats, score_stats
 from ..judge.keywords import TITLES, keywords
 from .db import MAX_ID, insert, marks, one, rows, update
 
 
-def get(db: sqlite_utils.Database, issue_id: int) -> dict | None:
+def _issue(r: dict) -> Issue:
+    return Issue(
+        id=r["id"], title=r["title"], kind=IssueKind(r["kind"] or IssueKind.OPINION), status=IssueStatus(r["status"]),
+        first_seen_at=from_iso(r["first_seen_at"]), level=r["level"], suggested_level=r["suggested_level"],
+        suggested_reason=r["suggested_reason"], heat=r["heat"] or 0.0, negative_share=r["negative_share"] or 0.0,
+        heat_components=json.loads(r["heat_components"] or "{}"), burst_at=from_iso(r["burst_at"]),
+        keywords=tuple(json.loads(r["keywords"] or "[]")), post_count=r["post_count"] or 0,
+        source_count=r["source_count"] or 0, repost_count=r["repost_count"] or 0,
+        first_published_at=from_iso(r["first_published_at"]), first_published_precision=r["first_published_precision"],
+        last_post_at=from_iso(r["last_post_at"]), declared_at=from_iso(r["declared_at"]), declared_by=r["declared_by"],
+        acked_at=from_iso(r["acked_at"]), acked_by=r["acked_by"], closed_at=from_iso(r["closed_at"]),
+        closed_by=r["closed_by"], close_reason=r["close_reason"], received_at=from_iso(r["received_at"]),
+        from_name=r["from_name"], url=r["url"], rev=r["rev"] or 0, incident_id=r["incident_id"],
+        warning_dismissed_at=from_iso(r["warning_dismissed_at"]), warning_dismissed_by=r["warning_dismissed_by"],
+        merged_into=r["merged_into"])
+
+
+def get(db: sqlite_utils.Database, issue_id: int) -> Issue | None:
     if not 0 < issue_id <= MAX_ID:
         return None
-    return one(db, "select * from issues where id = ?", [issue_id])
+    r = one(db, f"select {COLUMNS} from issues where id = ?", [issue_id])
+    return _issue(r) if r else None
+
+
+def require(db: sqlite_utils.Database, issue_id: int) -> Issue:
+    found = get(db, issue_id)
+    if found is None:
+        raise NotFound(f"没有编号为 {issue_id} 的舆情")
+    return found
 
 
 def merge_choices(db: sqlite_utils.Database, issue_id: int, kind: str, limit: int) -> list[dict]:
@@ -31,8 +58,9 @@ def merge_choices(db: sqlite_utils.Database, issue_id: int, kind: str, limit: in
                     "and id != ? and merged_into is null order by heat desc, id desc limit ?", [kind, issue_id, limit])
 
 
-def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[dict]:
-    return rows(db, "select * from issues" + ("" if include_closed else " where status = 'open'"))
+def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[Issue]:
+    return [_issue(r) for r in rows(db, f"select {COLUMNS} from issues"
+                                        + ("" if include_closed else " where status = 'open'"))]
 
 
 def rank_rows(db: sqlite_utils.Database, include_closed: bool = False, kinds: tuple[str, ...] | None = None,
@@ -56,12 +84,18 @@ SHOWN = ("id, kind, title, level, suggested_level, suggested_reason, status, hea
          "first_seen_at, last_post_at, declared_at, acked_at, closed_at, close_reason, received_at")
 
 
-def get_many(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
-    """Issues by id, without their clustering signature."""
-    out: dict[int, dict] = {}
+# every column but the clustering signature (read only by clustering, and the bulk of a row)
+COLUMNS = SHOWN + (", declared_by, acked_by, closed_by, from_name, url, rev, incident_id, warning_dismissed_at, "
+                   "warning_dismissed_by, merged_into")
+
+
+def get_many(db: sqlite_utils.Database, ids: list[int]) -> dict[int, Issue]:
+    """Issues by id."""
+    out: dict[int, Issue] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        out |= {r["id"]: r for r in rows(db, f"select {SHOWN} from issues where id in ({marks(chunk)})", chunk)}
+        out |= {r["id"]: _issue(r) for r in rows(db, f"select {COLUMNS} from issues where id in ({marks(chunk)})",
+                                                 chunk)}
     return out
 
 

@@ -60,10 +60,7 @@ def intake_items(db: sqlite_utils.Database, now: datetime, include_closed: bool 
 
 
 def issue_title(db: sqlite_utils.Database, issue_id: int) -> str:
-    row = issues.get(db, issue_id)
-    if row is None:
-        raise NotFound(f"没有编号为 {issue_id} 的舆情")
-    return row["title"]
+    return issues.require(db, issue_id).title
 
 
 def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: datetime) -> dict:
@@ -81,16 +78,16 @@ def issue_page(db: sqlite_utils.Database, config: Config, issue_id: int, now: da
                                      "start_basis": s.start_basis, "passed": s.due_at <= now} for s in starts]
                             for level, starts in declare_preview(db, config, issue_id, now).items()}
     issue["window_passed"] = any(c["passed"] for starts in issue["preview"].values() for c in starts)
-    row = issues.get(db, issue_id)
+    row = issues.require(db, issue_id)
     issue["warnings"] = [{**w, "reason_name": labels.name(labels.WARN_REASON_NAMES, w["reason"])}
                          for w in store_warnings.of_issue(db, issue_id)]
-    issue["warning_dismissed_at"], issue["warning_dismissed_by"] = row["warning_dismissed_at"], row["warning_dismissed_by"]
+    issue["warning_dismissed_at"], issue["warning_dismissed_by"] = to_iso(row.warning_dismissed_at), row.warning_dismissed_by
     issue["letters"] = issues.letters_of(db, issue_id)
     issue["instructions"] = instructions.of_issue(db, issue_id)
     issue["latest_posts"] = sorted((p for p in issue["posts"] if p["duplicate_of"] is None),
                                    key=lambda p: p["seen_at"], reverse=True)[:3]
-    incident = issues.get(db, row["incident_id"]) if row["incident_id"] else None
-    issue["incident"] = {"id": incident["id"], "title": incident["title"]} if incident else None
+    incident = issues.get(db, row.incident_id) if row.incident_id else None
+    issue["incident"] = {"id": incident.id, "title": incident.title} if incident else None
     issue["others"] = issues.merge_choices(db, issue_id, issue["kind"], MERGE_CHOICES)
     return issue
 

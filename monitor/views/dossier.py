@@ -44,8 +44,8 @@ def effects_between(db: sqlite_utils.Database, config: Config, start_at: datetim
     for r in found:
         issue_posts = views.show_issue(db, r["issue_id"], now)["posts"]
         e = effects.effect(issue_posts, from_iso(r["published_at"]), r["kind"], now)
-        items.append({"issue_id": r["issue_id"], "title": rows[r["issue_id"]]["title"],
-                      "level": rows[r["issue_id"]]["level"]} | effect_view(e, config.tz))
+        items.append({"issue_id": r["issue_id"], "title": rows[r["issue_id"]].title,
+                      "level": rows[r["issue_id"]].level} | effect_view(e, config.tz))
     tally = Counter(i["verdict"] for i in items)
     return {"items": items, "tally": {labels.EFFECT_NAMES[k]: tally.get(k, 0) for k in labels.EFFECT_NAMES}}
 

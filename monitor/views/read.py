@@ -3,7 +3,6 @@ timeliness figures. Field names here are the documented, stable `--json` contrac
 Nothing here needs the config file except `sources` (which lists the configured sources)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -11,8 +10,8 @@ import sqlite_utils
 from ..clock import to_iso
 from ..clocks import stats as clock_stats
 from ..clocks.policy import deadline_status
-from ..clocks.records import Deadline
-from ..clocks.rules import IssueKind, IssueStatus
+from ..clocks.records import Deadline, Issue
+from ..clocks.rules import IssueStatus
 from ..config.schema import Config
 from ..judge.health import SourceRecord, SourceState, quiet_after, state
 from ..judge.heat import rank_score
@@ -45,18 +44,18 @@ def _detection(d: dict) -> dict:
             "rivals": [int(x) for x in (d.get("rivals") or "").split(",") if x]}
 
 
-def _summary(row: dict, clocks: list[Deadline], detected: list[dict], now: datetime) -> dict:
+def _summary(row: Issue, clocks: list[Deadline], detected: list[dict], now: datetime) -> dict:
     return {
-        "id": row["id"], "kind": row.get("kind") or IssueKind.OPINION, "title": row["title"], "level": row["level"],
-        "suggested_level": row["suggested_level"], "suggested_reason": row["suggested_reason"],
-        "status": row["status"], "heat": row["heat"], "negative_share": row["negative_share"],
-        "rank_score": rank_score(row["heat"], row["negative_share"]),
-        "heat_components": json.loads(row.get("heat_components") or "{}"), "burst_at": row.get("burst_at"),
-        "keywords": json.loads(row.get("keywords") or "[]"),
-        "post_count": row["post_count"], "source_count": row["source_count"], "repost_count": row["repost_count"],
-        "first_published_at": row["first_published_at"], "first_seen_at": row["first_seen_at"],
-        "last_post_at": row["last_post_at"], "declared_at": row["declared_at"],
-        "acked_at": row["acked_at"], "closed_at": row["closed_at"], "received_at": row.get("received_at"),
+        "id": row.id, "kind": row.kind, "title": row.title, "level": row.level,
+        "suggested_level": row.suggested_level, "suggested_reason": row.suggested_reason,
+        "status": row.status, "heat": row.heat, "negative_share": row.negative_share,
+        "rank_score": rank_score(row.heat, row.negative_share),
+        "heat_components": dict(row.heat_components or {}), "burst_at": to_iso(row.burst_at),
+        "keywords": list(row.keywords),
+        "post_count": row.post_count, "source_count": row.source_count, "repost_count": row.repost_count,
+        "first_published_at": to_iso(row.first_published_at), "first_seen_at": to_iso(row.first_seen_at),
+        "last_post_at": to_iso(row.last_post_at), "declared_at": to_iso(row.declared_at),
+        "acked_at": to_iso(row.acked_at), "closed_at": to_iso(row.closed_at), "received_at": to_iso(row.received_at),
         "release_detected": [_detection(d) for d in detected],
         "deadlines": [deadline(d, now) for d in clocks],
     }
@@ -96,7 +95,7 @@ def list_issues(db: sqlite_utils.Database, now: datetime, include_closed: bool =
 def show_issue(db: sqlite_utils.Database, issue_id: int, now: datetime) -> dict:
     row = get_issue(db, issue_id)
     out = _summary(row, deadlines.of_issue(db, issue_id), answers.awaiting(db, issue_id), now)
-    out["close_reason"] = row["close_reason"]
+    out["close_reason"] = row.close_reason
     out["posts"] = [{k: p[k] for k in POST_FIELDS} for p in posts.of_issue(db, issue_id)]
     out["notifications"] = [
         {"id": n.id, "key": n.key, "stage": n.stage, "role": n.role, "subject": n.subject,
