@@ -395,3 +395,24 @@ def test_an_empty_list_page_is_no_news_a_changed_layout_is_an_error_and_recovery
     import json
     (source,) = json.loads(run("--now", "2026-03-16T10:00+08:00", "sources", "--json", config=config).output)
     assert source["state"] == "ok" and not source["last_error"], source
+
+
+def test_deciding_an_item_writes_nothing_and_the_pass_then_stores_what_was_decided(tmp_path):
+    config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"
+                                                "  - {id: done, kind: html, url: 'http://127.0.0.1:9/done',"
+                                                " board: answered, selectors: {item: li, title: a, link: a}}\n"))
+    db = open_db(str(tmp_path / "monitor.db"))
+    now = datetime(2026, 3, 16, tzinfo=timezone.utc)
+    collector = Collector(db, config, SimClock(now))
+    ctx = collector.context(now)
+    complaint = RawItem("青禾县审计局审计组被指接受宴请", "http://a.example.cn/1", "审计组在农家乐接受宴请")
+    answered = RawItem("关于青禾县审计局审计组接受宴请的留言", "http://liuyan.example.cn/9", "已办理")
+    before = db.conn.total_changes
+    outcomes = [collector.decide(config.source("a"), complaint, now, ctx),
+                collector.decide(config.source("done"), answered, now, ctx)]
+    assert db.conn.total_changes == before                       # a decision is not a write
+    assert outcomes[0].verdict.new_issue and not outcomes[0].answered
+    assert outcomes[1].answered and outcomes[1].answers is None  # a message never seen pending: store it first
+    assert db.execute("select count(*) from posts").fetchone()[0] == 0
+    report = collector.judge_items(config.source("a"), [complaint], now)
+    assert report.new_posts == 1 and len(report.new_issue_ids) == 1

@@ -9,35 +9,30 @@ import dataclasses
 import hashlib
 import logging
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from ..clock import Clock, Precision
-from ..clocks.rules import ClockKind, IssueKind
+from ..clock import Clock
+from ..clocks.rules import IssueKind
 from ..config.schema import Config, Keywords, Source
-from ..desk.actions import note_own_post, respond
 from ..desk.curation import merge_incident
-from ..desk.intake import start_tracked_clock
 from ..errors import FetchError
 from ..judge.candidate import Candidate, Drop, Outcome, PassReport, RawItem
 from ..judge.stages import cluster, dedupe, normalize, relevance, sentiment
 from ..judge.health import SourceRecord
-from ..store import audit, dropped, issues, posts
-from ..store import deadlines as clocks
+from ..store import issues, posts
 from ..store import sources as source_rows
 from ..store.db import transaction
 from .fetch import FetchResult, Fetcher
-from .evidence import keep_evidence
 from .index import IndexSync
 from .parse import extract_article, next_page, parse_feed, parse_html_list
+from .write import OutcomeWriter, Tally, known
 
 log = logging.getLogger(__name__)
 
-PREVIEWED = (Drop.NOT_RELEVANT, Drop.EXCLUDED)   # turned away by keywords: a change may keep them
 MAX_PARALLEL = 8       # sources fetched at once (requests to one host still go one at a time)
 COMMIT_EVERY = 200      # items judged per write transaction
 ARTICLES_PER_PASS = 20  # article pages fetched per source and pass, for items that came without a body
@@ -86,15 +81,6 @@ def parse_items(source: Source, result: FetchResult) -> list[RawItem]:
     return parse_html_list(result.body, source.selectors, result.url, result.content_type)
 
 
-@dataclass
-class _Tally:
-    new_posts: int = 0
-    reposts: int = 0
-    dropped: Counter = dataclasses.field(default_factory=Counter)
-    new_issues: list = dataclasses.field(default_factory=list)
-    touched: list = dataclasses.field(default_factory=list)
-
-
 class Collector:
     """Runs passes for sources; holds the HTTP client and the (lazily loaded) sentiment scorer."""
 
@@ -109,6 +95,7 @@ class Collector:
         self.pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="fetch")
         # naming us says nothing about which event a post is (event words may: they stay)
         self.stopwords = config.agency_names
+        self.writer = OutcomeWriter(db, config, self.index_sync)
         source_rows.sync(db, config)
         with transaction(db):                   # issues from before keywords were stored
             for issue_id in issues.without_keywords(db):
@@ -120,6 +107,7 @@ class Collector:
             self.fetcher.close()
             self.fetcher = Fetcher(policy=config.fetch)
         self.config, self.stopwords = config, config.agency_names
+        self.writer.reconfigure(config)
         source_rows.sync(self.db, config)
 
     def close(self) -> None:
@@ -149,7 +137,7 @@ class Collector:
         out, fetched, nbytes, pages = [], 0, 0, {}
         for item in items:
             if (len(item.summary) < 50 and fetched < ARTICLES_PER_PASS and item.link
-                    and not self._known(item.link)):
+                    and not known(self.db, item.link)):
                 fetched += 1
                 try:
                     page = self.fetcher.fetch(source.id, item.link, robots=source.robots, origin=source.url)
@@ -162,13 +150,6 @@ class Collector:
                     log.info("article not fetched source=%s url=%s reason=%s", source.id, item.link, e)
             out.append(item)
         return out, nbytes, pages
-
-    def _known(self, link: str) -> bool:
-        """Stored already (a link no parser accepts counts as known: it will be dropped anyway)."""
-        try:
-            return posts.known_url(self.db, normalize.canonical_url(link))
-        except ValueError:
-            return True
 
     def _fetch_and_parse(self, source: Source, row: SourceRecord):
         try:
@@ -192,34 +173,12 @@ class Collector:
             log.exception("source crashed source=%s", source.id)
             return FetchError("crash", f"{type(e).__name__}: {e}"), None
 
-    def _answered(self, c: Candidate, ctx: PassContext) -> None:
-        """A message listed as 已办理: stop its reply clock (opening the item first if we never saw it pending)."""
-        if not c.raw.link:
-            return
-        known = posts.at_url(self.db, normalize.canonical_url(c.raw.link))
-        if known is not None:
-            issue_id = known["issue_id"]
-        else:
-            judged = judge(c, ctx)
-            if isinstance(judged, Drop):
-                return
-            stored = self._store(judged)
-            if stored is None:
-                return
-            issue_id = stored[1]
-            issues.refresh(self.db, issue_id, self.stopwords)
-            start_tracked_clock(self.db, self.config, issue_id, IssueKind.MESSAGE, judged.published_at, c.seen_at,
-                                even_if_expired=True)
-        if issue_id is not None and clocks.open_of(self.db, issue_id, ClockKind.REPLY):
-            respond(self.db, issue_id, ClockKind.REPLY, c.raw.link, c.seen_at, audit.SYSTEM, c.seen_at, self.config)
-
-    def _store(self, judged: Candidate) -> tuple[int, int | None] | None:
-        """Store a judged post; the issue it joined or opened takes its signature in this process's index."""
-        stored = posts.store_candidate(self.db, judged)
-        if stored is not None and stored[1] is not None and judged.issue_signature is not None:
-            kind = judged.tracked_kind or self.index_sync.index.kinds.get(stored[1], IssueKind.OPINION)
-            self.index_sync.put(stored[1], judged.issue_signature, kind)
-        return stored
+    def context(self, now) -> PassContext:
+        """What the judgement of a pass at `now` reads: config values, the scorer, storage lookups."""
+        lookups = posts.Lookups(self.db, now, tz=self.config.tz)
+        return PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
+                           self.scorer, lookups, self.index_sync.sync(self.db, lookups.since),
+                           {s.id: ZoneInfo(s.tz) for s in self.config.sources if s.tz})
 
     def judge_items(self, source: Source, items: list[RawItem], now,
                     pages: dict[str, FetchResult] | None = None) -> PassReport:
@@ -227,11 +186,8 @@ class Collector:
         A commit every COMMIT_EVERY items, each item a savepoint inside it: a long feed makes progress
         and holds the write lock only briefly (an officer's action waits milliseconds, not the whole
         pass); a crash mid-pass loses only items not yet committed, and the next pass fetches them again."""
-        lookups = posts.Lookups(self.db, now, tz=self.config.tz)
-        ctx = PassContext(self.config.tz, self.config.agency.keywords, self.config.agency.rules, self.stopwords,
-                          self.scorer, lookups, self.index_sync.sync(self.db, lookups.since),
-                          {s.id: ZoneInfo(s.tz) for s in self.config.sources if s.tz})
-        tally = _Tally()
+        ctx = self.context(now)
+        tally = Tally()
         for start in range(0, len(items), COMMIT_EVERY):
             first_new, first_touched = len(tally.new_issues), len(tally.touched)
             with transaction(self.db):
@@ -255,7 +211,7 @@ class Collector:
         return PassReport(source.id, True, len(items), tally.new_posts, tally.reposts, dict(tally.dropped),
                           tuple(tally.new_issues), tuple(dict.fromkeys(tally.touched)))
 
-    def _merge_drifted(self, touched: list[int], now, tally: "_Tally") -> None:
+    def _merge_drifted(self, touched: list[int], now, tally: Tally) -> None:
         """Open issues that the batch's posts made one incident are merged (audited, reversible by split)."""
         index = self.index_sync.index
         apart = None
@@ -280,49 +236,22 @@ class Collector:
                 if gone == issue_id:
                     break
 
-    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: "_Tally",
+    def _judge_one(self, source: Source, raw: RawItem, now, ctx: PassContext, tally: Tally,
                    pages: dict[str, FetchResult]) -> None:
+        self.writer.store(source, self.decide(source, raw, now, ctx), now, tally, pages)    # decide, then store
+
+    def decide(self, source: Source, raw: RawItem, now, ctx: PassContext) -> Outcome:
+        """What the item comes to; nothing is written here."""
         c = Candidate(source.id, source.own, source.authority, raw, now, channel=source.channel,
                       tracked_kind="repost" if source.superior else "message" if source.board else None)
-        if source.board == "answered":
-            self._answered(c, ctx)
-            return
-        self._store_outcome(source, Outcome(raw, judge(c, ctx)), now, tally, pages)    # decide, then store
-
-    def _store_outcome(self, source: Source, outcome: Outcome, now, tally: "_Tally", pages: dict) -> None:
-        """The one place an item's outcome is written: the post, its issue, evidence, own-post and clocks."""
-        raw, judged = outcome.raw, outcome.verdict
-        if isinstance(judged, Drop):
-            tally.dropped[judged.value] += 1
-            if judged in PREVIEWED and raw.link and not self._known(raw.link):   # 方案管理 previews on these
-                dropped.remember(self.db, normalize.canonical_url(raw.link), source.id, raw.title or "",
-                                 raw.summary or "", now, judged.value)
-            return
-        if judged.edit_of is not None:
-            tally.dropped["edited"] += 1
-            issue_id = posts.update_edited(self.db, judged)
-            if issue_id is not None:
-                tally.touched.append(issue_id)
-            return
-        stored = self._store(judged)
-        if stored is None:
-            tally.dropped[Drop.DUPLICATE_URL.value] += 1
-            return
-        tally.new_posts += 1
-        tally.reposts += judged.duplicate_of is not None
-        post_id, issue_id = stored
-        if issue_id is None:
-            return
-        (tally.new_issues if judged.new_issue else tally.touched).append(issue_id)
-        keep_evidence(self.db, post_id, source, raw, pages.get(raw.link), now)
-        if judged.own:
-            note_own_post(self.db, issue_id, post_id, now, judged.cluster_reason, judged.rival_issue_ids)
-            for rival in judged.rival_issue_ids:     # it could answer these too: proposed there, the officer says which
-                note_own_post(self.db, rival, post_id, now, f"也可能回应舆情 {issue_id}",
-                              (issue_id, *(r for r in judged.rival_issue_ids if r != rival)))
-        if judged.tracked_kind and judged.new_issue:
-            start_tracked_clock(self.db, self.config, issue_id, judged.tracked_kind,
-                                judged.published_at if judged.published_precision != Precision.DAY else None, now)
+        if source.board != "answered":
+            return Outcome(raw, judge(c, ctx))
+        if not raw.link:
+            return Outcome(raw, Drop.BAD_ITEM, answered=True)
+        message = posts.at_url(self.db, normalize.canonical_url(raw.link))
+        if message is not None:
+            return Outcome(raw, Drop.DUPLICATE_URL, answered=True, answers=message["issue_id"])
+        return Outcome(raw, judge(c, ctx), answered=True)
 
     def _finish(self, source: Source, fetched) -> PassReport:
         now = self.clock.now()

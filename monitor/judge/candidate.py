@@ -91,6 +91,10 @@ class Outcome:
     one place): a Drop with its reason, or the judged candidate (a new post, or an edit of a stored one)."""
     raw: RawItem
     verdict: "Candidate | Drop"
+    # an item a message board lists as 已办理: it answers its message's reply clock. `answers` is the
+    # stored message's issue, when the message is known; else the verdict is the message itself, to store
+    answered: bool = False
+    answers: int | None = None
 
 
 @dataclass(frozen=True)
