@@ -37,14 +37,15 @@ from .ops.maintenance import maintain
 from .errors import MonitorError
 from .notify.channels import make_channel
 from .notify.render import Renderer
-from .notify.tick import TickReport, deliver, queue_notices, queue_outage
+from .notify.tick import HOLDER, TickReport, deliver, holder_gone, queue_notices, queue_outage
 from .judge.health import SourceRecord
-from .store import heartbeats
+from .store import heartbeats, leases
 from .store import sources as source_rows
 from .store.db import open_db
 
 log = logging.getLogger(__name__)
 TICK_EVERY_S = 60
+TICK_LEASE = "tick"     # the clocks are evaluated by one process at a time: whichever holds this lease
 COLLECT_EVERY_S = 15
 STOP_GRACE_S = 8
 RECHECK_EVERY_S = 600
@@ -112,6 +113,10 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
         log.warning("daemon was down from=%s to=%s", previous["beat_at"], to_iso(started_at))
         queue_outage(tick_db, config, from_iso(previous["beat_at"]), started_at, renderer)
     heartbeats.beat(tick_db, NAME, pid, host, started_at, started_at)
+    lease_ttl = timedelta(seconds=3 * tick_every_s)
+    for held in leases.listed(tick_db):     # a daemon of ours killed here: its lease must not delay our first tick
+        if held["name"] == TICK_LEASE and holder_gone(held["holder"]):
+            leases.release(tick_db, TICK_LEASE, held["holder"])
 
     def job(name: str, fn):
         def run() -> None:
@@ -129,6 +134,9 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     def tick_job() -> None:
         now = clock.now()
         heartbeats.beat(tick_db, NAME, pid, host, started_at, now)
+        if not leases.claim(tick_db, TICK_LEASE, HOLDER, now, lease_ttl):
+            log.info("tick skipped: another process evaluates the clocks")
+            return
         report = queue_notices(tick_db, live.current(), now, renderer)
         log.debug("tick done queued=%d", len(report.queued))
         if (live.current().smtp or live.current().robots) and not stop.is_set():
@@ -215,6 +223,11 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
             time.sleep(0.1)
         if running:            # a pass or a send still in flight: its transaction is rolled back, nothing is lost
             log.warning("daemon stopped with jobs in flight jobs=%s", ",".join(running))
+        if "tick" not in running:
+            try:                # the next daemon evaluates the clocks at once, not after the lease runs out
+                leases.release(tick_db, TICK_LEASE, HOLDER)
+            except Exception:
+                log.exception("tick lease not released")
         print("monitor 守护进程已停止", flush=True)
         lock.release()
         logging.shutdown()

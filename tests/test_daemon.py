@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import socket
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -245,3 +246,29 @@ def test_a_changed_sources_yaml_is_used_without_a_restart_and_a_broken_one_is_re
     assert smtp.take() == []                                       # once per refused version
     assert d.proc.poll() is None
     assert d.stop() == 0
+
+
+def test_the_clocks_are_evaluated_only_by_the_holder_of_the_tick_lease_and_a_dead_holder_delays_nothing(
+        web, tmp_path, run):
+    url = web.set("/f.xml", rss([]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
+    db = tmp_path / "monitor.db"
+    run("collect", config=config)                       # creates the database
+    now = datetime.now(timezone.utc)
+    con = sqlite3.connect(db)
+    with con:                                           # another machine's worker holds it for an hour
+        con.execute("insert into leases values ('tick', 'elsewhere:1', ?, ?)",
+                    [now.isoformat(timespec="seconds"), (now + timedelta(hours=1)).isoformat(timespec="seconds")])
+    d = Daemon(config, db)
+    d.wait_for("tick skipped: another process evaluates the clocks")
+    assert d.stop() == 0
+    assert "tick done" not in "".join(d.seen)
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with con:                                           # a daemon of ours killed with -9 held it
+        con.execute("update leases set holder = ?", [f"{socket.gethostname()}:{dead.pid}"])
+    d = Daemon(config, db)
+    d.wait_for("tick done")
+    assert d.stop() == 0
+    assert con.execute("select count(*) from leases").fetchone() == (0,)    # a clean stop gives it up

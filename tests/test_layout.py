@@ -103,7 +103,7 @@ WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "is
            "issue_posts": "issues", "acks": "issues", "deadlines": "deadlines", "responses": "answers",
            "release_detections": "answers", "notifications": "outbox", "actions": "audit", "migrations": "db",
            "users": "users", "login_attempts": "users", "secrets": "users",
-           "heartbeats": "heartbeats", "snapshots": "evidence", "post_checks": "evidence",
+           "heartbeats": "heartbeats", "leases": "leases", "snapshots": "evidence", "post_checks": "evidence",
            "issues_apart": "issues", "issue_warnings": "warnings",
            "dropped_items": "dropped", "instructions": "instructions"}
 WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)

@@ -89,3 +89,9 @@ def m0029_console_indexes(db: sqlite_utils.Database) -> None:
                "where status in ('pending', 'sending')")
     db.execute("create index notifications_issue on notifications(issue_id)")
     db.execute("create index issues_status on issues(status)")
+
+
+def m0030_leases(db: sqlite_utils.Database) -> None:
+    """Leases: a named job (the clock evaluation) is run by one process at a time, whichever holds the row;
+    a holder that dies stops renewing and another takes it once it expires. A row, so it works on SQLite."""
+    db["leases"].create({"name": str, "holder": str, "acquired_at": str, "expires_at": str}, pk="name")

@@ -1,0 +1,29 @@
+"""The `leases` table: a named job held by one process at a time (see migration 0030). Claiming is one
+statement, so two processes racing for a free or expired lease cannot both win."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from ..clock import to_iso
+from .db import rows
+
+
+def claim(db: sqlite_utils.Database, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take or renew the lease until now + ttl; False while another holder's lease is unexpired."""
+    return bool(db.execute(
+        "insert into leases (name, holder, acquired_at, expires_at) values (?, ?, ?, ?) "
+        "on conflict(name) do update set holder = excluded.holder, expires_at = excluded.expires_at, "
+        "acquired_at = case when leases.holder = excluded.holder then leases.acquired_at else excluded.acquired_at end "
+        "where leases.holder = excluded.holder or leases.expires_at <= excluded.acquired_at",
+        [name, holder, to_iso(now), to_iso(now + ttl)]).rowcount)
+
+
+def release(db: sqlite_utils.Database, name: str, holder: str) -> None:
+    """Give the lease up at once (a clean shutdown), if this holder has it."""
+    db.execute("delete from leases where name = ? and holder = ?", [name, holder])
+
+
+def listed(db: sqlite_utils.Database) -> list[dict]:
+    return rows(db, "select * from leases order by name")

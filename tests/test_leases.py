@@ -1,0 +1,32 @@
+"""Leases: one process at a time runs a named job (the clock evaluation); a dead holder's lease expires."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from monitor.store import leases
+from monitor.store.db import open_db
+
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
+TTL = timedelta(seconds=90)
+
+
+def test_a_held_lease_refuses_another_holder_until_it_expires_and_its_holder_renews_it(tmp_path):
+    path = str(tmp_path / "monitor.db")
+    a, b = open_db(path), open_db(path)             # two processes' connections to one file
+    assert leases.claim(a, "tick", "host1:11", NOW, TTL)
+    assert not leases.claim(b, "tick", "host2:22", NOW + timedelta(seconds=30), TTL)
+    assert leases.claim(a, "tick", "host1:11", NOW + timedelta(seconds=60), TTL)        # renewed to 02:02:30
+    assert not leases.claim(b, "tick", "host2:22", NOW + timedelta(seconds=120), TTL)
+    assert leases.claim(b, "tick", "host2:22", NOW + timedelta(seconds=150), TTL)       # host1 stopped renewing
+    assert not leases.claim(a, "tick", "host1:11", NOW + timedelta(seconds=160), TTL)
+    [row] = leases.listed(a)
+    assert (row["holder"], row["acquired_at"]) == ("host2:22", "2026-03-16T02:02:30+00:00")
+
+
+def test_a_released_lease_is_free_at_once_and_only_its_holder_can_release_it(tmp_path):
+    db = open_db(str(tmp_path / "monitor.db"))
+    assert leases.claim(db, "tick", "host1:11", NOW, TTL)
+    leases.release(db, "tick", "host2:22")
+    assert not leases.claim(db, "tick", "host2:22", NOW, TTL)
+    leases.release(db, "tick", "host1:11")
+    assert leases.claim(db, "tick", "host2:22", NOW, TTL)
