@@ -127,3 +127,23 @@ def test_the_learnt_gap_is_the_90th_percentile_of_the_last_30_days_and_never_bel
     slow = [now - timedelta(days=29) + timedelta(days=2 * i) for i in range(8)]
     assert quiet_after(3600, None, slow, now) == (timedelta(days=3), Expectation.LEARNT)
     assert quiet_after(3600, 7 * 86400, slow, now) == (timedelta(days=7), Expectation.CONFIGURED)
+
+
+def test_health_names_a_notice_that_keeps_failing_with_its_last_error(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from conftest import write_config
+    from monitor.config.load import load_config
+    from monitor.ops.health import Problem, check
+    from monitor.store import outbox
+    from monitor.store.db import open_db
+    config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"))
+    db = open_db(str(tmp_path / "monitor.db"))
+    now = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
+    outbox.queue(db, {"key": "k1", "stage": "breach", "role": "duty", "recipients": '["duty@agency.example.cn"]',
+                      "subject": "【舆情超时】", "body": "-", "fire_at": (now - timedelta(hours=1)).isoformat(),
+                      "status": "pending"})
+    [n] = outbox.undelivered(db)
+    outbox.failed(db, n.id, 3, "邮件服务器拒绝连接", now + timedelta(minutes=5))
+    found = dict(check(db, config, now).problems)
+    assert found[Problem.NOTICE_FAILING] == "1 条通知发送失败, 最近的错误: 邮件服务器拒绝连接"

@@ -52,7 +52,7 @@ def check(db: sqlite_utils.Database, config: Config, now: datetime) -> Health:
         problems.append((Problem.SOURCE_BROKEN, f"来源「{config.source_name(s['id'])}」采集失败: {fetch_error(s['last_error']) or '-'}"))
     failing = [n for n in outbox.undelivered(db) if n.attempts and n.fire_at <= now]
     if failing:
-        problems.append((Problem.NOTICE_FAILING, f"{len(failing)} 条通知发送失败, 最近的错误: {failing[0]['last_error']}"))
+        problems.append((Problem.NOTICE_FAILING, f"{len(failing)} 条通知发送失败, 最近的错误: {failing[0].last_error}"))
     cal = calendar_for(config)
     year = now.astimezone(config.tz).year
     if not cal.covers(year):
