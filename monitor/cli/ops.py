@@ -12,7 +12,7 @@ from tabulate import tabulate
 from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
-from ..daemon import run_daemon
+from ..daemon import ALL_JOBS, Job, run_daemon
 from ..ops.doctor import examine
 from ..ops.maintenance import maintain
 from ..store.db import backup as backup_db
@@ -109,12 +109,30 @@ def tick(app: App):
         raise SystemExit(1)                     # every send failed: let cron or systemd see it
 
 
+def _jobs(ctx, param, value) -> frozenset[Job]:
+    if not value:
+        return ALL_JOBS
+    names = [v.strip() for part in value for v in part.split(",") if v.strip()]
+    unknown = [n for n in names if n not in set(Job)]
+    if unknown or not names:
+        raise click.BadParameter(f"应为 collect、tick、deliver 中的一个或几个 (逗号分隔), 实际是 {', '.join(unknown) or '空'}")
+    return frozenset(Job(n) for n in names)
+
+
 @click.command()
 @click.option("--tick-every", "tick_every_s", type=click.IntRange(1, 3600), default=60, show_default=True,
               metavar="SECONDS", help="检查时限的间隔秒数。")
+@click.option("--only", "only", multiple=True, callback=_jobs, metavar="JOBS",
+              help="只运行这些工作: collect (采集)、tick (检查时限)、deliver (发送通知), 逗号分隔; "
+                   "默认全部。只运行部分工作时, 同一数据库可以同时运行多个进程。")
 @pass_app
-def run(app: App, tick_every_s):
+def run(app: App, tick_every_s, only):
     """守护进程: 每个来源按各自频率采集, 每分钟检查时限; 收到 SIGTERM 后干净地停止。
+
+    默认一个进程做全部工作 (同一数据库只能运行一个)。
+
+    用 --only 拆成工作进程时可以同时运行任意多个: 每个到期的来源只由一个进程采集,
+    时限只由一个进程检查, 每条通知只发送一次; 进程被杀死后, 租约到期即由其他进程接手。
 
     不加 -v 时只记录运维人员需要看的: 启动、停止、故障、每批采集和每次发送一行、配置问题。
     -v 增加调度和每个来源的采集记录; -vv 全部。
@@ -122,10 +140,12 @@ def run(app: App, tick_every_s):
     \b
     示例:
       MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
+      monitor --config /etc/monitor/sources.yaml run --only collect
+      monitor --config /etc/monitor/sources.yaml run --only tick,deliver
     """
     if logging.getLogger().level >= logging.WARNING:        # no -v: the operator's lines, not the scheduler's
         logging.getLogger("monitor").setLevel(logging.INFO)
-    run_daemon(app.config(), app.db_path, app.clock, tick_every_s)
+    run_daemon(app.config(), app.db_path, app.clock, tick_every_s, only=only)
 
 
 @click.command()

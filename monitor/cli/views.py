@@ -13,7 +13,7 @@ from ..views.describe import describe
 from ..views import read as views
 from ..ops.health import check as check_health
 from ..errors import MonitorError
-from ..labels import (ACTION_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
+from ..labels import (ACTION_NAMES, JOB_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
                       SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name)
 from .app import App, echo, echo_json, pass_app
 
@@ -211,12 +211,17 @@ def health(app: App, as_json):
     h = check_health(app.existing_db, config, app.now())
     if as_json:
         echo(json.dumps({"ok": h.ok, "problems": [{"kind": k, "text": t} for k, t in h.problems],
-                               "heartbeat": h.heartbeat, **h.checked}, ensure_ascii=False, indent=2))
+                         "heartbeat": h.heartbeat, "workers": list(h.workers), **h.checked}, ensure_ascii=False, indent=2))
     elif h.ok:
         echo(f"正常: 守护进程 {h.heartbeat['pid']} 最近心跳 {local_str(h.heartbeat['beat_at'], config.tz)}, "
                    f"{h.checked['sources']} 个来源正常, 通知均已送达, 日历覆盖 {h.checked['calendar_year']} 年")
     else:
         for _, text in h.problems:
             echo(f"异常: {text}")
+    if not as_json and (len(h.workers) > 1 or any(not w["alive"] for w in h.workers)):
+        for w in h.workers:
+            state = "运行中" if w["alive"] else "已停止"
+            echo(f"  进程 {w['host']}:{w['pid']} {state}, 负责{'、'.join(JOB_NAMES.get(j, j) for j in w['jobs'])}, "
+                 f"最近心跳 {local_str(w['beat_at'], config.tz)}")
     if not h.ok:
         raise SystemExit(1)

@@ -95,3 +95,9 @@ def m0030_leases(db: sqlite_utils.Database) -> None:
     """Leases: a named job (the clock evaluation) is run by one process at a time, whichever holds the row;
     a holder that dies stops renewing and another takes it once it expires. A row, so it works on SQLite."""
     db["leases"].create({"name": str, "holder": str, "acquired_at": str, "expires_at": str}, pk="name")
+
+
+def m0031_workers(db: sqlite_utils.Database) -> None:
+    """Several workers on one database: each beats its own heartbeat row (`worker:<host>:<pid>`) naming the
+    jobs it runs, so `monitor health` can say who collects, who evaluates the clocks and who sends."""
+    db["heartbeats"].add_column("jobs", str)

@@ -25,5 +25,10 @@ def release(db: sqlite_utils.Database, name: str, holder: str) -> None:
     db.execute("delete from leases where name = ? and holder = ?", [name, holder])
 
 
+def release_all(db: sqlite_utils.Database, holder: str) -> None:
+    """Every lease of a process that is stopping."""
+    db.execute("delete from leases where holder = ?", [holder])
+
+
 def listed(db: sqlite_utils.Database) -> list[dict]:
     return rows(db, "select * from leases order by name")
