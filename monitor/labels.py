@@ -34,6 +34,8 @@ ACTION_NAMES = {"declare": "定级", "clock_start": "开始计时", "clock_stop"
 NOTICE_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "cancelled": "已取消"}
 EXPECTATION_NAMES = {"configured": "按配置", "learnt": "按近30天规律", "default": "默认"}
 SOURCE_STATE_NAMES = {"ok": "正常", "quiet": "沉寂", "failing": "失败", "broken": "盲区", "unknown": "未采集"}
+INSPECTION_NAMES = {"channel_stale": "网站/新媒体未更新", "message_unanswered": "留言未答复"}   # 国办秘函〔2019〕19号
+SEVERITY_NAMES = {"at_risk": "临近单项否决", "failed": "已触发单项否决"}
 JOB_NAMES = {"collect": "采集", "tick": "检查时限", "deliver": "发送通知"}    # what a worker runs (monitor run --only)
 HEAT_COMPONENT_NAMES = {"volume": "声量", "negativity": "负面", "spread": "扩散", "growth": "增长",
                         "engagement": "互动"}

@@ -374,3 +374,13 @@ def test_a_large_issue_shows_its_newest_posts_and_all_of_them_on_request(console
         assert "显示最新" not in every and "alert(1)" in every.split('id="posts"')[1]
     finally:
         pages.POSTS_SHOWN = old
+
+
+def test_the_board_lists_a_message_unanswered_for_three_months_as_failing_the_unit(console, run):
+    assert run("--now", "2026-03-16T08:25+08:00", "intake", "--kind", "message", "--title", "咨询去年审计报告何时公开",
+               "--received", "2025-12-10T09:00+08:00", config=console.config_path).exit_code == 0
+    c = console.app.test_client()
+    login(c, "张敏")
+    page = c.get("/").get_data(as_text=True)
+    assert "单项否决风险" in page and "已触发单项否决" in page and "咨询去年审计报告何时公开" in page
+    assert "2026-03-10 09:00" in page                         # three months after its receipt

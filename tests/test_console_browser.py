@@ -200,6 +200,13 @@ def test_every_page_renders_on_a_laptop_and_on_a_phone(site, browser):
     snapshot = site.db.execute("select min(id) from snapshots").fetchone()[0]
     from monitor.desk import people
     people.add(site.db, "陈管理", "admin", PASSWORD, site.clock.at, "test")     # sees every page, 方案管理 too
+    from datetime import timedelta
+
+    from monitor.config.load import calendar_for
+    from monitor.desk.intake import intake
+    with transaction(site.db):          # a message left unanswered for over three months: 单项否决 on the board
+        intake(site.db, site.config, calendar_for(site.config), "message", "咨询去年经济责任审计报告何时公开，能否在网上查到全文",
+               site.clock.at - timedelta(days=100), "张敏", site.clock.at)
     for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         pg = context.new_page()

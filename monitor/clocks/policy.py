@@ -105,6 +105,7 @@ class Stage(StrEnum):
     OUTAGE = "outage"            # the daemon was down: from when to when, and which clocks fell due meanwhile
     WARNING = "warning"          # 预警: a negative, rising or level I/II issue, before any declare
     CONFIG = "config"            # a configuration file changed on disk was refused; the last good one runs
+    INSPECTION = "inspection"    # 国办秘函〔2019〕19号: an own channel or a message at risk of failing the unit
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import Node
 
+from ..clocks.inspection import InspectionPolicy
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
 from .schema import Config, Digest, Evidence, FetchPolicy, WarningPolicy
-from .notices import read_digest, read_evidence, read_robots, read_smtp, read_warning
+from .notices import read_digest, read_evidence, read_inspection, read_robots, read_smtp, read_warning
 from .sections import Checker, read_agency, read_fetch, read_people, read_policies
 from .source_section import read_sources
 
@@ -116,7 +117,7 @@ def load_config(path: str | os.PathLike) -> Config:
 def _read_root(c, root: Node, name: str) -> Config | None:
     top = c.mapping(root, "(顶层)", ("agency", "timezone", "sources", "people", "smtp", "policies", "calendar",
                                      "fetch", "office_start", "console_url", "digest", "robots", "evidence",
-                                     "warning"),
+                                     "warning", "inspection"),
                     required=("agency", "sources"))
     if top is None:
         return None
@@ -155,11 +156,12 @@ def _read_root(c, root: Node, name: str) -> Config | None:
     robots = read_robots(c, top["robots"]) if "robots" in top else ()
     evidence = read_evidence(c, top["evidence"]) if "evidence" in top else Evidence()
     warning = read_warning(c, top["warning"]) if "warning" in top else WarningPolicy()
+    inspection = read_inspection(c, top["inspection"]) if "inspection" in top else InspectionPolicy()
     if agency is None:
         return None
     return Config(name, agency, tz, tuple(s for s in sources if s.enabled), people, smtp, policies, calendar_path,
                   fetch, office_start, console_url, digest, robots, evidence, warning,
-                  tuple(s for s in sources if not s.enabled))
+                  tuple(s for s in sources if not s.enabled), inspection)
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from yaml.nodes import Node, SequenceNode
 
+from ..clocks.inspection import InspectionPolicy
 from ..clocks.policy import Stage
 from ..clocks.rules import ROLES
 from .schema import _ENV, ROBOT_KINDS, Digest, Evidence, Robot, Smtp, WarningPolicy
@@ -149,3 +150,22 @@ def read_smtp(c: Checker, node: Node) -> Smtp | None:
     if None in (host, port, security, from_addr):
         return None
     return Smtp(host, port, security, from_addr, user, password_env, float(timeout_s or 30))
+
+
+def read_inspection(c: Checker, node: Node) -> InspectionPolicy:
+    """`inspection: {channel_update: 14d, message_answer_months: 3, warn_before: 4d, enabled: true}`: the checks
+    of 国办秘函〔2019〕19号 that fail a unit on their own (clocks.inspection)."""
+    m = c.mapping(node, "inspection", ("enabled", "channel_update", "message_answer_months", "warn_before")) or {}
+    out = InspectionPolicy()
+    if "enabled" in m and (v := c.scalar(m["enabled"], "inspection.enabled", (bool,), "true 或 false")) is not None:
+        out = dataclasses.replace(out, enabled=v)
+    for key, field in (("channel_update", "channel_quiet_s"), ("warn_before", "warn_before_s")):
+        if key in m and (s := c.duration(m[key], f"inspection.{key}")):
+            out = dataclasses.replace(out, **{field: s})
+    if "message_answer_months" in m:
+        v = c.value(m["message_answer_months"])
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 12:
+            c.problem(m["message_answer_months"], "inspection.message_answer_months", f"应为 1 到 12 之间的整数, 实际是 {v!r}")
+        else:
+            out = dataclasses.replace(out, message_months=v)
+    return out

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..clocks.inspection import InspectionPolicy
 from ..clocks.rules import DeadlineRule
 CHANNELS = ("news", "social")                            # judge.sentiment.KINDS
 BOARD_STATES = ("pending", "processing", "answered")     # 待回复 / 办理中 / 已办理
@@ -206,6 +207,7 @@ class Config:
     evidence: Evidence = Evidence()
     warning: WarningPolicy = WarningPolicy()
     disabled: tuple[Source, ...] = ()         # sources with `enabled: false`: named, never collected
+    inspection: InspectionPolicy = InspectionPolicy()   # 国办秘函〔2019〕19号's checks (clocks.inspection)
 
     def recipients(self, role: str, stage: str) -> tuple[str, ...]:
         """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""

@@ -34,6 +34,7 @@ from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
 from .digest import queue_digest
+from .inspection import queue_inspection
 from .queue import TickReport, _posts, _queue, _row, _text, reachable, thread_of
 from .render import Renderer, brief_values, deadline_values, header_text, issue_values, when_values
 from .warnings import queue_warnings
@@ -213,7 +214,8 @@ def queue_config_problem(db, config: Config, now: datetime, renderer: Renderer, 
                         thread_id=thread_of(config, None, "config")), report)
 
 
-QUEUES = [queue_due, queue_config_problem, queue_warnings, queue_detected, queue_provisional, queue_source_health, queue_digest]
+QUEUES = [queue_due, queue_config_problem, queue_warnings, queue_detected, queue_provisional, queue_source_health,
+          queue_inspection, queue_digest]
 
 
 def queue_outage(db, config: Config, down_from: datetime, now: datetime, renderer: Renderer) -> bool:

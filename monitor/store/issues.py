@@ -118,6 +118,14 @@ def of_kind_between(db: sqlite_utils.Database, kind: str, start_iso: str, end_is
                     "order by received_at, id", [kind, start_iso, end_iso])
 
 
+def unanswered_messages(db: sqlite_utils.Database) -> dict[int, datetime]:
+    """Open netizen messages whose reply was never recorded, by when each was received."""
+    return {r["id"]: from_iso(r["at"]) for r in rows(
+        db, "select i.id, coalesce(i.received_at, i.first_seen_at) at from issues i where i.kind = 'message' "
+            "and i.status = 'open' and not exists (select 1 from deadlines d where d.issue_id = i.id "
+            "and d.kind = 'reply' and d.status = 'met')")}
+
+
 def hottest_open(db: sqlite_utils.Database) -> int | None:
     r = one(db, "select id from issues where status = 'open' order by heat desc limit 1")
     return r["id"] if r else None

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from ..clock import to_iso
+from ..clock import from_iso, to_iso
 from ..judge.candidate import Candidate
 from ..judge.simhash import NEAR_BITS, bands, distance, from_signed, to_signed
 from . import issues
@@ -170,6 +170,12 @@ def latest_own_with(db: sqlite_utils.Database, word: str) -> str | None:
     """The URL of the newest own-channel post whose title contains `word` (the drill records its release)."""
     r = one(db, "select url from posts where own = 1 and title like ? order by id desc limit 1", [f"%{word}%"])
     return r["url"] if r else None
+
+
+def newest_own(db: sqlite_utils.Database) -> dict[str, datetime]:
+    """When each own channel last published, by its newest stored post (every own post is kept)."""
+    return {r["source_id"]: from_iso(r["at"]) for r in rows(
+        db, "select source_id, max(coalesce(published_at, seen_at)) at from posts where own = 1 group by source_id")}
 
 
 def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:

@@ -16,7 +16,7 @@ from .. import labels
 from ..store import audit, evidence, instructions, issues, posts
 from ..store import warnings as store_warnings
 from ..store import search as post_search
-from . import dossier, reports
+from . import dossier, inspection, reports
 from . import read as views
 from ..desk.actions import declare_preview
 
@@ -46,7 +46,8 @@ def home(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
     undelivered = [n for n in alerts["undelivered"] if from_iso(n["fire_at"]) <= now]
     return {"issues": shown, "more": total - len(shown), "due": alerts["deadlines"],
             "release_detected": alerts["release_detected"], "blind": blind, "undelivered": undelivered,
-            "provisional": alerts["provisional"], "source_count": len(sources)}
+            "provisional": alerts["provisional"], "source_count": len(sources),
+            "inspection": inspection.board(db, config, now)}
 
 
 def repeated_requests(db: sqlite_utils.Database, now: datetime) -> list[list[dict]]:
