@@ -196,3 +196,19 @@ def test_a_number_yaml_cannot_construct_is_a_problem_with_its_line_not_a_traceba
                         + "9" * 5000 + "}\n")
     r = run("check", config=path)
     assert r.exit_code == 2 and "sources.yaml:" in r.stderr and "authority" in r.stderr, r.output[:300]
+
+
+def test_the_inspection_limits_are_read_and_a_wrong_one_named_with_its_line(run, tmp_path):
+    from monitor.config.load import load_config
+    ok = GOOD + "inspection: {channel_update: 10d, message_answer_months: 2, warn_before: 2d}\n"
+    r = check(run, tmp_path, ok)
+    assert r.exit_code == 0, r.output
+    p = load_config(tmp_path / "sources.yaml").inspection
+    assert (p.channel_quiet_s, p.message_months, p.warn_before_s, p.enabled) == (864000, 2, 172800, True)
+    bad = GOOD + "inspection:\n  message_answer_months: 20\n  colour: blue\n"
+    r = check(run, tmp_path, bad)
+    lines = r.stderr.strip().splitlines()
+    n = GOOD.count("\n")
+    assert r.exit_code == 2 and len(lines) == 2
+    assert any(f"sources.yaml:{n + 2}: " in l and "应为 1 到 12 之间的整数, 实际是 20" in l for l in lines), lines
+    assert any(f":{n + 3}: " in l and "colour" in l for l in lines), lines

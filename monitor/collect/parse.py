@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from urllib.parse import urljoin
 
 import feedparser
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from ..config.schema import Selectors
 from ..errors import FetchError
 from ..judge.candidate import RawItem
 from ..judge.text import SINGLE_BYTE, decode_html, header_charset, normalise_charset
+
+# a page whose whole body is "index.html" is a page with no items, not a file name we were handed
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>", re.I)
 
