@@ -18,7 +18,7 @@ ISSUE_KIND_NAMES = {"opinion": "网络舆情", "message": "网民留言", "discl
                     "repost": "上级信息转发"}
 ISSUE_STATUS_NAMES = {"open": "处置中", "closed": "已关闭"}
 ROBOT_KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "通用 Webhook"}
-USER_ROLE_NAMES = {"duty": "值班员", "leader": "领导", "admin": "管理员"}
+USER_ROLE_NAMES = {"duty": "值班员", "leader": "领导", "admin": "管理员", "supervisor": "督查"}
 START_BASIS_NAMES = {"first_seen": "首次发现时", "first_published": "首发时", "declared": "定级时", "received": "收到时",
                      "published": "发布时", "explicit": "指定起点", "after release": "发布权威信息后",
                      "after update": "上次发布进展后", "first_seen (首发时间不精确)": "首次发现时 (首发时间不精确)"}

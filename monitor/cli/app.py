@@ -86,7 +86,7 @@ COMMANDS = {
                                           ("doctor", "doctor"), ("maintenance", "maintenance"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"), "report": ("report", "report"),
-    "recheck": ("evidence", "recheck"),
+    "recheck": ("evidence", "recheck"), "office": ("office", "office"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
                                             ("alerts", "alerts_cmd"), ("stats", "stats"),
                                             ("health", "health"))},
@@ -113,6 +113,7 @@ SUMMARIES = {
     "confirm": "确认检测到的本单位发布", "close": "关闭舆情", "reopen": "重新打开舆情",
     "intake": "登记网民留言或依申请公开", "extend": "依申请公开延期答复", "label": "人工修正一条信息的情感",
     "merge": "合并舆情", "split": "拆分舆情", "dismiss": "把预警标为误报",
+    "office": "多单位安装: 检查配置、各单位概况、督促检查排名",
 }
 
 

@@ -17,7 +17,10 @@ from ..desk import people
 from ..desk.people import UserRole
 from ..errors import InvalidInput
 from ..labels import USER_ROLE_NAMES
+from ..config.office import load_office
+from ..store.db import open_db
 from ..web import create_app
+from ..web.office import create_office_app
 from .app import App, echo, pass_app
 
 log = logging.getLogger(__name__)
@@ -32,14 +35,20 @@ log = logging.getLogger(__name__)
               help="在同一端口上服务的进程数 (一般每个 CPU 核一个)。")
 @click.option("--behind-proxy", is_flag=True, help="信任一层反向代理的 X-Forwarded-For/-Proto/-Host/-Prefix。")
 @click.option("--secure-cookies", is_flag=True, help="会话 Cookie 只通过 HTTPS 发送。")
+@click.option("--office", "office_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="多单位安装的目录 (含 office.yaml): 督查台在 /, 各单位的值班台在 /u/单位目录名/。")
 @pass_app
-def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies):
+def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies, office_dir):
     """用 waitress 提供网页控制台 (值班台), 一个进程或在同一端口上的多个进程。
 
     \b
     示例:
       monitor serve --host 127.0.0.1 --port 8765 --workers 2
+      monitor serve --office /srv/monitor/office
     """
+    if office_dir:
+        serve_office(app, office_dir, host, port, threads, workers, behind_proxy, secure_cookies)
+        return
     config = app.config()
     app.existing_db   # refuse a missing database before listening
     if not people.listed(app.existing_db):
@@ -52,6 +61,26 @@ def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies):
         waitress_serve(web, sockets=[sock], threads=threads, **server_options(behind_proxy))
 
     echo(f"舆情值班台: http://{host}:{sock.getsockname()[1]}/  ({workers} 个进程; Ctrl+C 停止)", err=True)
+    if workers == 1:
+        serve_here()
+    else:
+        supervise(serve_here, workers)
+
+
+def serve_office(app: App, office_dir: str, host, port, threads, workers, behind_proxy, secure_cookies) -> None:
+    office = load_office(office_dir)
+    office_db = open_db(office.db_path)
+    if not any(u["role"] == UserRole.SUPERVISOR for u in people.listed(office_db)):
+        echo(f"提示: 督查台还没有账号, 先运行  monitor --db {office.db_path} user add 姓名 --role supervisor", err=True)
+    office_db.conn.close()
+    sock = socket.create_server((host, port), backlog=1024)
+
+    def serve_here() -> None:
+        web = create_office_app(office, app.clock, behind_proxy, secure_cookies)
+        waitress_serve(web, sockets=[sock], threads=threads, **server_options(behind_proxy))
+
+    where = f"http://{host}:{sock.getsockname()[1]}"
+    echo(f"督查台: {where}/  各单位: " + ", ".join(f"{u.name} {where}/u/{u.id}/" for u in office.units), err=True)
     if workers == 1:
         serve_here()
     else:
@@ -107,7 +136,7 @@ def server_options(behind_proxy: bool) -> dict:
 
 @click.group("user")
 def user():
-    """管理控制台账号 (duty 值班员, leader 领导, admin 管理员)。
+    """管理控制台账号 (duty 值班员, leader 领导, admin 管理员; 多单位安装的督查台: supervisor 督查)。
 
     \b
     示例:

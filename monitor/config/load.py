@@ -78,6 +78,17 @@ def _expanded_size(node, name: str, sizes: dict[int, int]) -> int:
 
 def load_config(path: str | os.PathLike) -> Config:
     """Read and validate; raises ConfigError listing every problem."""
+    root, name = compose_file(path)
+    c = Checker(name)
+    config = _read_root(c, root, name)
+    if c.problems:
+        raise ConfigError(c.problems)
+    assert config is not None
+    return config
+
+
+def compose_file(path: str | os.PathLike) -> tuple[Node, str]:
+    """A YAML file's node tree (with lines for messages) and its name; ConfigError when it cannot be read."""
     p = Path(path)
     name = str(path)
     try:
@@ -106,12 +117,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError([f"{name}:1: 嵌套过深"]) from None
     if root is None:
         raise ConfigError([f"{name}:1: 配置文件为空"])
-    c = Checker(name)
-    config = _read_root(c, root, name)
-    if c.problems:
-        raise ConfigError(c.problems)
-    assert config is not None
-    return config
+    return root, name
 
 
 def _read_root(c, root: Node, name: str) -> Config | None:

@@ -18,6 +18,7 @@ class UserRole(StrEnum):
     DUTY = "duty"        # 值班员: records everything
     LEADER = "leader"    # 领导: reads and acknowledges
     ADMIN = "admin"      # 管理员: everything a duty officer does
+    SUPERVISOR = "supervisor"   # 督查 (政务公开办): reads every unit of an office installation, changes nothing
 
 
 class Permission(StrEnum):
@@ -32,6 +33,7 @@ PERMISSIONS = {
     UserRole.DUTY: frozenset({Permission.VIEW, Permission.ACK, Permission.ACT}),
     UserRole.ADMIN: frozenset(Permission),
     UserRole.LEADER: frozenset({Permission.VIEW, Permission.ACK, Permission.INSTRUCT}),
+    UserRole.SUPERVISOR: frozenset({Permission.VIEW}),
 }
 
 WINDOW = timedelta(minutes=15)

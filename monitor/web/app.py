@@ -19,7 +19,7 @@ from ..errors import MonitorError, NotFound
 from ..store.db import open_db
 from . import filters
 from .auth import bp as auth_bp
-from .common import safe_next
+from .common import back_to, safe_next
 from .forms import bp as forms_bp
 from .documents import bp as documents_bp
 from .pages import bp as pages_bp
@@ -36,7 +36,10 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 
 def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_proxy: bool = False,
-               secure_cookies: bool = False, refresh_s: int = 30) -> Flask:
+               secure_cookies: bool = False, refresh_s: int = 30, cookie: str = "monitor_session",
+               cookie_path: str = "/") -> Flask:
+    """One agency's console. Mounted under a path (`/u/<unit>/`, see web/office.py), its session cookie
+    is named and scoped for it, so another unit's pages never see it."""
     app = Flask(__name__)
     local = threading.local()
     clock = clock or SystemClock()
@@ -51,7 +54,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         SECRET_KEY=people.secret(db()),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
-        SESSION_COOKIE_NAME="monitor_session",
+        SESSION_COOKIE_NAME=cookie, SESSION_COOKIE_PATH=cookie_path,
         WTF_CSRF_TIME_LIMIT=None,          # valid for the session (a form may stay open through a shift)
         WTF_CSRF_SSL_STRICT=False,         # behind the agency's proxy the Referer may be rewritten
         MONITOR_CONFIG=live, MONITOR_CLOCK=clock, MONITOR_DB=db, MONITOR_REFRESH_S=refresh_s,
@@ -97,7 +100,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     @app.errorhandler(MonitorError)
     def monitor_error(e):
         flash(str(e), "error")
-        return redirect(safe_next(request.form.get("back") or request.referrer or url_for("pages.home")))
+        return redirect(back_to(request.referrer, url_for("pages.home")))
 
     @app.after_request
     def protect(response):

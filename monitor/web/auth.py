@@ -25,7 +25,7 @@ def login():
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
         if g.user is not None:
-            return redirect(target)
+            return redirect(request.script_root + target)
         return render_template("login.html", next=target)
     name = request.form.get("name", "")
     result = people.login(g.db, name, request.form.get("password", ""), request.remote_addr or "-", g.now)
@@ -38,7 +38,7 @@ def login():
     session["user"] = name.strip()
     session["since"] = to_iso(g.now)
     session["gen"] = people.session_generation(g.db, name.strip())
-    return redirect(target)
+    return redirect(request.script_root + target)       # `next` is a path within this console
 
 
 @bp.post("/logout")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, render_template
+from flask import abort, g, render_template, request
 
 from ..desk.people import Permission
 
@@ -18,6 +18,16 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target.rstrip("?") or "/"
+
+
+def back_to(referrer: str | None, default: str) -> str:
+    """The page a form was sent from, when it is a page of this site (its path as the browser had it, so a
+    console mounted under a path stays under it); else `default`."""
+    parts = urlsplit(referrer or "")
+    if parts.scheme in ("http", "https") and parts.netloc == request.host and parts.path.startswith("/") \
+            and not parts.path.startswith("//") and "\\" not in parts.path:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return default
 
 
 def requires(permission: Permission):

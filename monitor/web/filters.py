@@ -40,7 +40,18 @@ def sparkline(counts: list[int], width: int = 120, height: int = 28, mark: int |
 
 
 def install(app: Flask, config: Config) -> None:
-    tz = config.tz
+    """An agency console's filters, with its agency's name and sources' names on every page."""
+    install_filters(app, config.tz)
+
+    @app.context_processor
+    def current_config() -> dict:
+        """The agency's name and its sources' names as the configuration now in force gives them."""
+        c = g.get("config") or config
+        return {"agency": c.agency.name, "source_name": c.source_name, "config_refused": g.get("config_refused"),
+                "timezone_name": c.timezone, "office": False}
+
+
+def install_filters(app: Flask, tz) -> None:
 
     @app.template_filter("local")
     def local(value) -> str:
@@ -79,9 +90,3 @@ def install(app: Flask, config: Config) -> None:
         return describe(detail, tz)
 
     app.jinja_env.globals.update(L=labels, name=labels.name, sparkline=sparkline)
-
-    @app.context_processor
-    def current_config() -> dict:
-        """The agency's name and its sources' names as the configuration now in force gives them."""
-        c = g.get("config") or config
-        return {"agency": c.agency.name, "source_name": c.source_name, "config_refused": g.get("config_refused")}

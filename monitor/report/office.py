@@ -1,0 +1,48 @@
+"""The quarterly 督促检查 workbook of an office installation: units ranked, with the figures the ranking
+reads and each unit's findings (views/office.py)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..clocks.rules import LEVELS
+from ..labels import INSPECTION_NAMES, SEVERITY_NAMES, name
+from .annual import _style_header
+
+RANK_HEADERS = ["名次", "单位", "单项否决", "临近单项否决", "时限按时率", "已答复时限", "其中按时", "当前超时", "24小时内到期",
+                "处置中舆情", *[f"{lv} 级" for lv in LEVELS], "未定级", "回应后降温", "回应后升温", "监测盲区"]
+FINDING_HEADERS = ["单位", "情况", "事项", "对象", "起算", "期限"]
+
+
+def write_ranking(path: Path, office_name: str, period, rows: list[dict], now: dt.datetime, tz: str) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "督促检查排名"
+    ws.append([f"{office_name} {period.label} 政务舆情回应督促检查排名"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([f"生成时间 {now.astimezone(ZoneInfo(tz)).strftime('%Y-%m-%d %H:%M')}；按单项否决、时限按时率、当前超时排序"])
+    ws.append(RANK_HEADERS)
+    for r in rows:
+        ws.append([r["rank"], r["name"], r["vetoes"], r["at_risk"], r["on_time_rate"], r["clocks"], r["on_time"],
+                   r["overdue"], r["due_soon"], r["open_issues"], *[r["by_level"].get(lv, 0) for lv in LEVELS],
+                   r["undeclared"], r["effects"].get("降温", 0), r["effects"].get("升温", 0), r["blind"]])
+    for cell in ws["E"][3:]:
+        cell.number_format = "0.0%"
+    _style_header(ws, 3, len(RANK_HEADERS))
+    ws.column_dimensions["B"].width = 24
+    ws.freeze_panes = "C4"
+
+    fs = wb.create_sheet("单项否决")
+    fs.append(FINDING_HEADERS)
+    _style_header(fs, 1, len(FINDING_HEADERS))
+    for r in rows:
+        for f in r["findings"]:
+            fs.append([r["name"], name(SEVERITY_NAMES, f["severity"]), name(INSPECTION_NAMES, f["check"]), f["name"],
+                       f["since_local"], f["limit_local"]])
+    fs.column_dimensions["A"].width = 24
+    fs.column_dimensions["D"].width = 40
+    wb.save(path)

@@ -1,0 +1,119 @@
+"""The console of an office installation (config/office.py): the 政务公开办's 督查台 at `/`, read-only across
+every unit, and each unit's own console mounted at `/u/<unit>/`, with its own accounts, secret and session
+cookie (named and scoped for it), so nothing of one unit is reachable with another's login."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..clock import Clock, SystemClock
+from ..config.office import Office
+from ..desk import people
+from ..desk.people import UserRole
+from ..errors import NotFound
+from ..store.db import open_db
+from . import filters
+from .app import CSP, SESSION_HOURS, create_app
+from .auth import bp as auth_bp
+from .common import safe_next
+from .office_pages import bp, unit_prefix
+
+OPEN_ENDPOINTS = {"auth.login", "static", "health"}
+
+
+def create_office_app(office: Office, clock: Clock | None = None, behind_proxy: bool = False,
+                      secure_cookies: bool = False, refresh_s: int = 30):
+    """The WSGI application of the whole installation."""
+    clock = clock or SystemClock()
+    units = {}
+    for u in office.units:
+        open_db(u.db_path).conn.close()       # a unit whose daemon never ran still gets its (empty) console
+        units[unit_prefix(u.id)] = create_app(u.config, u.db_path, clock, False, secure_cookies, refresh_s,
+                                               cookie=f"monitor_{u.id}", cookie_path=unit_prefix(u.id))
+    app: object = DispatcherMiddleware(_office_app(office, clock, secure_cookies), units)
+    if behind_proxy:                                  # one hop, once, for the office and every unit
+        app = ProxyFix(app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    return app
+
+
+def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
+    app = Flask(__name__)
+    local = threading.local()
+
+    def db() -> sqlite_utils.Database:
+        if getattr(local, "db", None) is None:
+            local.db = open_db(office.db_path)
+        return local.db
+
+    def unit_db(unit_id: str) -> sqlite_utils.Database:
+        dbs = local.__dict__.setdefault("units", {})
+        if unit_id not in dbs:
+            dbs[unit_id] = open_db(office.unit(unit_id).db_path, create=False)
+        return dbs[unit_id]
+
+    app.config.update(
+        SECRET_KEY=people.secret(db()), PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_NAME="monitor_office", SESSION_COOKIE_PATH="/", WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False, MONITOR_OFFICE=office, MONITOR_UNIT_DB=unit_db)
+    filters.install_filters(app, ZoneInfo(office.timezone))
+
+    @app.context_processor
+    def names() -> dict:
+        return {"agency": office.name, "source_name": str, "config_refused": None, "timezone_name": office.timezone,
+                "office": True}
+
+    @app.before_request
+    def load_user():
+        g.now = clock.now()
+        g.db = db()
+        g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
+        if g.user is not None and (g.user.role != UserRole.SUPERVISOR
+                                   or not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS)):
+            session.clear()
+            g.user = None
+        if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+            return render_template("error.html", message="登录已过期, 请重新登录"), 401
+
+    CSRFProtect(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_template("error.html", message="表单缺少或带有无效的校验码, 已拒绝。请刷新页面后重试。"), 400
+
+    @app.errorhandler(NotFound)
+    def not_found(e):
+        return render_template("error.html", message=str(e)), 404
+
+    @app.errorhandler(404)
+    def no_page(e):
+        return render_template("error.html", message="没有这个页面"), 404
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return render_template("error.html", message="服务器内部错误, 已记录在日志中。请稍后重试, 或联系管理员。"), 500
+
+    @app.after_request
+    def protect(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.get("/healthz")
+    def health():
+        return {"ok": True}
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(bp)
+    return app

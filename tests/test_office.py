@@ -1,0 +1,234 @@
+"""Many units on one installation (config/office.py): each unit's own console under /u/<unit>/ shows its
+own issues only and refuses another unit's login; the 政务公开办's 督查台 reads across every unit, changes
+nothing, ranks them for the quarterly 督促检查 and exports the ranking. Real HTTP server, real files."""
+from __future__ import annotations
+
+import io
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from http.cookiejar import CookieJar
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from waitress.server import create_server
+
+from conftest import rss
+from test_console_browser import browser, shot  # noqa: F401  (the module's Chromium and screenshots)
+from monitor.cli.app import cli
+from monitor.clock import FixedClock
+from monitor.config.office import load_office
+from monitor.desk import people
+from monitor.errors import ConfigError
+from monitor.store.db import open_db
+from monitor.web.office import create_office_app
+
+PASSWORD = "a long enough password"
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=TZ)
+
+UNIT = """\
+agency:
+  name: {name}
+  keywords: {{subject: [{name}]}}
+timezone: Asia/Shanghai
+fetch: {{host_delay: 0s, retries: 0}}
+digest: {{at: []}}
+sources:
+  - {{id: forum, name: 青禾论坛, kind: rss, url: "{url}"}}
+people:
+  duty: [duty@{id}.example.cn]
+"""
+
+
+def monitor(*args: str):
+    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return r
+
+
+@pytest.fixture
+def office(web, tmp_path):
+    """Two units with an issue each (审计局: a complaint about a dinner, declared II; 教育局: school fees) and
+    a message to 教育局 left unanswered for four months; a duty officer in each, a supervisor in the office."""
+    root = tmp_path / "office"
+    (root / "agencies").mkdir(parents=True)
+    (root / "office.yaml").write_text("office: 青禾县政务公开办\nsupervisors: [gongkai@qinghe.gov.cn]\n",
+                                      encoding="utf-8")
+    units = {"shenji": ("青禾县审计局", "青禾县审计局审计组被举报在农家乐接受宴请", "网友反映青禾县审计局审计组吃请"),
+             "jiaoyu": ("青禾县教育局", "青禾县教育局被指默许学校乱收补课费", "家长反映青禾县教育局默许乱收费")}
+    for unit_id, (name, title, body) in units.items():
+        url = web.set(f"/{unit_id}.xml", rss([(title, f"http://{unit_id}.example.cn/1", "", body)]))
+        folder = root / "agencies" / unit_id
+        folder.mkdir()
+        (folder / "sources.yaml").write_text(UNIT.format(name=name, url=url, id=unit_id), encoding="utf-8")
+        base = ["--config", str(folder / "sources.yaml"), "--db", str(folder / "monitor.db"), "--now",
+                "2026-03-16T09:00+08:00"]
+        monitor(*base, "collect")
+        db = open_db(str(folder / "monitor.db"))
+        people.add(db, f"{unit_id}值班员", "duty", PASSWORD, NOW, "test")
+        db.conn.close()
+    monitor("--config", str(root / "agencies/shenji/sources.yaml"), "--db", str(root / "agencies/shenji/monitor.db"),
+            "--now", "2026-03-16T09:10+08:00", "declare", "1", "--level", "II", "--by", "李娜")
+    monitor("--config", str(root / "agencies/jiaoyu/sources.yaml"), "--db", str(root / "agencies/jiaoyu/monitor.db"),
+            "--now", "2026-03-16T09:10+08:00", "intake", "--kind", "message", "--title", "咨询课后服务收费标准",
+            "--received", "2025-11-10T09:00+08:00")
+    office_db = open_db(str(root / "office.db"))
+    people.add(office_db, "公开办督查", "supervisor", PASSWORD, NOW, "test")
+    people.add(office_db, "误建的值班员", "duty", PASSWORD, NOW, "test")
+    office_db.conn.close()
+    app = create_office_app(load_office(root), FixedClock(NOW))
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield SimpleNamespace(root=root, base=f"http://127.0.0.1:{server.effective_port}")
+    server.task_dispatcher.shutdown()
+    server.close()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """Cookies kept and sent by path as a browser does (http.cookiejar); redirects not followed."""
+
+    def __init__(self):
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect)
+
+    def request(self, url: str, data: dict | None = None) -> SimpleNamespace:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            r = self.opener.open(urllib.request.Request(url, data=body), timeout=30)
+        except urllib.error.HTTPError as e:
+            r = e
+        return SimpleNamespace(status=r.status if hasattr(r, "status") else r.code, headers=r.headers,
+                               body=r.read())
+
+    def get(self, url: str) -> SimpleNamespace:
+        return self.request(url)
+
+    def text(self, url: str) -> str:
+        r = self.get(url)
+        assert r.status == 200, (url, r.status)
+        return r.body.decode("utf-8")
+
+    def post(self, url: str, data: dict) -> SimpleNamespace:
+        return self.request(url, data)
+
+
+def token_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def log_in(base: str, prefix: str, name: str) -> Browser:
+    b = Browser()
+    token = token_of(b.text(f"{base}{prefix}/login"))
+    r = b.post(f"{base}{prefix}/login", {"csrf_token": token, "name": name, "password": PASSWORD, "next": "/"})
+    assert r.status == 302, (prefix, name, r.status)
+    assert r.headers["Location"] == f"{prefix}/", r.headers["Location"]      # stays in its own console
+    return b
+
+
+UNIT_PAGES = ["/", "/intake", "/sources", "/search?q=%E9%9D%92%E7%A6%BE", "/search.xlsx?q=%E9%9D%92", "/audit",
+              "/reports", "/issues/1", "/issues/2", "/issues/1/dossier.docx", "/issues/1/posts.xlsx",
+              "/reports/daily.html", "/reports/annual-2026.xlsx", "/snapshots/1", "/snapshots/1/original"]
+
+
+def test_each_unit_sees_its_own_issues_only_and_a_login_of_one_unit_opens_nothing_of_another(office):
+    audit = log_in(office.base, "/u/shenji", "shenji值班员")
+    education = log_in(office.base, "/u/jiaoyu", "jiaoyu值班员")
+    home = audit.text(f"{office.base}/u/shenji/")
+    assert "农家乐接受宴请" in home and "乱收补课费" not in home
+    home = education.text(f"{office.base}/u/jiaoyu/")
+    assert "乱收补课费" in home and "农家乐接受宴请" not in home
+    for path in UNIT_PAGES:                   # every page, export, search, snapshot and report of the other unit
+        assert audit.get(f"{office.base}/u/shenji{path}").status in (200, 404), path     # its own: served
+        for session, other in ((audit, "/u/jiaoyu"), (education, "/u/shenji"), (Browser(), "/u/shenji")):
+            r = session.get(f"{office.base}{other}{path}")
+            assert r.status == 302 and r.headers["Location"].startswith(f"{other}/login"), (other, path, r.status)
+    # one unit's account does not exist in the other unit
+    other = Browser()
+    token = token_of(other.text(f"{office.base}/u/jiaoyu/login"))
+    r = other.post(f"{office.base}/u/jiaoyu/login", {"csrf_token": token, "name": "shenji值班员", "password": PASSWORD})
+    assert r.status == 401
+    assert audit.get(f"{office.base}/").status == 302          # nor in the office
+
+
+def test_the_supervisor_reads_every_unit_ranks_them_and_changes_nothing(office):
+    s = log_in(office.base, "", "公开办督查")
+    page = s.text(f"{office.base}/")
+    assert "青禾县审计局" in page and "青禾县教育局" in page and "2026年第1季度" in page
+    unit = s.text(f"{office.base}/units/jiaoyu")
+    assert "乱收补课费" in unit and "咨询课后服务收费标准" in unit and "已触发单项否决" in unit
+    assert "农家乐" not in unit
+    ranking = s.text(f"{office.base}/ranking?quarter=2026Q1")
+    order = re.findall(r"<tr><td data-label=\"名次\">(\d+)</td><td><b>([^<]+)</b>", ranking)
+    assert order == [("1", "青禾县审计局"), ("2", "青禾县教育局")]        # 教育局 failed a 单项否决 check
+    xlsx = s.get(f"{office.base}/ranking.xlsx?quarter=2026Q1")
+    assert xlsx.status == 200 and "attachment" in xlsx.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(xlsx.body))
+    rows = list(wb["督促检查排名"].iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, "青禾县审计局", 0), (2, "青禾县教育局", 1)]
+    assert [r[3] for r in wb["单项否决"].iter_rows(min_row=2, values_only=True)] == ["咨询课后服务收费标准"]
+    # the supervisor's login opens no unit's console, and the office has no page that writes
+    for prefix in ("/u/shenji", "/u/jiaoyu"):
+        r = s.get(f"{office.base}{prefix}/")
+        assert r.status == 302 and r.headers["Location"].startswith(f"{prefix}/login")
+    assert s.post(f"{office.base}/units/jiaoyu", {"csrf_token": token_of(page)}).status == 405
+
+
+def test_an_account_that_is_not_a_supervisor_cannot_use_the_office(office):
+    s = Browser()
+    token = token_of(s.text(f"{office.base}/login"))
+    s.post(f"{office.base}/login", {"csrf_token": token, "name": "误建的值班员", "password": PASSWORD, "next": "/"})
+    r = s.get(f"{office.base}/")
+    assert r.status == 302 and "/login" in r.headers["Location"]
+
+
+def test_the_office_commands_check_every_file_and_rank_the_units(office, tmp_path):
+    r = monitor("office", "check", str(office.root))
+    assert "2 个单位" in r.output and "青禾县审计局 (shenji)" in r.output
+    out = tmp_path / "排名.xlsx"
+    r = monitor("--now", "2026-03-16T10:00+08:00", "office", "ranking", str(office.root), "--quarter", "2026Q1",
+                "--out", str(out))
+    assert "2026年第1季度" in r.output and out.exists()
+    r = monitor("--now", "2026-03-16T10:00+08:00", "office", "ranking", str(office.root))
+    assert r.output.splitlines()[0].startswith("1\t青禾县审计局")
+    (office.root / "agencies/jiaoyu/sources.yaml").write_text("agency: {name: 青禾县教育局}\nsources: 3\n",
+                                                             encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_office(office.root)
+    assert any(p.startswith(f"{office.root}/agencies/jiaoyu/sources.yaml:") for p in e.value.problems)
+    r = CliRunner().invoke(cli, ["office", "check", str(office.root)])
+    assert r.exit_code == 2 and "agencies/jiaoyu/sources.yaml:" in r.output
+
+
+@pytest.mark.browser
+def test_the_supervisor_pages_read_on_a_laptop_and_a_phone(office, browser):
+    from playwright.sync_api import expect
+    for label, viewport in (("laptop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+        pg = context.new_page()
+        pg.goto(office.base + "/")
+        expect(pg.locator("h1")).to_contain_text("登录督查台")
+        pg.click("input[name=name]")
+        pg.keyboard.type("公开办督查")
+        pg.click("input[name=password]")
+        pg.keyboard.type(PASSWORD)
+        pg.click("button:has-text('登录')")
+        expect(pg.locator("main")).to_contain_text("青禾县教育局")
+        for name, path in (("office", "/"), ("office-unit", "/units/jiaoyu"), ("office-ranking", "/ranking")):
+            pg.goto(office.base + path)
+            assert "服务器内部错误" not in pg.content(), path
+            assert pg.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1, (label, path)
+            shot(pg, f"{label}-{name}")
+        pg.click("button:has-text('退出')")
+        expect(pg.locator("h1")).to_contain_text("登录督查台")
+        context.close()
