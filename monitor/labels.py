@@ -6,7 +6,7 @@ Keys are the plain string values of the enums that live beside their rules (`clo
 from __future__ import annotations
 
 LEVEL_NAMES = {"I": "特别重大", "II": "重大", "III": "较大", "IV": "一般"}
-ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人"}
+ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人", "supervisor": "政务公开办"}
 CLOCK_KIND_NAMES = {
     "release": "发布权威信息", "press_conference": "举行新闻发布会", "response": "回应政务舆情",
     "update": "持续发布进展", "repost": "转发上级政务新媒体重要信息", "reply": "答复网民留言",

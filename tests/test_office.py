@@ -85,10 +85,13 @@ def office(web, tmp_path):
     office_db.conn.close()
     app = create_office_app(load_office(root), FixedClock(NOW))
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
     yield SimpleNamespace(root=root, base=f"http://127.0.0.1:{server.effective_port}")
+    # closed from the server's own loop thread (closing from here races its select: EBADF warnings)
+    server.trigger.pull_trigger(lambda: [channel.close() for channel in list(server._map.values())])
+    thread.join(timeout=10)
     server.task_dispatcher.shutdown()
-    server.close()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -232,3 +235,17 @@ def test_the_supervisor_pages_read_on_a_laptop_and_a_phone(office, browser):
         pg.click("button:has-text('退出')")
         expect(pg.locator("h1")).to_contain_text("登录督查台")
         context.close()
+
+
+def test_a_units_failed_check_also_reaches_the_office_supervisors_by_email(office, smtp):
+    folder = office.root / "agencies/jiaoyu"
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    (folder / "sources.yaml").write_text(text + f"smtp: {{host: 127.0.0.1, port: {smtp.port}, security: none, "
+                                                f"from: monitor@qinghe.gov.cn}}\n", encoding="utf-8")
+    monitor("--config", str(folder / "sources.yaml"), "--db", str(folder / "monitor.db"), "--now",
+            "2026-03-16T10:00+08:00", "tick")
+    mails = [m for m in smtp.take() if m.subject.startswith("【单项否决】")]
+    assert sorted(m.to[0] for m in mails) == ["duty@jiaoyu.example.cn", "gongkai@qinghe.gov.cn"]
+    to_office = next(m for m in mails if m.to[0] == "gongkai@qinghe.gov.cn")
+    assert to_office.subject == "【单项否决】青禾县教育局的网民留言「咨询课后服务收费标准」超过 3 个月未答复"
+    assert to_office.body.startswith("政务公开办：") and "青禾县教育局的网民留言" in to_office.body

@@ -6,6 +6,7 @@ All problems are collected; ConfigError carries them all.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import Node
 
-from ..clocks.inspection import InspectionPolicy
+from ..clocks.inspection import SUPERVISOR, InspectionPolicy
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
@@ -84,7 +85,23 @@ def load_config(path: str | os.PathLike) -> Config:
     if c.problems:
         raise ConfigError(c.problems)
     assert config is not None
+    if supervisors := office_supervisors(Path(path)):
+        config = dataclasses.replace(config, people={**config.people, SUPERVISOR: supervisors})
     return config
+
+
+def office_supervisors(path: Path) -> tuple[str, ...]:
+    """A unit of an office installation (`<office>/agencies/<unit>/sources.yaml`): the office's supervisors,
+    whom its 单项否决 failures also reach (`monitor office check` reports a broken office.yaml)."""
+    office = path.resolve().parent.parent
+    if office.name != "agencies" or not (office.parent / "office.yaml").is_file():
+        return ()
+    try:
+        data = yaml.safe_load((office.parent / "office.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ()
+    found = data.get("supervisors") if isinstance(data, dict) else None
+    return tuple(a for a in found if isinstance(a, str) and "@" in a) if isinstance(found, list) else ()
 
 
 def compose_file(path: str | os.PathLike) -> tuple[Node, str]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..clock import local_str
-from ..clocks.inspection import BASIS, Check, Finding, Severity
+from ..clocks.inspection import BASIS, SUPERVISOR, Check, Finding, Severity
 from ..clocks.policy import Stage
 from ..config.schema import Config
 from ..labels import ROLE_NAMES, duration
 from ..store import issues, outbox
 from ..views.inspection import current
-from .queue import TickReport, _queue, _row, _text, reachable, thread_of
+from .queue import TickReport, _queue, _row, _text, thread_of
 from .render import Renderer, header_text
 
 AT_RISK_TO = ("duty",)
-FAILED_TO = ("duty", "deputy_leader", "head")
+FAILED_TO = ("duty", "deputy_leader", "head", SUPERVISOR)     # the office's, when the unit belongs to one
 
 
 def queue_inspection(db, config: Config, now: datetime, renderer: Renderer, report: TickReport) -> None:
@@ -24,13 +24,15 @@ def queue_inspection(db, config: Config, now: datetime, renderer: Renderer, repo
         issue_id = int(f.subject) if f.check == Check.MESSAGE_UNANSWERED else None
         for role in FAILED_TO if failed else AT_RISK_TO:
             key = f"{f.key}:{role}"
-            if not reachable(config, role, Stage.INSPECTION) or outbox.has(db, key):
+            # the office by email only: the unit's group robots have the unit's own notice already
+            to = config.people.get(SUPERVISOR, ()) if role == SUPERVISOR else config.recipients(role, Stage.INSPECTION)
+            if not to or outbox.has(db, key):
                 continue
             values = values_of(db, config, f, now)
             text = _text(renderer, Stage.INSPECTION, agency=config.agency.name, role_name=ROLE_NAMES[role],
-                         failed=failed, **values)
-            _queue(db, _row(key, issue_id, None, Stage.INSPECTION, role, config.recipients(role, Stage.INSPECTION),
-                            text, now, now, thread_id=thread_of(config, issue_id, f"inspection-{f.subject}")), report)
+                         failed=failed, office=role == SUPERVISOR, **values)
+            _queue(db, _row(key, issue_id, None, Stage.INSPECTION, role, to, text, now, now,
+                            thread_id=thread_of(config, issue_id, f"inspection-{f.subject}")), report)
 
 
 def values_of(db, config: Config, f: Finding, now: datetime) -> dict:
