@@ -6,16 +6,22 @@ Keys are the plain string values of the enums that live beside their rules (`clo
 from __future__ import annotations
 
 LEVEL_NAMES = {"I": "特别重大", "II": "重大", "III": "较大", "IV": "一般"}
-ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人", "supervisor": "政务公开办"}
+ROLE_NAMES = {"duty": "值班员", "deputy_leader": "分管领导", "head": "主要负责人"}
+OFFICE_NAME = "政务公开办"       # who a unit's notice to its office's supervisors is addressed to
+
+
+def role_name(role: str) -> str:
+    """A notice's addressee: a role of the agency, or its office (`supervisor`)."""
+    return ROLE_NAMES.get(role) or (OFFICE_NAME if role == "supervisor" else role)
 CLOCK_KIND_NAMES = {
     "release": "发布权威信息", "press_conference": "举行新闻发布会", "response": "回应政务舆情",
     "update": "持续发布进展", "repost": "转发上级政务新媒体重要信息", "reply": "答复网民留言",
-    "disclosure": "答复政府信息公开申请",
+    "disclosure": "答复政府信息公开申请", "feedback": "反馈下发事项办理情况",
 }
 CLOCK_STATE_NAMES = {"pending": "计时中", "overdue": "已超时", "met": "按时完成", "met_late": "超时完成",
                      "cancelled": "已取消"}
 ISSUE_KIND_NAMES = {"opinion": "网络舆情", "message": "网民留言", "disclosure": "信息公开申请",
-                    "repost": "上级信息转发"}
+                    "repost": "上级信息转发", "assignment": "政务公开办下发"}
 ISSUE_STATUS_NAMES = {"open": "处置中", "closed": "已关闭"}
 ROBOT_KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "通用 Webhook"}
 USER_ROLE_NAMES = {"duty": "值班员", "leader": "领导", "admin": "管理员", "supervisor": "督查"}

@@ -20,7 +20,7 @@ from ..drill.run import run_drill
 from ..errors import MonitorError
 from ..config.schema import CHANNELS
 from ..judge.sentiment import Model
-from ..labels import DROP_NAMES, ROLE_NAMES, name
+from ..labels import DROP_NAMES, name, role_name
 from ..notify.channels import EmailChannel, make_channel
 from ..notify.robots import RobotChannel
 from ..notify.render import Renderer
@@ -96,9 +96,9 @@ def tick(app: App):
     config = app.config()
     report = run_tick(app.db, config, app.now(), _make_channel(config), Renderer.beside(config.path))
     for n in report.delivered:
-        echo(f"已发送 [{ROLE_NAMES[n.role]}] {n.subject}")
+        echo(f"已发送 [{role_name(n.role)}] {n.subject}")
     for n in report.failed:
-        echo(f"发送失败 [{ROLE_NAMES[n.role]}] {n.subject}: {n.last_error}", err=True)
+        echo(f"发送失败 [{role_name(n.role)}] {n.subject}: {n.last_error}", err=True)
     for d in report.skipped:
         echo(f"未发送: 角色 {d.notice.role} 没有配置收件人 (people.{d.notice.role})", err=True)
     if report.postponed:

@@ -13,8 +13,8 @@ from ..views.describe import describe
 from ..views import read as views
 from ..ops.health import check as check_health
 from ..errors import MonitorError
-from ..labels import (ACTION_NAMES, JOB_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES, ROLE_NAMES,
-                      SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name)
+from ..labels import (ACTION_NAMES, JOB_NAMES, EXPECTATION_NAMES, HEAT_COMPONENT_NAMES, ISSUE_STATUS_NAMES, NOTICE_STATUS_NAMES,
+                      SENTIMENT_NAMES, SOURCE_STATE_NAMES, duration, fetch_error, name, role_name)
 from .app import App, echo, echo_json, pass_app
 
 
@@ -99,7 +99,7 @@ def show(app: App, issue_id, as_json):
                         headers=["编号", "来源", "情感", "发现时间", "命中规则", "标题"]))
     echo("\n通知:")
     for n in i["notifications"]:
-        echo(f"  {local_str(n['fire_at'], tz)} [{ROLE_NAMES[n['role']]}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
+        echo(f"  {local_str(n['fire_at'], tz)} [{role_name(n['role'])}] {NOTICE_STATUS_NAMES.get(n['status'], n['status'])} {n['subject']}")
     echo("\n操作记录:")
     for a in i["actions"]:
         by = "系统" if a["by"] == "system" else a["by"]

@@ -9,7 +9,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 BASIS = "国办秘函〔2019〕19号"
-SUPERVISOR = "supervisor"    # in a unit of an office installation, its office's people (config.load)
+SUPERVISOR = "supervisor"    # a notice's role for the office's supervisors (config.supervisors)
 
 
 class Check(StrEnum):

@@ -37,6 +37,7 @@ class IssueKind(StrEnum):
     MESSAGE = "message"          # a netizen message (reply clock)
     DISCLOSURE = "disclosure"    # an information-disclosure request
     REPOST = "repost"            # a superior new-media post to repost
+    ASSIGNMENT = "assignment"    # handed down by the 政务公开办 (下发): answered with 反馈
 
 
 class IssueStatus(StrEnum):
@@ -52,6 +53,7 @@ class ClockKind(StrEnum):
     REPOST = "repost"
     REPLY = "reply"
     DISCLOSURE = "disclosure"
+    FEEDBACK = "feedback"
 
 
 class DeadlineStatus(StrEnum):
@@ -124,10 +126,13 @@ DEFAULT_POLICIES: dict[str, DeadlineRule] = {
                                 within_wd=20, levels=(), intake="disclosure", max_extension_wd=20,
                                 remind=(("duty", 72 * 3600), ("duty", 24 * 3600), ("deputy_leader", 24 * 3600)),
                                 repeat_s=24 * 3600, max_repeats=20),
+    ClockKind.FEEDBACK: _rule(ClockKind.FEEDBACK, basis="政务公开办下发", within_s=0, within_wd=3, levels=(),
+                              intake="assignment", remind=(("duty", 24 * 3600), ("duty", 4 * 3600)),
+                              repeat_s=24 * 3600, max_repeats=10),
 }
 INTAKE_KINDS = {r.intake: r.kind for r in DEFAULT_POLICIES.values() if r.intake}
 
 # kinds an officer may record an answer for (`monitor respond --kind`)
-RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure", "repost")
+RESPONSE_KINDS = ("release", "press_conference", "update", "response", "reply", "disclosure", "repost", "feedback")
 # kinds an own-channel post may answer: it is detected and awaits the duty officer's confirmation
 ANSWERED_BY_OWN_POST = (ClockKind.RELEASE, ClockKind.UPDATE, ClockKind.RESPONSE, ClockKind.REPOST)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import Node
 
-from ..clocks.inspection import SUPERVISOR, InspectionPolicy
+from ..clocks.inspection import InspectionPolicy
 from ..clocks.rules import ROLES
 from ..clocks.workdays import WorkdayCalendar
 from ..errors import ConfigError
@@ -86,7 +86,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError(c.problems)
     assert config is not None
     if supervisors := office_supervisors(Path(path)):
-        config = dataclasses.replace(config, people={**config.people, SUPERVISOR: supervisors})
+        config = dataclasses.replace(config, supervisors=supervisors)
     return config
 
 

@@ -208,6 +208,7 @@ class Config:
     warning: WarningPolicy = WarningPolicy()
     disabled: tuple[Source, ...] = ()         # sources with `enabled: false`: named, never collected
     inspection: InspectionPolicy = InspectionPolicy()   # 国办秘函〔2019〕19号's checks (clocks.inspection)
+    supervisors: tuple[str, ...] = ()         # a unit of an office installation: the office's (config.load)
 
     def recipients(self, role: str, stage: str) -> tuple[str, ...]:
         """Everyone a notice of `stage` for `role` goes to: the role's addresses and the robots routed to it."""

@@ -15,7 +15,7 @@ from ..config.load import load_config
 from ..desk import actions
 from ..views.read import show_issue
 from ..errors import InvalidInput
-from ..labels import CLOCK_STATE_NAMES, LEVEL_NAMES, ROLE_NAMES
+from ..labels import CLOCK_STATE_NAMES, LEVEL_NAMES, role_name
 from ..notify.channels import EmailChannel
 from ..notify.render import Renderer
 from ..notify.tick import tick
@@ -138,7 +138,7 @@ def run_drill(db_path: str, start_text: str | None, speed_s: float = 0.0) -> Non
                     say(f"  「举行新闻发布会」时限停止 ({'按时' if r.on_time else '超时'}); 舆情继续跟踪, 后续发布进展")
                 report = tick(db, config, clock.now(), channel, renderer)
                 for n in report.delivered:
-                    say(f"邮件 → {ROLE_NAMES[n.role]} {', '.join(config.people[n.role])}: {n.subject}")
+                    say(f"邮件 → {role_name(n.role)} {', '.join(config.people.get(n.role, ()))}: {n.subject}")
                 received = sink.take()
                 assert len(received) == len(report.delivered), "SMTP sink and outbox disagree"
                 if speed_s:

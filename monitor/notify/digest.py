@@ -14,7 +14,7 @@ from ..config.schema import Config
 from ..views import reports
 from ..views import read as views
 from ..judge.health import SourceState
-from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, duration, fetch_error, name
+from ..labels import CLOCK_KIND_NAMES, LEVEL_NAMES, duration, fetch_error, name, role_name
 from ..store import answers, deadlines, issues, outbox
 from .queue import _queue, _row, thread_of
 from .render import Renderer, header_text
@@ -52,7 +52,7 @@ def digest_values(db, config: Config, since: datetime, now: datetime) -> dict:
                      for r in answers.awaiting(db)],
         "blind": blind,
         "sent": [n for n in notices if n["status"] == "sent"],
-        "failed": [{"subject": n["subject"], "role": ROLE_NAMES.get(n["role"], n["role"]), "error": n["last_error"]}
+        "failed": [{"subject": n["subject"], "role": role_name(n["role"]), "error": n["last_error"]}
                    for n in notices if n["status"] != "sent"],
         "console_url": config.console_url,
     }

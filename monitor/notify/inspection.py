@@ -8,7 +8,7 @@ from ..clock import local_str
 from ..clocks.inspection import BASIS, SUPERVISOR, Check, Finding, Severity
 from ..clocks.policy import Stage
 from ..config.schema import Config
-from ..labels import ROLE_NAMES, duration
+from ..labels import duration, role_name
 from ..store import issues, outbox
 from ..views.inspection import current
 from .queue import TickReport, _queue, _row, _text, thread_of
@@ -25,11 +25,11 @@ def queue_inspection(db, config: Config, now: datetime, renderer: Renderer, repo
         for role in FAILED_TO if failed else AT_RISK_TO:
             key = f"{f.key}:{role}"
             # the office by email only: the unit's group robots have the unit's own notice already
-            to = config.people.get(SUPERVISOR, ()) if role == SUPERVISOR else config.recipients(role, Stage.INSPECTION)
+            to = config.supervisors if role == SUPERVISOR else config.recipients(role, Stage.INSPECTION)
             if not to or outbox.has(db, key):
                 continue
             values = values_of(db, config, f, now)
-            text = _text(renderer, Stage.INSPECTION, agency=config.agency.name, role_name=ROLE_NAMES[role],
+            text = _text(renderer, Stage.INSPECTION, agency=config.agency.name, role_name=role_name(role),
                          failed=failed, office=role == SUPERVISOR, **values)
             _queue(db, _row(key, issue_id, None, Stage.INSPECTION, role, to, text, now, now,
                             thread_id=thread_of(config, issue_id, f"inspection-{f.subject}")), report)
