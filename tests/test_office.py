@@ -172,7 +172,7 @@ def test_the_supervisor_reads_every_unit_ranks_them_and_changes_nothing(office):
     assert "乱收补课费" in unit and "咨询课后服务收费标准" in unit and "已触发单项否决" in unit
     assert "农家乐" not in unit
     ranking = s.text(f"{office.base}/ranking?quarter=2026Q1")
-    order = re.findall(r"<tr><td data-label=\"名次\">(\d+)</td><td><b>([^<]+)</b>", ranking)
+    order = re.findall(r"<tr><td data-label=\"名次\">(\d+)</td><td><b>([^<]+)</b>", ranking[:ranking.index("下发处理排名")])
     assert order == [("1", "青禾县审计局"), ("2", "青禾县教育局")]        # 教育局 failed a 单项否决 check
     xlsx = s.get(f"{office.base}/ranking.xlsx?quarter=2026Q1")
     assert xlsx.status == 200 and "attachment" in xlsx.headers["Content-Disposition"]
@@ -249,3 +249,37 @@ def test_a_units_failed_check_also_reaches_the_office_supervisors_by_email(offic
     to_office = next(m for m in mails if m.to[0] == "gongkai@qinghe.gov.cn")
     assert to_office.subject == "【单项否决】青禾县教育局的网民留言「咨询课后服务收费标准」超过 3 个月未答复"
     assert to_office.body.startswith("政务公开办：") and "青禾县教育局的网民留言" in to_office.body
+
+
+def test_the_office_hands_an_issue_down_and_the_unit_answers_in_its_own_console_on_time(office):
+    s = log_in(office.base, "", "公开办督查")
+    page = s.text(f"{office.base}/units/shenji")
+    r = s.post(f"{office.base}/units/shenji/hand-down", {
+        "csrf_token": token_of(page), "title": "请核实审计组接受宴请一事并公开回应", "about": "1", "days": "3",
+        "url": "http://shenji.example.cn/1"})
+    assert r.status == 302
+    page = s.text(f"{office.base}/units/shenji")
+    assert "已下发给青禾县审计局" in page, re.findall(r"class=\"flash[^>]*>[^<]*", page)
+    assert "须于 2026-03-19 23:59 前反馈" in page    # the end of the third working day after Monday
+    # the unit sees it in its own console, linked to its issue, and answers it there (audited)
+    unit = log_in(office.base, "/u/shenji", "shenji值班员")
+    issue = unit.text(f"{office.base}/u/shenji/issues/1")
+    assert "政务公开办下发" in issue and "请核实审计组接受宴请一事并公开回应" in issue
+    item = unit.text(f"{office.base}/u/shenji/issues/2")
+    assert "反馈下发事项办理情况" in item and "公开办督查（青禾县政务公开办）" in item
+    r = unit.post(f"{office.base}/u/shenji/issues/2/respond", {
+        "csrf_token": token_of(item), "kind": "feedback", "url": "http://www.qinghe.gov.cn/sjj/qkshm.html",
+        "at": "2026-03-16T10:00"})
+    assert r.status == 302
+    assert "登记回应" in unit.text(f"{office.base}/u/shenji/audit")
+    # 下发处理排名: 审计局 answered its one item on time; 教育局 was handed nothing
+    ranking = s.text(f"{office.base}/ranking?quarter=2026Q1")
+    handling = ranking[ranking.index("下发处理排名"):]
+    assert re.findall(r"<tr><td data-label=\"名次\">(\d+)</td><td><b>([^<]+)</b></td><td data-label=\"下发\">(\d+)",
+                      handling) == [("1", "青禾县审计局", "1"), ("2", "青禾县教育局", "0")]
+    assert "100%" in handling
+    # another unit cannot be handed an issue that is not its own
+    r = s.post(f"{office.base}/units/jiaoyu/hand-down", {"csrf_token": token_of(page), "title": "x", "about": "9",
+                                                         "days": "3"})
+    assert r.status == 302
+    assert "没有编号为 9 的舆情" in s.text(f"{office.base}/units/jiaoyu")

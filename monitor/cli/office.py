@@ -90,11 +90,13 @@ def ranking(app: App, directory, quarter, out):
     o = load_office(directory)
     now = app.now()
     period = office_views.quarter(quarter, now, ZoneInfo(o.timezone))
-    rows = office_views.ranked(_rows(o, now, period))
+    figures = _rows(o, now, period)
+    rows = office_views.ranked(figures)
     if out:
         if not out.endswith(".xlsx"):
             raise MonitorError("--out 应为 .xlsx 文件")
-        office_report.write_ranking(Path(out), o.name, period, rows, now, o.timezone)
+        office_report.write_ranking(Path(out), o.name, period, rows, now, o.timezone,
+                                    office_views.ranked_by_handling(figures))
         echo(f"已写入 {out} ({period.label}, {len(rows)} 个单位)")
         return
     for r in rows:

@@ -62,6 +62,14 @@ class Desk:
         return intake.intake(self.db, self.config, calendar_for(self.config), kind, title, received_at, by,
                              self._now(now), url, from_name)
 
+    def hand_down(self, title: str, *, by: str, office: str, days: int, about: int | None = None,
+                  url: str | None = None, now: datetime | None = None) -> intake.IntakeResult:
+        """下发: the office hands an item (about one of the unit's issues, or new) down to this unit, to be
+        answered with 反馈 within `days` working days; audited under the supervisor's name."""
+        now = self._now(now)
+        return intake.intake(self.db, self.config, calendar_for(self.config), "assignment", title, now, by, now,
+                             url, office, within_wd=days, about=about)
+
     def extend(self, issue_id: int, approver: str, days: int, *, by: str, now: datetime | None = None
                ) -> tuple[datetime, bool]:
         return intake.extend(self.db, self.config, calendar_for(self.config), issue_id, by, approver, days,

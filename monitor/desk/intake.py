@@ -30,11 +30,14 @@ class IntakeResult:
 
 
 MAX_TITLE = 500          # a 留言 or 申请 title; the text itself stays at its link
+MAX_WITHIN_WD = 30       # the longest reply deadline an item handed down may carry
 
 
 def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind: str, title: str,
            received_at: datetime, by: str, now: datetime, url: str | None = None,
-           from_name: str | None = None) -> IntakeResult:
+           from_name: str | None = None, within_wd: int | None = None, about: int | None = None) -> IntakeResult:
+    """Register a message, a disclosure request, a post to repost or an item handed down, with its clock
+    (`within_wd` instead of the policy's working days; `about`: the issue it concerns)."""
     if kind not in INTAKE_KINDS:
         raise InvalidInput(f"--kind 应为 {' / '.join(INTAKE_KINDS)}, 实际是 {kind!r}")
     if not title or not title.strip():
@@ -47,12 +50,19 @@ def intake(db: sqlite_utils.Database, config: Config, cal: WorkdayCalendar, kind
         raise InvalidInput(f"--url 应为 http(s) 网址, 实际是 {url!r}")
     by = require_by(by)
     rule = config.policies[INTAKE_KINDS[kind]]
+    if within_wd is not None:
+        if not 1 <= within_wd <= MAX_WITHIN_WD:
+            raise InvalidInput(f"办理期限应为 1 到 {MAX_WITHIN_WD} 个工作日, 实际是 {within_wd}")
+        rule = rule.replace(within_wd=within_wd, within_s=0)
     due = _due(rule, received_at, config, cal)
     with transaction(db):
+        if about is not None:
+            get_issue(db, about)
         issue_id = issues.create(db, title.strip(), kind, to_iso(received_at), url=url,
-                                 received_at=to_iso(received_at), from_name=from_name)
+                                 received_at=to_iso(received_at), from_name=from_name, incident_id=about)
         audit.record(db, now, by, issue_id, Action.INTAKE, kind=kind, title=title.strip(), url=url,
-                     from_name=from_name, received_at=to_iso(received_at))
+                     from_name=from_name, received_at=to_iso(received_at),
+                     **({"about": about} if about is not None else {}))
         deadline_id = deadlines.start(db, issue_id, rule.kind, rule.basis, "received", received_at, due.due_at, now,
                                       by, provisional=due.provisional, working_days=rule.within_wd)
     return IntakeResult(issue_id, deadline_id, rule.kind, due.due_at, due.provisional)

@@ -27,13 +27,14 @@ class Permission(StrEnum):
     ACT = "act"          # declare, record responses, intake, close, relabel, merge, split, extend
     CONFIGURE = "configure"   # 方案管理: keywords, rules and sources (sources.yaml)
     INSTRUCT = "instruct"     # a leader's 批示 on an issue
+    HAND_DOWN = "hand_down"   # 下发: the office hands an item down to a unit (its one write)
 
 
 PERMISSIONS = {
     UserRole.DUTY: frozenset({Permission.VIEW, Permission.ACK, Permission.ACT}),
     UserRole.ADMIN: frozenset(Permission),
     UserRole.LEADER: frozenset({Permission.VIEW, Permission.ACK, Permission.INSTRUCT}),
-    UserRole.SUPERVISOR: frozenset({Permission.VIEW}),
+    UserRole.SUPERVISOR: frozenset({Permission.VIEW, Permission.HAND_DOWN}),
 }
 
 WINDOW = timedelta(minutes=15)

@@ -18,7 +18,11 @@ RANK_HEADERS = ["名次", "单位", "单项否决", "临近单项否决", "时�
 FINDING_HEADERS = ["单位", "情况", "事项", "对象", "起算", "期限"]
 
 
-def write_ranking(path: Path, office_name: str, period, rows: list[dict], now: dt.datetime, tz: str) -> None:
+HANDLING_HEADERS = ["名次", "单位", "下发", "按时反馈", "超时反馈", "超时未反馈", "办理中", "按时率"]
+
+
+def write_ranking(path: Path, office_name: str, period, rows: list[dict], now: dt.datetime, tz: str,
+                  handling: list[dict] | None = None) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "督促检查排名"
@@ -35,6 +39,16 @@ def write_ranking(path: Path, office_name: str, period, rows: list[dict], now: d
     _style_header(ws, 3, len(RANK_HEADERS))
     ws.column_dimensions["B"].width = 24
     ws.freeze_panes = "C4"
+
+    hs = wb.create_sheet("下发处理排名")
+    hs.append(HANDLING_HEADERS)
+    _style_header(hs, 1, len(HANDLING_HEADERS))
+    for r in handling or []:
+        hs.append([r["handling_rank"], r["name"], r["handed"], r["handed_on_time"], r["handed_late"],
+                   r["handed_overdue"], r["handed_pending"], r["handed_rate"]])
+    for cell in hs["H"][1:]:
+        cell.number_format = "0.0%"
+    hs.column_dimensions["B"].width = 24
 
     fs = wb.create_sheet("单项否决")
     fs.append(FINDING_HEADERS)

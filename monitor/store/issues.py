@@ -152,7 +152,7 @@ def link_incident(db: sqlite_utils.Database, item_id: int, incident_id: int | No
 
 def letters_of(db: sqlite_utils.Database, incident_id: int) -> list[dict]:
     """The tracked letters linked to an incident's issue, oldest first."""
-    return rows(db, "select id, title, status, received_at, first_seen_at from issues where incident_id = ? "
+    return rows(db, "select id, kind, title, status, received_at, first_seen_at from issues where incident_id = ? "
                     "order by id", [incident_id])
 
 

@@ -13,7 +13,7 @@ DETAIL_NAMES = {
     "approver": "批准人", "days": "工作日", "title": "标题", "received_at": "收到", "from_name": "来自", "target": "并入",
     "sources": "并入的舆情", "posts": "信息", "new_issue": "新舆情", "issue": "原舆情", "start_basis": "起点依据",
     "late": "补发", "old_due_at": "原截止", "cancelled_deadlines": "取消计时", "restored_deadlines": "恢复计时",
-    "what": "修改内容", "file": "文件", "kept": "原版本保存为", "text": "批示",
+    "what": "修改内容", "file": "文件", "kept": "原版本保存为", "text": "批示", "about": "关于舆情",
 }
 HIDDEN = {"deadline_id", "key", "stage", "already_met", "previous_override", "diff"}   # the diff: shown as a block
 
@@ -29,7 +29,7 @@ def _value(key: str, value, tz: ZoneInfo) -> str:
     if key == "start_basis":
         return labels.name(labels.START_BASIS_NAMES, value)
     if key in ("role",):
-        return labels.name(labels.ROLE_NAMES, value)
+        return labels.role_name(value)
     if key == "roles" and isinstance(value, list):
         return "、".join(labels.name(labels.ROLE_NAMES, r) for r in value)
     if key in ("label", "model_label"):

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from ..clocks import stats as clock_stats
 from ..clocks.inspection import Severity
-from ..clocks.rules import LEVELS, IssueKind
+from ..clocks.rules import LEVELS, ClockKind, IssueKind
 from ..config.office import Unit
 from ..errors import InvalidInput
 from ..judge.health import SourceState
@@ -57,6 +57,8 @@ def unit_figures(unit: Unit, db: sqlite_utils.Database, now: datetime, period: P
     on_time = sum(k["on_time"] for k in stats["kinds"])
     answered = sum(k["on_time"] + k["late"] + k["overdue"] for k in stats["kinds"])
     found = inspection.current(db, unit.config, now)
+    handed = next((k for k in stats["kinds"] if k["kind"] == ClockKind.FEEDBACK), {})
+    handled = handed.get("on_time", 0) + handed.get("late", 0) + handed.get("overdue", 0)
     sources = views.sources(db, unit.config, now)
     return {
         "id": unit.id, "name": unit.name, "ready": True,
@@ -66,6 +68,11 @@ def unit_figures(unit: Unit, db: sqlite_utils.Database, now: datetime, period: P
         "due_soon": sum(now < c.deadline.due_at <= now + DUE_AHEAD for c in running),
         "clocks": answered, "on_time": on_time, "on_time_rate": round(on_time / answered, 3) if answered else None,
         "kinds": stats["kinds"],
+        # 下发: items the office handed down in the period, and how their 反馈 went
+        "handed": handed.get("total", 0), "handed_on_time": handed.get("on_time", 0),
+        "handed_late": handed.get("late", 0), "handed_overdue": handed.get("overdue", 0),
+        "handed_pending": handed.get("pending", 0),
+        "handed_rate": round(handed.get("on_time", 0) / handled, 3) if handled else None,
         "effects": dossier.effects_between(db, unit.config, period.start_at, period.end_at, now)["tally"],
         "vetoes": sum(f.severity == Severity.FAILED for f in found),
         "at_risk": sum(f.severity == Severity.AT_RISK for f in found),
@@ -79,7 +86,8 @@ def not_ready(unit: Unit) -> dict:
     """A unit whose database does not exist yet (its daemon never ran)."""
     return {"id": unit.id, "name": unit.name, "ready": False, "open_issues": 0, "by_level": dict.fromkeys(LEVELS, 0),
             "undeclared": 0, "overdue": 0, "due_soon": 0, "clocks": 0, "on_time": 0, "on_time_rate": None,
-            "kinds": [], "effects": {}, "vetoes": 0, "at_risk": 0, "findings": [], "blind": 0, "sources": 0}
+            "kinds": [], "handed": 0, "handed_on_time": 0, "handed_late": 0, "handed_overdue": 0, "handed_pending": 0,
+            "handed_rate": None, "effects": {}, "vetoes": 0, "at_risk": 0, "findings": [], "blind": 0, "sources": 0}
 
 
 def ranked(rows: list[dict]) -> list[dict]:
@@ -88,3 +96,10 @@ def ranked(rows: list[dict]) -> list[dict]:
     order = sorted(rows, key=lambda r: (r["vetoes"], -(1.0 if r["on_time_rate"] is None else r["on_time_rate"]),
                                         r["overdue"], r["id"]))
     return [r | {"rank": n} for n, r in enumerate(order, 1)]
+
+
+def ranked_by_handling(rows: list[dict]) -> list[dict]:
+    """下发处理排名: the higher share of 反馈 on time first, then fewer overdue; units handed nothing last."""
+    order = sorted(rows, key=lambda r: (r["handed_rate"] is None, -(r["handed_rate"] or 0), r["handed_overdue"],
+                                        r["id"]))
+    return [r | {"handling_rank": n} for n, r in enumerate(order, 1)]

@@ -8,7 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,12 +17,12 @@ from ..clock import Clock, SystemClock
 from ..config.office import Office
 from ..desk import people
 from ..desk.people import UserRole
-from ..errors import NotFound
+from ..errors import MonitorError, NotFound
 from ..store.db import open_db
 from . import filters
 from .app import CSP, SESSION_HOURS, create_app
 from .auth import bp as auth_bp
-from .common import safe_next
+from .common import back_to, safe_next
 from .office_pages import bp, unit_prefix
 
 OPEN_ENDPOINTS = {"auth.login", "static", "health"}
@@ -62,7 +62,7 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
         SECRET_KEY=people.secret(db()), PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="monitor_office", SESSION_COOKIE_PATH="/", WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=False, MONITOR_OFFICE=office, MONITOR_UNIT_DB=unit_db)
+        WTF_CSRF_SSL_STRICT=False, MONITOR_OFFICE=office, MONITOR_UNIT_DB=unit_db, MONITOR_CLOCK=clock)
     filters.install_filters(app, ZoneInfo(office.timezone))
 
     @app.context_processor
@@ -93,6 +93,11 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
     @app.errorhandler(NotFound)
     def not_found(e):
         return render_template("error.html", message=str(e)), 404
+
+    @app.errorhandler(MonitorError)
+    def refused(e):
+        flash(str(e), "error")
+        return redirect(back_to(request.referrer, url_for("office.home")))
 
     @app.errorhandler(404)
     def no_page(e):
