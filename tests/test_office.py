@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,10 +57,7 @@ def monitor(*args: str):
     return r
 
 
-@pytest.fixture
-def office(web, tmp_path):
-    """Two units with an issue each (审计局: a complaint about a dinner, declared II; 教育局: school fees) and
-    a message to 教育局 left unanswered for four months; a duty officer in each, a supervisor in the office."""
+def build_office(web, tmp_path):
     root = tmp_path / "office"
     (root / "agencies").mkdir(parents=True)
     (root / "office.yaml").write_text("office: 青禾县政务公开办\nsupervisors: [gongkai@qinghe.gov.cn]\n",
@@ -83,6 +84,15 @@ def office(web, tmp_path):
     people.add(office_db, "公开办督查", "supervisor", PASSWORD, NOW, "test")
     people.add(office_db, "误建的值班员", "duty", PASSWORD, NOW, "test")
     office_db.conn.close()
+    return root
+
+
+@pytest.fixture
+def office(web, tmp_path):
+    """Two units with an issue each (审计局: a complaint about a dinner, declared II; 教育局: school fees) and
+    a message to 教育局 left unanswered for four months; a duty officer in each, a supervisor in the office;
+    the installation's console served."""
+    root = build_office(web, tmp_path)
     app = create_office_app(load_office(root), FixedClock(NOW))
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -283,3 +293,26 @@ def test_the_office_hands_an_issue_down_and_the_unit_answers_in_its_own_console_
                                                          "days": "3"})
     assert r.status == 302
     assert "没有编号为 9 的舆情" in s.text(f"{office.base}/units/jiaoyu")
+
+
+def test_one_command_runs_a_daemon_for_every_unit_and_a_sigterm_stops_them_all(web, tmp_path):
+    root = build_office(web, tmp_path)
+    before = {u: web.hits[f"/{u}.xml"] for u in ("shenji", "jiaoyu")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "-vv", "run", "--office", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)   # drained: never blocks
+    reader.start()
+
+    def seen(fragment: str) -> bool:
+        return any(fragment in line for line in list(lines))
+
+    deadline = time.monotonic() + 60
+    while not (all(web.hits[f"/{u}.xml"] > n for u, n in before.items())
+               and seen(f"{root}/agencies/shenji/monitor.db") and seen(f"{root}/agencies/jiaoyu/monitor.db")):
+        assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+        time.sleep(0.2)                                   # each unit collected by its own daemon
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    reader.join(timeout=10)                               # to the end of its output
+    assert "".join(lines).count("守护进程已停止") == 2, "".join(lines)

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from functools import partial
 
 import click
 from tabulate import tabulate
@@ -12,6 +13,7 @@ from tabulate import tabulate
 from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
+from ..config.office import load_office
 from ..daemon import ALL_JOBS, Job, run_daemon
 from ..ops.doctor import examine
 from ..ops.maintenance import maintain
@@ -26,6 +28,7 @@ from ..notify.robots import RobotChannel
 from ..notify.render import Renderer
 from ..notify.tick import tick as run_tick
 from .app import App, echo, pass_app
+from .processes import supervise
 
 
 @click.command()
@@ -125,8 +128,10 @@ def _jobs(ctx, param, value) -> frozenset[Job]:
 @click.option("--only", "only", multiple=True, callback=_jobs, metavar="JOBS",
               help="只运行这些工作: collect (采集)、tick (检查时限)、deliver (发送通知), 逗号分隔; "
                    "默认全部。只运行部分工作时, 同一数据库可以同时运行多个进程。")
+@click.option("--office", "office_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="多单位安装的目录 (含 office.yaml): 每个单位一个守护进程, 由本进程照看。")
 @pass_app
-def run(app: App, tick_every_s, only):
+def run(app: App, tick_every_s, only, office_dir):
     """守护进程: 每个来源按各自频率采集, 每分钟检查时限; 收到 SIGTERM 后干净地停止。
 
     默认一个进程做全部工作 (同一数据库只能运行一个)。
@@ -142,9 +147,16 @@ def run(app: App, tick_every_s, only):
       MONITOR_SMTP_PASSWORD=... monitor --config /etc/monitor/sources.yaml run
       monitor --config /etc/monitor/sources.yaml run --only collect
       monitor --config /etc/monitor/sources.yaml run --only tick,deliver
+      monitor run --office /srv/monitor/office
     """
     if logging.getLogger().level >= logging.WARNING:        # no -v: the operator's lines, not the scheduler's
         logging.getLogger("monitor").setLevel(logging.INFO)
+    if office_dir:
+        office = load_office(office_dir)
+        echo(f"{office.name}: {len(office.units)} 个单位, 每个单位一个守护进程", err=True)
+        supervise([partial(run_daemon, u.config, u.db_path, app.clock, tick_every_s, only=only)
+                   for u in office.units])
+        return
     run_daemon(app.config(), app.db_path, app.clock, tick_every_s, only=only)
 
 

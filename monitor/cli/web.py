@@ -1,14 +1,10 @@
 """The console's commands: serve it, and manage who may log in."""
 from __future__ import annotations
 
-import contextlib
 import getpass
 import logging
-import os
-import signal
 import socket
 import sys
-import time
 
 import click
 from waitress import serve as waitress_serve
@@ -22,6 +18,7 @@ from ..store.db import open_db
 from ..web import create_app
 from ..web.office import create_office_app
 from .app import App, echo, pass_app
+from .processes import supervise
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +61,7 @@ def serve(app: App, host, port, threads, workers, behind_proxy, secure_cookies, 
     if workers == 1:
         serve_here()
     else:
-        supervise(serve_here, workers)
+        supervise([serve_here] * workers)
 
 
 def serve_office(app: App, office_dir: str, host, port, threads, workers, behind_proxy, secure_cookies) -> None:
@@ -84,48 +81,7 @@ def serve_office(app: App, office_dir: str, host, port, threads, workers, behind
     if workers == 1:
         serve_here()
     else:
-        supervise(serve_here, workers)
-
-
-def supervise(serve_here, workers: int) -> None:
-    """Fork `workers` processes that accept on the same socket; restart one that dies; on SIGTERM or
-    SIGINT stop them all. The kernel spreads connections across the processes, so pages use every core."""
-    children: set[int] = set()
-    stopping = []
-
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            try:
-                serve_here()
-            finally:
-                os._exit(0)
-        children.add(pid)
-
-    def stop(signum, frame) -> None:
-        stopping.append(signum)
-        for pid in list(children):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for _ in range(workers):
-        spawn()
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        children.discard(pid)
-        if not stopping:
-            log.error("console worker died pid=%d status=%d, restarting", pid, status)
-            time.sleep(1)
-            spawn()
+        supervise([serve_here] * workers)
 
 
 def server_options(behind_proxy: bool) -> dict:
