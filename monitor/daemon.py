@@ -25,6 +25,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -118,7 +119,7 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     started_at = clock.now()
     lock = InstanceLock(db_path, started_at, config.tz) if only == ALL_JOBS else None
     tick_db, deliver_db, collect_db = open_db(db_path), open_db(db_path), open_db(db_path)
-    evidence_db = open_db(db_path)
+    evidence_db, beat_db = open_db(db_path), open_db(db_path)
     collector = Collector(collect_db, config, clock) if Job.COLLECT in only else None
     evidence_fetcher = Fetcher(policy=config.fetch)
     renderer = Renderer.beside(config.path)
@@ -158,7 +159,10 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
         return run
 
     def beat_job() -> None:
-        heartbeats.beat(tick_db, me, pid, host, started_at, clock.now(), jobs)
+        try:
+            heartbeats.beat(beat_db, me, pid, host, started_at, clock.now(), jobs)
+        except sqlite3.OperationalError as e:     # a writer held the lock past busy_timeout: the next beat says it
+            log.info("worker heartbeat skipped error=%s", e)
 
     def tick_job() -> None:
         now = clock.now()

@@ -316,3 +316,27 @@ def test_one_command_runs_a_daemon_for_every_unit_and_a_sigterm_stops_them_all(w
     assert proc.wait(timeout=60) == 0
     reader.join(timeout=10)                               # to the end of its output
     assert "".join(lines).count("守护进程已停止") == 2, "".join(lines)
+
+
+def test_a_unit_that_misses_the_feedback_deadline_of_an_item_handed_down_is_reported_to_the_office(
+        web, smtp, tmp_path):
+    from monitor.desk.door import Desk
+    root = build_office(web, tmp_path)
+    folder = root / "agencies/shenji"
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    (folder / "sources.yaml").write_text(text + f"smtp: {{host: 127.0.0.1, port: {smtp.port}, security: none, "
+                                                f"from: monitor@qinghe.gov.cn}}\n", encoding="utf-8")
+    unit = load_office(root).unit("shenji")
+    db = open_db(unit.db_path)
+    r = Desk(db, unit.config, FixedClock(NOW)).hand_down("请核实并回应", by="公开办督查（青禾县政务公开办）",
+                                                         office="青禾县政务公开办", days=1, about=1)
+    db.conn.close()
+    assert r.due_at == datetime(2026, 3, 17, 23, 59, 59, tzinfo=TZ)
+    base = ["--config", str(folder / "sources.yaml"), "--db", str(folder / "monitor.db")]
+    monitor(*base, "--now", "2026-03-17T10:00+08:00", "tick")
+    assert not any("gongkai" in m.to[0] for m in smtp.take())          # before the deadline: the unit only
+    monitor(*base, "--now", "2026-03-18T09:00+08:00", "tick")
+    to_office = [m for m in smtp.take() if m.to[0] == "gongkai@qinghe.gov.cn"]
+    assert [m.subject for m in to_office] == ["【补发】【舆情超时】青禾县审计局反馈下发事项办理情况已超过时限：请核实并回应"]
+    assert to_office[0].body.startswith("政务公开办：") and "请督促青禾县审计局立即反馈下发事项办理情况" in to_office[0].body
+    assert "值班台" not in to_office[0].body                # nothing it could log in to

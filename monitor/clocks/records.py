@@ -3,7 +3,9 @@
 of ISO text."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from .rules import DeadlineStatus, IssueKind, IssueStatus
@@ -69,9 +71,9 @@ class Issue:
     suggested_reason: str | None = None
     heat: float = 0.0
     negative_share: float = 0.0
-    heat_components: dict | None = None      # volume, negativity, spread, growth, engagement
+    heat_components_json: str | None = None  # read as `heat_components` (parsed when first asked for)
     burst_at: datetime | None = None
-    keywords: tuple[str, ...] = ()
+    keywords_json: str | None = None         # read as `keywords`
     post_count: int = 0
     source_count: int = 0
     repost_count: int = 0
@@ -97,3 +99,12 @@ class Issue:
     @property
     def open(self) -> bool:
         return self.status == IssueStatus.OPEN
+
+    @cached_property
+    def heat_components(self) -> dict:
+        """volume, negativity, spread, growth, engagement (judge.heat)."""
+        return json.loads(self.heat_components_json or "{}")
+
+    @cached_property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.keywords_json or "[]"))

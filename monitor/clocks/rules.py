@@ -126,9 +126,10 @@ DEFAULT_POLICIES: dict[str, DeadlineRule] = {
                                 within_wd=20, levels=(), intake="disclosure", max_extension_wd=20,
                                 remind=(("duty", 72 * 3600), ("duty", 24 * 3600), ("deputy_leader", 24 * 3600)),
                                 repeat_s=24 * 3600, max_repeats=20),
+    # the office that handed it down hears of a missed 反馈 too ("supervisor": config.supervisors)
     ClockKind.FEEDBACK: _rule(ClockKind.FEEDBACK, basis="政务公开办下发", within_s=0, within_wd=3, levels=(),
                               intake="assignment", remind=(("duty", 24 * 3600), ("duty", 4 * 3600)),
-                              repeat_s=24 * 3600, max_repeats=10),
+                              escalate=("deputy_leader", "head", "supervisor"), repeat_s=24 * 3600, max_repeats=10),
 }
 INTAKE_KINDS = {r.intake: r.kind for r in DEFAULT_POLICIES.values() if r.intake}
 

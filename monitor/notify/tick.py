@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..clock import from_iso, local_str, post_time_str, to_iso
+from ..clocks.inspection import SUPERVISOR
 from ..clocks.policy import DeadlineState, Queued, Reason, Stage, decide_delivery, decide_notices
 from ..clocks.rules import Role
 from ..clocks.workdays import office_time
@@ -29,7 +30,7 @@ from ..config.schema import Config
 from ..desk.intake import recompute_provisional
 from ..errors import DeliveryError, ServerUnavailable
 from ..judge.health import SourceRecord, SourceState, should_notify, state
-from ..labels import CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, ROLE_NAMES, duration, fetch_error, name
+from ..labels import CLOCK_KIND_NAMES, DELIVERY_REASON_NAMES, ROLE_NAMES, duration, fetch_error, name, role_name
 from ..store import answers, deadlines, heartbeats, issues, outbox
 from ..store import sources as source_rows
 from ..store.db import transaction
@@ -100,6 +101,7 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
     # who can be reached per role, by email or by a robot routed to a clock's notices
     reach = {role: config.recipients(role, Stage.BREACH) + config.recipients(role, Stage.REMIND)
                  + config.recipients(role, Stage.OVERDUE) for role in config.people}
+    reach[SUPERVISOR] = config.supervisors          # an office's, by email only (its units' robots are theirs)
     beat = heartbeats.get(db, TICK)
     last_tick_at = from_iso(beat["beat_at"]) if beat else None
     keys = outbox.keys_of_running(db)                 # one query per tick, not one per clock
@@ -116,8 +118,8 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
         state_ = DeadlineState(d.id, d.issue_id, d.kind, due_at, True, True, acked, d.created_at)
         for decision in decide_notices(state_, rule, keys.get(d.id, frozenset()), reach, now, office,
                                        last_tick_at, due_only=True):
-            if decision.reason == Reason.NO_RECIPIENTS:
-                report.skipped.append(decision)
+            if decision.reason == Reason.NO_RECIPIENTS and decision.notice.role != SUPERVISOR:
+                report.skipped.append(decision)     # (an agency in no office has no supervisors: nothing missing)
             if not decision.send:
                 continue
             n = decision.notice
@@ -125,10 +127,11 @@ def queue_due(db, config: Config, now: datetime, renderer: Renderer, report: Tic
             text = _text(
                 renderer, n.stage, agency=config.agency.name, issue=brief_values(c, config),
                 deadline=deadline_values(d, rule, config.tz), posts=_posts(db, config, d.issue_id),
-                role=n.role, role_name=ROLE_NAMES[n.role], remaining=duration((due_at - now).total_seconds()),
+                role=n.role, role_name=role_name(n.role), remaining=duration((due_at - now).total_seconds()),
                 overdue_by=duration((now - due_at).total_seconds()), repeat=n.repeat, late=late,
                 **when_values(now, n.fire_at, config.tz))
-            _queue(db, _row(n.key, d.issue_id, d.id, n.stage, n.role, config.recipients(n.role, n.stage), text,
+            to = config.supervisors if n.role == SUPERVISOR else config.recipients(n.role, n.stage)
+            _queue(db, _row(n.key, d.issue_id, d.id, n.stage, n.role, to, text,
                             n.fire_at, now, late, thread_of(config, d.issue_id)), report)
 
 

@@ -78,6 +78,11 @@ def of_issues(db: sqlite_utils.Database, issue_ids: list[int]) -> list[Deadline]
     return out
 
 
+def started_between(db: sqlite_utils.Database, start_at: datetime, end_at: datetime) -> list[Deadline]:
+    return [_deadline(r) for r in rows(db, "select * from deadlines where started_at >= ? and started_at < ? "
+                                           "order by due_at", [to_iso(start_at), to_iso(end_at)])]
+
+
 def listed(db: sqlite_utils.Database) -> list[Deadline]:
     return [_deadline(r) for r in rows(db, "select * from deadlines order by due_at")]
 

@@ -26,8 +26,8 @@ def _issue(r: dict) -> Issue:
         id=r["id"], title=r["title"], kind=IssueKind(r["kind"] or IssueKind.OPINION), status=IssueStatus(r["status"]),
         first_seen_at=from_iso(r["first_seen_at"]), level=r["level"], suggested_level=r["suggested_level"],
         suggested_reason=r["suggested_reason"], heat=r["heat"] or 0.0, negative_share=r["negative_share"] or 0.0,
-        heat_components=json.loads(r["heat_components"] or "{}"), burst_at=from_iso(r["burst_at"]),
-        keywords=tuple(json.loads(r["keywords"] or "[]")), post_count=r["post_count"] or 0,
+        heat_components_json=r["heat_components"], burst_at=from_iso(r["burst_at"]),
+        keywords_json=r["keywords"], post_count=r["post_count"] or 0,
         source_count=r["source_count"] or 0, repost_count=r["repost_count"] or 0,
         first_published_at=from_iso(r["first_published_at"]), first_published_precision=r["first_published_precision"],
         last_post_at=from_iso(r["last_post_at"]), declared_at=from_iso(r["declared_at"]), declared_by=r["declared_by"],
@@ -61,6 +61,12 @@ def merge_choices(db: sqlite_utils.Database, issue_id: int, kind: str, limit: in
 def listed(db: sqlite_utils.Database, include_closed: bool = False) -> list[Issue]:
     return [_issue(r) for r in rows(db, f"select {COLUMNS} from issues"
                                         + ("" if include_closed else " where status = 'open'"))]
+
+
+def for_clock_stats(db: sqlite_utils.Database, start_iso: str, end_iso: str) -> list[Issue]:
+    """What clocks.stats reads of a period: the issues declared in it, and every merged one."""
+    return [_issue(r) for r in rows(db, f"select {COLUMNS} from issues where (declared_at >= ? and declared_at < ?) "
+                                        "or merged_into is not null", [start_iso, end_iso])]
 
 
 def rank_rows(db: sqlite_utils.Database, include_closed: bool = False, kinds: tuple[str, ...] | None = None,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from ..clock import to_iso
 from ..clocks import stats as clock_stats
 from ..clocks.inspection import Severity
 from ..clocks.rules import LEVELS, ClockKind, IssueKind
@@ -52,7 +53,8 @@ def unit_figures(unit: Unit, db: sqlite_utils.Database, now: datetime, period: P
     open_opinion = [i for i in issues.listed(db) if i.kind == IssueKind.OPINION]
     by_level = Counter(i.level or "" for i in open_opinion)
     running = deadlines.running(db)
-    stats = clock_stats.compute(issues.listed(db, include_closed=True), deadlines.listed(db), period.start_at,
+    stats = clock_stats.compute(issues.for_clock_stats(db, to_iso(period.start_at), to_iso(period.end_at)),
+                                deadlines.started_between(db, period.start_at, period.end_at), period.start_at,
                                 period.end_at, now)
     on_time = sum(k["on_time"] for k in stats["kinds"])
     answered = sum(k["on_time"] + k["late"] + k["overdue"] for k in stats["kinds"])

@@ -150,4 +150,5 @@ def alerts(db: sqlite_utils.Database, now: datetime, config: Config | None = Non
 
 def timeliness(db: sqlite_utils.Database, start_at: datetime, end_at: datetime, now: datetime) -> dict:
     """The annual report's timeliness figures (clocks.stats) over [start_at, end_at)."""
-    return clock_stats.compute(issues.listed(db, include_closed=True), deadlines.listed(db), start_at, end_at, now)
+    return clock_stats.compute(issues.for_clock_stats(db, to_iso(start_at), to_iso(end_at)),
+                               deadlines.started_between(db, start_at, end_at), start_at, end_at, now)

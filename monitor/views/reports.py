@@ -86,7 +86,8 @@ def figures(db: sqlite_utils.Database, config: Config, w: Window, now: dt.dateti
         clocks_by_issue.setdefault(d.issue_id, []).append(views.deadline(d, now))
     top = [{**i, "level_name": LEVEL_NAMES.get(i["level"] or "", ""), "clocks": clocks_by_issue.get(i["id"], []),
             "new": i in new} for i in active[:10]]
-    compliance = clock_stats.compute(issues.listed(db, include_closed=True), deadlines.listed(db), w.start_at,
+    compliance = clock_stats.compute(issues.for_clock_stats(db, to_iso(w.start_at), to_iso(w.end_at)),
+                                     deadlines.started_between(db, w.start_at, w.end_at), w.start_at,
                                      w.end_at, now)
     blind = [{"name": config.source_name(s["id"]), "state": s["state"], "error": s["last_error"] or ""}
              for s in views.sources(db, config, now)
