@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from waitress.server import create_server
 
 from conftest import rss
+from test_reports import pdf_pages
 from test_console_browser import browser, shot  # noqa: F401  (the module's Chromium and screenshots)
 from monitor.cli.app import cli
 from monitor.clock import FixedClock
@@ -214,6 +215,13 @@ def test_the_office_commands_check_every_file_and_rank_the_units(office, tmp_pat
     assert "2026年第1季度" in r.output and out.exists()
     r = monitor("--now", "2026-03-16T10:00+08:00", "office", "ranking", str(office.root))
     assert r.output.splitlines()[0].startswith("1\t青禾县审计局")
+    pdf = tmp_path / "排名.pdf"
+    monitor("--now", "2026-03-16T10:00+08:00", "office", "ranking", str(office.root), "--quarter", "2026Q1",
+            "--out", str(pdf))
+    text = "".join(pdf_pages(pdf, "office-ranking-pdf")).replace("\r", "").replace("\n", "")
+    assert "青禾县政务公开办 2026年第1季度 政务舆情回应督促检查排名" in text
+    assert text.index("青禾县审计局") < text.index("青禾县教育局") and "下发处理排名" in text
+    assert "咨询课后服务收费标准" in text                  # the failed check, named
     (office.root / "agencies/jiaoyu/sources.yaml").write_text("agency: {name: 青禾县教育局}\nsources: 3\n",
                                                              encoding="utf-8")
     with pytest.raises(ConfigError) as e:

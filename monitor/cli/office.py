@@ -78,7 +78,7 @@ def status(app: App, directory, as_json):
 @office.command("ranking")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--quarter", metavar="2026Q1", help="季度; 默认本季度。")
-@click.option("--out", type=click.Path(dir_okay=False), help="写入 .xlsx 文件; 不给则打印排名。")
+@click.option("--out", type=click.Path(dir_okay=False), help="写入 .xlsx 或 .pdf 文件; 不给则打印排名。")
 @pass_app
 def ranking(app: App, directory, quarter, out):
     """季度督促检查排名: 先看单项否决, 再看时限按时率, 再看当前超时。
@@ -93,10 +93,14 @@ def ranking(app: App, directory, quarter, out):
     figures = _rows(o, now, period)
     rows = office_views.ranked(figures)
     if out:
-        if not out.endswith(".xlsx"):
-            raise MonitorError("--out 应为 .xlsx 文件")
-        office_report.write_ranking(Path(out), o.name, period, rows, now, o.timezone,
-                                    office_views.ranked_by_handling(figures))
+        if out.endswith(".xlsx"):
+            office_report.write_ranking(Path(out), o.name, period, rows, now, o.timezone,
+                                        office_views.ranked_by_handling(figures))
+        elif out.endswith(".pdf"):
+            Path(out).write_bytes(office_report.ranking_pdf(o.name, period, rows,
+                                                            office_views.ranked_by_handling(figures), now, o.timezone))
+        else:
+            raise MonitorError("--out 应为 .xlsx 或 .pdf 文件")
         echo(f"已写入 {out} ({period.label}, {len(rows)} 个单位)")
         return
     for r in rows:

@@ -6,12 +6,16 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..clocks.rules import LEVELS
 from ..labels import INSPECTION_NAMES, SEVERITY_NAMES, name
 from .annual import _style_header
+from .pdf import html_to_pdf
+
+_env = Environment(loader=PackageLoader("monitor.report", "templates"), undefined=StrictUndefined, autoescape=True)
 
 RANK_HEADERS = ["名次", "单位", "单项否决", "临近单项否决", "时限按时率", "已答复时限", "其中按时", "当前超时", "24小时内到期",
                 "处置中舆情", *[f"{lv} 级" for lv in LEVELS], "未定级", "回应后降温", "回应后升温", "监测盲区"]
@@ -60,3 +64,12 @@ def write_ranking(path: Path, office_name: str, period, rows: list[dict], now: d
     fs.column_dimensions["A"].width = 24
     fs.column_dimensions["D"].width = 40
     wb.save(path)
+
+
+def ranking_pdf(office_name: str, period, rows: list[dict], handling: list[dict], now: dt.datetime, tz: str) -> bytes:
+    """The same ranking as the workbook, set for printing and filing (A4, Chinese fonts, WeasyPrint)."""
+    html = _env.get_template("office_ranking.html").render(
+        office=office_name, period=period.label, rows=rows, handling=handling,
+        generated=now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"), name=name,
+        SEVERITY_NAMES=SEVERITY_NAMES, INSPECTION_NAMES=INSPECTION_NAMES)
+    return html_to_pdf(html)

@@ -72,6 +72,17 @@ def ranking_xlsx():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+@bp.get("/ranking.pdf")
+def ranking_pdf():
+    office = _office()
+    period = office_views.quarter(request.args.get("quarter"), g.now, office_views.ZoneInfo(office.timezone))
+    rows = _rows(period)
+    data = office_report.ranking_pdf(office.name, period, office_views.ranked(rows),
+                                     office_views.ranked_by_handling(rows), g.now, office.timezone)
+    return send_file(BytesIO(data), as_attachment=True, download_name=f"督促检查排名-{period.label}.pdf",
+                     mimetype="application/pdf")
+
+
 @bp.get("/units/<unit_id>")
 def unit(unit_id: str):
     u = _office().unit(unit_id)
