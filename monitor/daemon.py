@@ -140,7 +140,7 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     if Job.TICK in only and previous and started_at - from_iso(previous["beat_at"]) > OUTAGE_AFTER:
         log.warning("daemon was down from=%s to=%s", previous["beat_at"], to_iso(started_at))
         queue_outage(tick_db, config, from_iso(previous["beat_at"]), started_at, renderer)
-    lease_ttl = timedelta(seconds=3 * tick_every_s)
+    lease_ttl = timedelta(seconds=max(3 * tick_every_s, 30))     # a slow tick keeps its lease
     for held in leases.listed(tick_db):     # a worker killed on this host: its leases need not run out first
         if holder_gone(held["holder"]):
             leases.release(tick_db, held["name"], held["holder"])

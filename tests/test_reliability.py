@@ -234,3 +234,87 @@ def test_a_writer_holding_the_lock_again_and_again_delays_the_daemon_and_the_off
     assert sent > 0 and len({(m.message_id, m.to[0]) for m in mails}) == len(mails) >= sent
     assert con.execute("select count(*) from notifications where status in ('pending', 'sending')").fetchone()[0] == 0
     assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+class Worker(Daemon):
+    """`monitor run --only JOBS` at a simulated time, ticking every second."""
+
+    def __init__(self, config, db, now: datetime, jobs: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "-vv", "--config", str(config), "--db", str(db),
+                                      "--now", now.isoformat(), "run", "--tick-every", "1", "--only", jobs],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.jobs = jobs
+        self.lines = []
+        threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True).start()
+
+    def count(self, fragment: str) -> int:
+        return sum(fragment in line for line in list(self.lines))
+
+
+def stored(db) -> int:
+    try:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("select count(*) from posts").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.OperationalError:            # not created yet, or busy: not there yet
+        return 0
+
+
+def workers_script(web, smtp, tmp_path, kill: random.Random) -> dict:
+    """The reference script's cycles, each done by 4 collect workers and 2 tick/deliver workers started at the
+    cycle's time on one database; at random moments some are killed with SIGKILL and started again a
+    simulated minute later. A cycle ends when its posts are stored and, after that, a tick and a delivery ran."""
+    name = "workers"
+    db = tmp_path / f"{name}.db"
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{web.base_url}/{name}.xml"}}\n', smtp.port)
+    kills, leaders = 0, []
+    for cycle in range(CYCLES + 1):
+        tick_killed = False
+        if cycle < CYCLES:
+            web.set(f"/{name}.xml", feed_at(cycle))
+        now = START + min(cycle, CYCLES) * STEP
+        crew = [Worker(config, db, now, "collect") for _ in range(4)] + \
+               [Worker(config, db, now, "tick,deliver") for _ in range(2)]
+        if cycle < CYCLES and kill.random() < 0.7:
+            time.sleep(kill.uniform(0.3, 3.0))                 # start-up, a pass, a tick or a send
+            for i in kill.sample(range(len(crew)), kill.randint(1, 3)):
+                if crew[i].proc.poll() is None:
+                    crew[i].proc.kill()
+                    crew[i].proc.wait(timeout=30)
+                    kills += 1
+                    tick_killed |= crew[i].jobs != "collect"
+                    crew[i] = Worker(config, db, now + timedelta(minutes=1), crew[i].jobs)
+        expected = 2 * min(cycle, CYCLES - 1) + 2
+        deadline = time.monotonic() + 120
+        while stored(db) < expected:
+            assert time.monotonic() < deadline, "posts never stored"
+            time.sleep(0.1)
+        ticks = sum(w.count("tick done") for w in crew)
+        sends = sum(w.count("delivery done") for w in crew)
+        while sum(w.count("tick done") for w in crew) < ticks + 2 or sum(w.count("delivery done") for w in crew) < sends + 2:
+            assert time.monotonic() < deadline, "no tick after the posts"
+            time.sleep(0.1)
+        if not tick_killed:     # two tick workers all cycle long: one evaluated the clocks, the other waited
+            leaders.append(sum(w.count("tick done") > 0 for w in crew))
+        for w in crew:
+            w.proc.terminate()
+        for w in crew:
+            assert w.proc.wait(timeout=30) == 0
+        if cycle == 1:
+            assert monitor(config, db, now, "declare", "1", "--level", "II", "--by", "李娜").wait(timeout=120) == 0
+    return outcome(db, smtp.take(), kills) | {"leaders": leaders}
+
+
+def test_collect_and_tick_workers_killed_at_random_moments_lose_nothing_and_send_nothing_twice(web, smtp, tmp_path):
+    reference = script(web, smtp, tmp_path, "reference", None)
+    crashed = workers_script(web, smtp, tmp_path, random.Random(20261207))
+    assert crashed["kills"] >= 8, crashed["kills"]
+    expected = {f"http://a.example.cn/{i}" for i in range(2 * (CYCLES - 1) + 2)}
+    assert set(crashed["urls"]) == expected and max(crashed["urls"].values()) == 1     # none lost, none twice
+    assert reference["sent_keys"] and crashed["sent_keys"] == reference["sent_keys"]
+    assert max(crashed["message_ids_per_key"].values()) == 1
+    assert len(crashed["mail_ids"]) == len(reference["mail_ids"])                      # each notice once
+    assert crashed["integrity"] == "ok"
+    assert crashed["leaders"] and set(crashed["leaders"]) == {1}                      # one tick leader at a time
