@@ -179,6 +179,9 @@ def test_the_supervisor_reads_every_unit_ranks_them_and_changes_nothing(office):
     s = log_in(office.base, "", "公开办督查")
     page = s.text(f"{office.base}/")
     assert "青禾县审计局" in page and "青禾县教育局" in page and "2026年第1季度" in page
+    pressing = page[page.index("超时和 24 小时内到期的时限"):]
+    assert "发布权威信息" in pressing and "截止 2026-03-16 14:00" in pressing       # 审计局's 5 h, from 09:00
+    assert "答复网民留言" in pressing and "超时" in pressing                            # 教育局's message
     unit = s.text(f"{office.base}/units/jiaoyu")
     assert "乱收补课费" in unit and "咨询课后服务收费标准" in unit and "已触发单项否决" in unit
     assert "农家乐" not in unit
@@ -348,3 +351,14 @@ def test_a_unit_that_misses_the_feedback_deadline_of_an_item_handed_down_is_repo
     assert [m.subject for m in to_office] == ["【补发】【舆情超时】青禾县审计局反馈下发事项办理情况已超过时限：请核实并回应"]
     assert to_office[0].body.startswith("政务公开办：") and "请督促青禾县审计局立即反馈下发事项办理情况" in to_office[0].body
     assert "值班台" not in to_office[0].body                # nothing it could log in to
+
+
+def test_office_status_as_json_names_each_unit_with_its_figures(office):
+    import json
+    r = monitor("--now", "2026-03-16T10:00+08:00", "office", "status", str(office.root), "--json")
+    data = json.loads(r.output)
+    assert data["office"] == "青禾县政务公开办" and data["period"] == "2026年第1季度"
+    units = {u["id"]: u for u in data["units"]}
+    assert units["shenji"]["by_level"]["II"] == 1 and units["shenji"]["due_soon"] == 2
+    assert units["jiaoyu"]["vetoes"] == 1 and units["jiaoyu"]["overdue"] == 1
+    assert [c["kind"] for c in units["jiaoyu"]["pressing"]] == ["reply"]

@@ -67,6 +67,9 @@ def unit_figures(unit: Unit, db: sqlite_utils.Database, now: datetime, period: P
         "open_issues": len(open_opinion), "by_level": {lvl: by_level.get(lvl, 0) for lvl in LEVELS},
         "undeclared": by_level.get("", 0),
         "overdue": sum(c.deadline.due_at <= now for c in running),
+        "pressing": [{"unit": unit.name, "unit_id": unit.id, "issue_id": c.deadline.issue_id, "title": c.issue.title,
+                      "kind": c.deadline.kind, "due_at": to_iso(c.deadline.due_at), "overdue": c.deadline.due_at <= now}
+                     for c in running if c.deadline.due_at <= now + DUE_AHEAD],
         "due_soon": sum(now < c.deadline.due_at <= now + DUE_AHEAD for c in running),
         "clocks": answered, "on_time": on_time, "on_time_rate": round(on_time / answered, 3) if answered else None,
         "kinds": stats["kinds"],
@@ -87,7 +90,7 @@ def unit_figures(unit: Unit, db: sqlite_utils.Database, now: datetime, period: P
 def not_ready(unit: Unit) -> dict:
     """A unit whose database does not exist yet (its daemon never ran)."""
     return {"id": unit.id, "name": unit.name, "ready": False, "open_issues": 0, "by_level": dict.fromkeys(LEVELS, 0),
-            "undeclared": 0, "overdue": 0, "due_soon": 0, "clocks": 0, "on_time": 0, "on_time_rate": None,
+            "undeclared": 0, "overdue": 0, "due_soon": 0, "pressing": [], "clocks": 0, "on_time": 0, "on_time_rate": None,
             "kinds": [], "handed": 0, "handed_on_time": 0, "handed_late": 0, "handed_overdue": 0, "handed_pending": 0,
             "handed_rate": None, "effects": {}, "vetoes": 0, "at_risk": 0, "findings": [], "blind": 0, "sources": 0}
 

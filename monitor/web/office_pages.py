@@ -46,7 +46,9 @@ def _rows(period) -> list[dict]:
 def home():
     office = _office()
     period = office_views.quarter(None, g.now, office_views.ZoneInfo(office.timezone))
-    return render_template("office.html", rows=_rows(period), period=period)
+    rows = _rows(period)
+    pressing = sorted((c for r in rows for c in r["pressing"]), key=lambda c: c["due_at"])
+    return render_template("office.html", rows=rows, period=period, pressing=pressing)
 
 
 @bp.get("/ranking")
