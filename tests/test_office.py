@@ -179,7 +179,7 @@ def test_the_supervisor_reads_every_unit_ranks_them_and_changes_nothing(office):
     s = log_in(office.base, "", "公开办督查")
     page = s.text(f"{office.base}/")
     assert "青禾县审计局" in page and "青禾县教育局" in page and "2026年第1季度" in page
-    pressing = page[page.index("超时和 24 小时内到期的时限"):]
+    pressing = page[page.index("<main>"):][page[page.index("<main>"):].index("超时和 24 小时内到期的时限"):]
     assert "发布权威信息" in pressing and "截止 2026-03-16 14:00" in pressing       # 审计局's 5 h, from 09:00
     assert "答复网民留言" in pressing and "超时" in pressing                            # 教育局's message
     unit = s.text(f"{office.base}/units/jiaoyu")
