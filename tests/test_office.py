@@ -362,3 +362,18 @@ def test_office_status_as_json_names_each_unit_with_its_figures(office):
     assert units["shenji"]["by_level"]["II"] == 1 and units["shenji"]["due_soon"] == 2
     assert units["jiaoyu"]["vetoes"] == 1 and units["jiaoyu"]["overdue"] == 1
     assert [c["kind"] for c in units["jiaoyu"]["pressing"]] == ["reply"]
+
+
+def test_office_health_names_each_unit_and_fails_when_one_is_unwell(office):
+    r = CliRunner().invoke(cli, ["--now", "2026-03-16T10:00+08:00", "office", "health", str(office.root)])
+    assert r.exit_code == 1                              # no daemon ever ran in either unit
+    lines = r.output.splitlines()
+    assert any(l.startswith("青禾县审计局: 异常: 守护进程") for l in lines)
+    assert any(l.startswith("青禾县教育局: 异常: ") for l in lines)
+    from monitor.store import heartbeats
+    for unit in ("shenji", "jiaoyu"):
+        db = open_db(str(office.root / "agencies" / unit / "monitor.db"))
+        heartbeats.beat(db, "daemon", 1, "host", NOW, NOW)
+        db.conn.close()
+    r = CliRunner().invoke(cli, ["--now", "2026-03-16T10:00+08:00", "office", "health", str(office.root)])
+    assert r.output.splitlines() == ["青禾县教育局: 正常", "青禾县审计局: 正常"] and r.exit_code == 0, r.output  # folder order

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ..config.office import load_office
+from ..ops.health import check as check_health
 from ..errors import MonitorError
 from ..report import office as office_report
 from ..store.db import open_db
@@ -106,3 +107,34 @@ def ranking(app: App, directory, quarter, out):
     for r in rows:
         rate = "无时限" if r["on_time_rate"] is None else f"{r['on_time_rate']:.0%}"
         echo(f"{r['rank']}\t{r['name']}\t单项否决 {r['vetoes']}\t按时率 {rate}\t超时 {r['overdue']}")
+
+
+@office.command("health")
+@click.argument("directory", type=click.Path(file_okay=False))
+@pass_app
+def health(app: App, directory):
+    """每个单位的守护进程、来源、通知和日历是否正常 (同 monitor health); 有一个单位异常则退出码 1。
+
+    \b
+    示例:
+      monitor office health /srv/monitor/office || echo "有单位需要处理"
+    """
+    o = load_office(directory)
+    bad = 0
+    for u in o.units:
+        try:
+            db = open_db(u.db_path, create=False)
+        except MonitorError as e:
+            echo(f"{u.name}: 异常: {e}")
+            bad += 1
+            continue
+        h = check_health(db, u.config, app.now())
+        db.conn.close()
+        if h.ok:
+            echo(f"{u.name}: 正常")
+        else:
+            bad += 1
+            for _, text in h.problems:
+                echo(f"{u.name}: 异常: {text}")
+    if bad:
+        raise SystemExit(1)
