@@ -78,7 +78,20 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
                 return redirect(url_for("auth.login", next=safe_next(request.full_path)))
             return render_template("error.html", message="登录已过期, 请重新登录"), 401
 
-    CSRFProtect(app)     # after load_user: its check runs second, with g set for the error page
+    guard(app, "pages.home")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(forms_bp)
+    app.register_blueprint(plan_bp)
+    return app
+
+
+def guard(app: Flask, home: str) -> None:
+    """What every console app (a unit's, the office's) does around its pages: CSRF on every form (after the
+    login check, so the error page has `g`), errors as pages or as a message back on the form's page, the
+    headers that keep crawled content from running or framing it, and /healthz."""
+    CSRFProtect(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -100,7 +113,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     @app.errorhandler(MonitorError)
     def monitor_error(e):
         flash(str(e), "error")
-        return redirect(back_to(request.referrer, url_for("pages.home")))
+        return redirect(back_to(request.referrer, url_for(home)))
 
     @app.after_request
     def protect(response):
@@ -114,11 +127,3 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     @app.get("/healthz")
     def health():
         return {"ok": True}
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(documents_bp)
-    app.register_blueprint(forms_bp)
-    app.register_blueprint(plan_bp)
-    return app
-

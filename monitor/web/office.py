@@ -8,8 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,12 +16,11 @@ from ..clock import Clock, SystemClock
 from ..config.office import Office
 from ..desk import people
 from ..desk.people import UserRole
-from ..errors import MonitorError, NotFound
 from ..store.db import open_db
 from . import filters
-from .app import CSP, SESSION_HOURS, create_app
+from .app import SESSION_HOURS, create_app, guard
 from .auth import bp as auth_bp
-from .common import back_to, safe_next
+from .common import safe_next
 from .office_pages import bp, unit_prefix
 
 OPEN_ENDPOINTS = {"auth.login", "static", "health"}
@@ -84,41 +82,7 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
                 return redirect(url_for("auth.login", next=safe_next(request.full_path)))
             return render_template("error.html", message="登录已过期, 请重新登录"), 401
 
-    CSRFProtect(app)
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(e):
-        return render_template("error.html", message="表单缺少或带有无效的校验码, 已拒绝。请刷新页面后重试。"), 400
-
-    @app.errorhandler(NotFound)
-    def not_found(e):
-        return render_template("error.html", message=str(e)), 404
-
-    @app.errorhandler(MonitorError)
-    def refused(e):
-        flash(str(e), "error")
-        return redirect(back_to(request.referrer, url_for("office.home")))
-
-    @app.errorhandler(404)
-    def no_page(e):
-        return render_template("error.html", message="没有这个页面"), 404
-
-    @app.errorhandler(500)
-    def server_error(e):
-        return render_template("error.html", message="服务器内部错误, 已记录在日志中。请稍后重试, 或联系管理员。"), 500
-
-    @app.after_request
-    def protect(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
-    @app.get("/healthz")
-    def health():
-        return {"ok": True}
-
+    guard(app, "office.home")
     app.register_blueprint(auth_bp)
     app.register_blueprint(bp)
     return app
