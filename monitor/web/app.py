@@ -69,14 +69,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         g.db = db()
         g.config = live.current()
         g.config_refused = refused(g.config)
-        g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
-        if g.user is not None and not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS):
-            session.clear()
-            g.user = None
-        if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
-            if request.method == "GET":
-                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
-            return render_template("error.html", message="登录已过期, 请重新登录"), 401
+        return gate()
 
     guard(app, "pages.home")
     app.register_blueprint(auth_bp)
@@ -85,6 +78,21 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
     app.register_blueprint(forms_bp)
     app.register_blueprint(plan_bp)
     return app
+
+
+def gate(allowed=lambda user: True):
+    """Who is logged in (g.user), from a session that is fresh and whose account is active and `allowed`;
+    without one, every page but the login sends to it (a form gets the message instead)."""
+    g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
+    if g.user is not None and (not allowed(g.user)
+                               or not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS)):
+        session.clear()
+        g.user = None
+    if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+        return render_template("error.html", message="登录已过期, 请重新登录"), 401
+    return None
 
 
 def guard(app: Flask, home: str) -> None:

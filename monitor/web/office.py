@@ -8,7 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, g
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,12 +18,9 @@ from ..desk import people
 from ..desk.people import UserRole
 from ..store.db import open_db
 from . import filters
-from .app import SESSION_HOURS, create_app, guard
+from .app import SESSION_HOURS, create_app, gate, guard
 from .auth import bp as auth_bp
-from .common import safe_next
 from .office_pages import bp, unit_prefix
-
-OPEN_ENDPOINTS = {"auth.login", "static", "health"}
 
 
 def create_office_app(office: Office, clock: Clock | None = None, behind_proxy: bool = False,
@@ -72,15 +69,7 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
     def load_user():
         g.now = clock.now()
         g.db = db()
-        g.user = people.active(g.db, session.get("user"), session.get("gen")) if session.get("user") else None
-        if g.user is not None and (g.user.role != UserRole.SUPERVISOR
-                                   or not filters.session_fresh(session.get("since"), g.now, SESSION_HOURS)):
-            session.clear()
-            g.user = None
-        if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
-            if request.method == "GET":
-                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
-            return render_template("error.html", message="登录已过期, 请重新登录"), 401
+        return gate(lambda user: user.role == UserRole.SUPERVISOR)     # the office's accounts are supervisors
 
     guard(app, "office.home")
     app.register_blueprint(auth_bp)
