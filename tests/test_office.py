@@ -377,3 +377,21 @@ def test_office_health_names_each_unit_and_fails_when_one_is_unwell(office):
         db.conn.close()
     r = CliRunner().invoke(cli, ["--now", "2026-03-16T10:00+08:00", "office", "health", str(office.root)])
     assert r.output.splitlines() == ["青禾县教育局: 正常", "青禾县审计局: 正常"] and r.exit_code == 0, r.output  # folder order
+
+
+def test_behind_the_proxy_each_console_keeps_the_prefix_and_its_cookie_is_scoped_to_it(web, tmp_path):
+    from werkzeug.test import Client
+    root = build_office(web, tmp_path)
+    app = create_office_app(load_office(root), FixedClock(NOW), behind_proxy=True)
+    proxy = {"X-Forwarded-Prefix": "/yuqing", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "gov.example.cn"}
+    c = Client(app, use_cookies=False)          # the proxy strips the prefix; the browser keeps the cookie
+    r = c.get("/u/shenji/", headers=proxy)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/yuqing/u/shenji/login?next=/")
+    r = c.get("/u/shenji/login", headers=proxy)
+    page, session_cookie = r.get_data(as_text=True), r.headers["Set-Cookie"].split(";")[0]
+    assert 'action="/yuqing/u/shenji/login"' in page and "Path=/yuqing/u/shenji/" in r.headers["Set-Cookie"]
+    r = c.post("/u/shenji/login", headers=proxy | {"Cookie": session_cookie},
+               data={"csrf_token": token_of(page), "name": "shenji值班员", "password": PASSWORD, "next": "/issues/1"})
+    assert r.status_code == 302 and r.headers["Location"] == "/yuqing/u/shenji/issues/1"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("monitor_shenji=") and "Path=/yuqing/u/shenji/" in cookie

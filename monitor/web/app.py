@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlite_utils
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,11 +36,17 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
+class ScopedSession(SecureCookieSessionInterface):
+    """The session cookie is scoped to where the console is mounted as the browser sees it (a unit under
+    `/u/<unit>/`, behind a proxy's prefix too), so another unit's pages are never sent it."""
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return (request.script_root or "") + "/"
+
+
 def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_proxy: bool = False,
-               secure_cookies: bool = False, refresh_s: int = 30, cookie: str = "monitor_session",
-               cookie_path: str = "/") -> Flask:
-    """One agency's console. Mounted under a path (`/u/<unit>/`, see web/office.py), its session cookie
-    is named and scoped for it, so another unit's pages never see it."""
+               secure_cookies: bool = False, refresh_s: int = 30, cookie: str = "monitor_session") -> Flask:
+    """One agency's console; mounted under a path (`/u/<unit>/`, see web/office.py) it has its own cookie."""
     app = Flask(__name__)
     local = threading.local()
     clock = clock or SystemClock()
@@ -54,11 +61,12 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
         SECRET_KEY=people.secret(db()),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
-        SESSION_COOKIE_NAME=cookie, SESSION_COOKIE_PATH=cookie_path,
+        SESSION_COOKIE_NAME=cookie,
         WTF_CSRF_TIME_LIMIT=None,          # valid for the session (a form may stay open through a shift)
         WTF_CSRF_SSL_STRICT=False,         # behind the agency's proxy the Referer may be rewritten
         MONITOR_CONFIG=live, MONITOR_CLOCK=clock, MONITOR_DB=db, MONITOR_REFRESH_S=refresh_s,
     )
+    app.session_interface = ScopedSession()
     if behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     filters.install(app, config)

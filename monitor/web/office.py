@@ -18,7 +18,7 @@ from ..desk import people
 from ..desk.people import UserRole
 from ..store.db import open_db
 from . import filters
-from .app import SESSION_HOURS, create_app, gate, guard
+from .app import SESSION_HOURS, ScopedSession, create_app, gate, guard
 from .auth import bp as auth_bp
 from .office_pages import bp, unit_prefix
 
@@ -31,7 +31,7 @@ def create_office_app(office: Office, clock: Clock | None = None, behind_proxy: 
     for u in office.units:
         open_db(u.db_path).conn.close()       # a unit whose daemon never ran still gets its (empty) console
         units[unit_prefix(u.id)] = create_app(u.config, u.db_path, clock, False, secure_cookies, refresh_s,
-                                               cookie=f"monitor_{u.id}", cookie_path=unit_prefix(u.id))
+                                               cookie=f"monitor_{u.id}")
     app: object = DispatcherMiddleware(_office_app(office, clock, secure_cookies), units)
     if behind_proxy:                                  # one hop, once, for the office and every unit
         app = ProxyFix(app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
@@ -56,8 +56,9 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
     app.config.update(
         SECRET_KEY=people.secret(db()), PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
-        SESSION_COOKIE_NAME="monitor_office", SESSION_COOKIE_PATH="/", WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_NAME="monitor_office", WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False, MONITOR_OFFICE=office, MONITOR_UNIT_DB=unit_db, MONITOR_CLOCK=clock)
+    app.session_interface = ScopedSession()
     filters.install_filters(app, ZoneInfo(office.timezone))
 
     @app.context_processor
