@@ -395,3 +395,15 @@ def test_behind_the_proxy_each_console_keeps_the_prefix_and_its_cookie_is_scoped
     assert r.status_code == 302 and r.headers["Location"] == "/yuqing/u/shenji/issues/1"
     cookie = r.headers["Set-Cookie"]
     assert cookie.startswith("monitor_shenji=") and "Path=/yuqing/u/shenji/" in cookie
+
+
+def test_a_new_unit_is_scaffolded_valid_and_its_console_refuses_an_existing_or_bad_id(office):
+    r = monitor("office", "add-unit", str(office.root), "gongan", "--name", "青禾县公安局", "--duty",
+                "duty@gongan.example.cn", "--region", "青禾,青禾县")
+    assert "已新增 青禾县公安局 (gongan)" in r.output
+    units = {u.id: u for u in load_office(office.root).units}
+    assert units["gongan"].config.agency.keywords.region == ("青禾", "青禾县")
+    assert [s.id for s in units["gongan"].config.sources] == ["weibo"]          # the own site waits for its url
+    for unit_id, why in (("gongan", "已存在"), ("GongAn", "小写字母")):
+        r = CliRunner().invoke(cli, ["office", "add-unit", str(office.root), unit_id, "--name", "x", "--duty", "a@b.cn"])
+        assert r.exit_code == 2 and why in r.output, r.output

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ..config.office import load_office
+from ..config.office import AGENCY_ID, load_office, load_office_name
 from ..ops.health import check as check_health
 from ..errors import MonitorError
 from ..report import office as office_report
@@ -138,3 +138,72 @@ def health(app: App, directory):
                 echo(f"{u.name}: 异常: {text}")
     if bad:
         raise SystemExit(1)
+
+
+UNIT_TEMPLATE = """\
+# sources.yaml — {name}, a unit of {office}.
+# Check it after every edit:   monitor office check {root}
+agency:
+  name: {name}
+  keywords:
+    subject: [{name}]        # 主体词: add the unit's short names
+{region_line}    event: [通报, 违规, 问责, 举报, 投诉]
+    exclude: [招聘, 广告, 招标公告]
+timezone: Asia/Shanghai
+sources:
+  # The unit's own website list page (own channel: its releases, and the two-week 更新 check).
+  # Replace url and selectors, then set enabled: true.
+  - id: own-site
+    name: {name}网站
+    kind: html
+    url: "http://www.example.gov.cn/"
+    own: true
+    enabled: false
+    selectors: {{item: "ul li", title: "a", link: "a@href", date: "span"}}
+  # Weibo keyword search through the office's RSSHub.
+  - id: weibo
+    name: 微博·{name}
+    kind: rss
+    url: "http://127.0.0.1:1200/weibo/keyword/{name}"
+    interval: 15m
+people:
+  duty: [{duty}]
+"""
+
+
+@office.command("add-unit")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("unit_id")
+@click.option("--name", required=True, help="单位全称, 也是主体词, 如 青禾县教育局。")
+@click.option("--duty", required=True, help="值班员邮箱。")
+@click.option("--region", help="地域词, 逗号分隔, 如 青禾,青禾县。")
+def add_unit(directory, unit_id, name, duty, region):
+    """新增一个单位: 写出它的 sources.yaml (可直接运行, 再按注释补全), 并检查整个安装。
+
+    \b
+    示例:
+      monitor office add-unit /srv/monitor/office jiaoyu --name 青禾县教育局 --duty duty@jiaoyu.qinghe.gov.cn --region 青禾
+    """
+    if not AGENCY_ID.match(unit_id):
+        raise MonitorError(f"单位目录名应为小写字母、数字、- 或 _ (它也是网址的一部分), 实际是 {unit_id!r}")
+    root = Path(directory)
+    if not (root / "office.yaml").is_file():
+        raise MonitorError(f"{root} 不是多单位安装的目录 (缺少 office.yaml)")
+    folder = root / "agencies" / unit_id
+    if folder.exists():
+        raise MonitorError(f"单位 {unit_id} 已存在: {folder}")
+    office_name = load_office_name(root)
+    regions = [r.strip() for r in (region or "").split(",") if r.strip()]
+    text = UNIT_TEMPLATE.format(name=name.strip(), office=office_name, root=root, duty=duty.strip(),
+                                region_line=f"    region: [{', '.join(regions)}]\n" if regions else "")
+    folder.mkdir(parents=True)
+    (folder / "sources.yaml").write_text(text, encoding="utf-8")
+    try:
+        load_office(root)
+    except MonitorError:
+        (folder / "sources.yaml").unlink()
+        folder.rmdir()
+        raise
+    echo(f"已新增 {name} ({unit_id}): {folder / 'sources.yaml'}")
+    echo(f"下一步: 补全来源后 monitor office check {root}; 账号: monitor --db {folder / 'monitor.db'} user add 姓名 --role duty;"
+         f" 重启 monitor run --office {root} (或 systemctl enable --now monitor-unit@{unit_id})")

@@ -60,12 +60,25 @@ def is_office(path: str | os.PathLike) -> bool:
     return (Path(path) / "office.yaml").is_file()
 
 
+def _office_yaml(root: Path) -> tuple[Checker, dict]:
+    node, name = compose_file(root / "office.yaml")
+    c = Checker(name)
+    return c, c.mapping(node, "(顶层)", ("office", "timezone", "supervisors", "console_url"), required=("office",)) or {}
+
+
+def load_office_name(root: str | os.PathLike) -> str:
+    """The office's name alone (for a new unit's file), without validating its units."""
+    c, top = _office_yaml(Path(root))
+    office_name = c.text(top["office"], "office") if "office" in top else None
+    if c.problems:
+        raise ConfigError(c.problems)
+    return office_name or ""
+
+
 def load_office(root: str | os.PathLike) -> Office:
     """The office and every unit, validated; ConfigError lists every problem of every file."""
     root_path = Path(root)
-    node, name = compose_file(root_path / "office.yaml")
-    c = Checker(name)
-    top = c.mapping(node, "(顶层)", ("office", "timezone", "supervisors", "console_url"), required=("office",)) or {}
+    c, top = _office_yaml(root_path)
     office_name = c.text(top["office"], "office") if "office" in top else None
     tz = c.text(top["timezone"], "timezone") if "timezone" in top else "Asia/Shanghai"
     supervisors = c.texts(top["supervisors"], "supervisors", _check_email) if "supervisors" in top else ()
