@@ -298,7 +298,10 @@ def workers_script(web, smtp, tmp_path, kill: random.Random) -> dict:
             time.sleep(0.1)
         if not tick_killed:     # two tick workers all cycle long: one evaluated the clocks, the other waited
             leaders.append(sum(w.count("tick done") > 0 for w in crew))
-        for w in crew:
+        for w in crew:                  # each up (a SIGTERM during start-up ends it before its handler is set)
+            while not w.count("daemon started"):
+                assert w.proc.poll() is None and time.monotonic() < deadline, "".join(w.lines)
+                time.sleep(0.1)
             w.proc.terminate()
         for w in crew:
             assert w.proc.wait(timeout=30) == 0
