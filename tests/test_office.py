@@ -299,6 +299,9 @@ def test_the_office_hands_an_issue_down_and_the_unit_answers_in_its_own_console_
     assert re.findall(r"<tr><td data-label=\"名次\">(\d+)</td><td><b>([^<]+)</b></td><td data-label=\"下发\">(\d+)",
                       handling) == [("1", "青禾县审计局", "1"), ("2", "青禾县教育局", "0")]
     assert "100%" in handling
+    # a form posted from elsewhere (no token) hands nothing down
+    assert s.post(f"{office.base}/units/shenji/hand-down", {"title": "伪造", "days": "3"}).status == 400
+    assert "伪造" not in s.text(f"{office.base}/units/shenji")
     # another unit cannot be handed an issue that is not its own
     r = s.post(f"{office.base}/units/jiaoyu/hand-down", {"csrf_token": token_of(page), "title": "x", "about": "9",
                                                          "days": "3"})
