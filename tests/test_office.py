@@ -401,12 +401,15 @@ def test_behind_the_proxy_each_console_keeps_the_prefix_and_its_cookie_is_scoped
 
 
 def test_a_new_unit_is_scaffolded_valid_and_its_console_refuses_an_existing_or_bad_id(office):
+    text = (office.root / "office.yaml").read_text(encoding="utf-8")
+    (office.root / "office.yaml").write_text(text + "console_url: https://yq.qinghe.gov.cn\n", encoding="utf-8")
     r = monitor("office", "add-unit", str(office.root), "gongan", "--name", "青禾县公安局", "--duty",
                 "duty@gongan.example.cn", "--region", "青禾,青禾县")
     assert "已新增 青禾县公安局 (gongan)" in r.output
     units = {u.id: u for u in load_office(office.root).units}
     assert units["gongan"].config.agency.keywords.region == ("青禾", "青禾县")
     assert [s.id for s in units["gongan"].config.sources] == ["weibo"]          # the own site waits for its url
+    assert units["gongan"].config.issue_url(3) == "https://yq.qinghe.gov.cn/u/gongan/issues/3"   # links in notices
     for unit_id, why in (("gongan", "已存在"), ("GongAn", "小写字母")):
         r = CliRunner().invoke(cli, ["office", "add-unit", str(office.root), unit_id, "--name", "x", "--duty", "a@b.cn"])
         assert r.exit_code == 2 and why in r.output, r.output

@@ -150,7 +150,7 @@ agency:
 {region_line}    event: [通报, 违规, 问责, 举报, 投诉]
     exclude: [招聘, 广告, 招标公告]
 timezone: Asia/Shanghai
-sources:
+{console_line}sources:
   # The unit's own website list page (own channel: its releases, and the two-week 更新 check).
   # Replace url and selectors, then set enabled: true.
   - id: own-site
@@ -192,10 +192,12 @@ def add_unit(directory, unit_id, name, duty, region):
     folder = root / "agencies" / unit_id
     if folder.exists():
         raise MonitorError(f"单位 {unit_id} 已存在: {folder}")
-    office_name = load_office_name(root)
+    office_name, office_url = load_office_name(root)
     regions = [r.strip() for r in (region or "").split(",") if r.strip()]
     text = UNIT_TEMPLATE.format(name=name.strip(), office=office_name, root=root, duty=duty.strip(),
-                                region_line=f"    region: [{', '.join(regions)}]\n" if regions else "")
+                                region_line=f"    region: [{', '.join(regions)}]\n" if regions else "",
+                                console_line=(f"# notices link to the unit's console, mounted here by monitor serve --office\n"
+                                              f"console_url: {office_url}/u/{unit_id}\n") if office_url else "")
     folder.mkdir(parents=True)
     (folder / "sources.yaml").write_text(text, encoding="utf-8")
     try:

@@ -66,13 +66,14 @@ def _office_yaml(root: Path) -> tuple[Checker, dict]:
     return c, c.mapping(node, "(顶层)", ("office", "timezone", "supervisors", "console_url"), required=("office",)) or {}
 
 
-def load_office_name(root: str | os.PathLike) -> str:
-    """The office's name alone (for a new unit's file), without validating its units."""
+def load_office_name(root: str | os.PathLike) -> tuple[str, str | None]:
+    """The office's name and console address alone (for a new unit's file), without validating its units."""
     c, top = _office_yaml(Path(root))
     office_name = c.text(top["office"], "office") if "office" in top else None
+    url = c.text(top["console_url"], "console_url") if "console_url" in top else None
     if c.problems:
         raise ConfigError(c.problems)
-    return office_name or ""
+    return office_name or "", url.rstrip("/") if url else None
 
 
 def load_office(root: str | os.PathLike) -> Office:
