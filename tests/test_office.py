@@ -151,7 +151,7 @@ def log_in(base: str, prefix: str, name: str) -> Browser:
 
 
 UNIT_PAGES = ["/", "/intake", "/sources", "/search?q=%E9%9D%92%E7%A6%BE", "/search.xlsx?q=%E9%9D%92", "/audit",
-              "/reports", "/issues/1", "/issues/2", "/issues/1/dossier.docx", "/issues/1/posts.xlsx",
+              "/reports", "/issues/1", "/issues/1/dossier.docx", "/issues/1/posts.xlsx",
               "/reports/daily.html", "/reports/annual-2026.xlsx", "/snapshots/1", "/snapshots/1/original"]
 
 
@@ -163,10 +163,13 @@ def test_each_unit_sees_its_own_issues_only_and_a_login_of_one_unit_opens_nothin
     home = education.text(f"{office.base}/u/jiaoyu/")
     assert "乱收补课费" in home and "农家乐接受宴请" not in home
     for path in UNIT_PAGES:                   # every page, export, search, snapshot and report of the other unit
-        assert audit.get(f"{office.base}/u/shenji{path}").status in (200, 404), path     # its own: served
+        assert audit.get(f"{office.base}/u/shenji{path}").status == 200, path      # each its own: served
+        assert education.get(f"{office.base}/u/jiaoyu{path}").status == 200, path
         for session, other in ((audit, "/u/jiaoyu"), (education, "/u/shenji"), (Browser(), "/u/shenji")):
             r = session.get(f"{office.base}{other}{path}")
             assert r.status == 302 and r.headers["Location"].startswith(f"{other}/login"), (other, path, r.status)
+    assert education.get(f"{office.base}/u/jiaoyu/issues/2").status == 200      # 教育局's message
+    assert audit.get(f"{office.base}/u/jiaoyu/issues/2").status == 302
     # one unit's account does not exist in the other unit
     other = Browser()
     token = token_of(other.text(f"{office.base}/u/jiaoyu/login"))
