@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 
 # Debian packages the tests need: Chromium for the console's browser tests (Playwright drives it;
 # Playwright's own browser download does not work here), CJK fonts so pages and charts render Chinese,
-# and pango, which WeasyPrint uses to set PDF reports.
-DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+# pango, which WeasyPrint uses to set PDF reports, and PostgreSQL, which scripts/with-postgres starts
+# for the tests when no server answers.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
@@ -30,11 +31,11 @@ system-deps:
 
 # the whole suite: what CI runs (.ci/run)
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -q
+	scripts/with-postgres $(BIN)/python -m pytest -q
 
 # the quick tier for every edit: no browser, no reliability runs, no byte-for-byte model rebuild; on both cores
 check: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "not browser and not reliability and not rebuild"
+	scripts/with-postgres $(BIN)/python -m pytest -q -n 2 -m "not browser and not reliability and not rebuild"
 
 clean:
 	rm -rf $(VENV)

@@ -25,7 +25,6 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -47,9 +46,9 @@ from .notify.channels import make_channel
 from .notify.render import Renderer
 from .notify.tick import HOLDER, TickReport, deliver, holder_gone, queue_notices, queue_outage
 from .judge.health import SourceRecord
-from .store import heartbeats, leases
+from .store import heartbeats, leases, pg
 from .store import sources as source_rows
-from .store.db import open_db
+from .store.db import BusyError, open_db
 
 log = logging.getLogger(__name__)
 TICK_EVERY_S = 60
@@ -90,6 +89,14 @@ class InstanceLock:
     """An exclusive lock beside the database file, naming its holder."""
 
     def __init__(self, db_path: str, now: datetime, tz):
+        self.db = None
+        if pg.is_url(db_path):          # a server's database: a lock PostgreSQL holds while this connection lives
+            self.db = open_db(db_path)
+            if not leases.hold_instance(self.db):
+                self.db.conn.close()
+                raise MonitorError(f"另一个 monitor run 正在使用数据库 {pg.shown(db_path)} (见 monitor health 的工作进程)。"
+                                   "同一数据库只能运行一个完整的守护进程; 多个进程请用 --only 分工。")
+            return
         self.path = f"{db_path}.lock"
         self.file = open(self.path, "a+", encoding="utf-8")
         try:
@@ -110,6 +117,9 @@ class InstanceLock:
         self.file.flush()
 
     def release(self) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+            return
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
 
@@ -161,7 +171,7 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     def beat_job() -> None:
         try:
             heartbeats.beat(beat_db, me, pid, host, started_at, clock.now(), jobs)
-        except sqlite3.OperationalError as e:     # a writer held the lock past busy_timeout: the next beat says it
+        except BusyError as e:     # a writer held the lock past busy_timeout: the next beat says it
             log.info("worker heartbeat skipped error=%s", e)
 
     def tick_job() -> None:
@@ -254,8 +264,8 @@ def run_daemon(config: Config, db_path: str, clock: Clock, tick_every_s: int = T
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
-    log.info("daemon started sources=%d db=%s pid=%d jobs=%s", len(config.sources), db_path, pid, jobs)
-    print(f"monitor 守护进程已启动: {len(config.sources)} 个来源, 数据库 {db_path}, 进程 {pid}"
+    log.info("daemon started sources=%d db=%s pid=%d jobs=%s", len(config.sources), pg.shown(db_path), pid, jobs)
+    print(f"monitor 守护进程已启动: {len(config.sources)} 个来源, 数据库 {pg.shown(db_path)}, 进程 {pid}"
           + ("" if only == ALL_JOBS else f", 只负责{'、'.join(JOB_NAMES[j] for j in sorted(only))}"), flush=True)
     try:
         # wake each second: a signal delivered to a worker thread leaves a main thread blocked without a

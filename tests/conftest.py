@@ -1,5 +1,6 @@
 """Real parts for tests: an HTTP server on 127.0.0.1 (port 0) that serves ../shared/data and
-misbehaves on request, an SMTP server (aiosmtpd) on 127.0.0.1, and a SQLite file per test."""
+misbehaves on request, an SMTP server (aiosmtpd) on 127.0.0.1, and a database per test: a SQLite file,
+or, in modules marked `backends`, each test a second time on a fresh PostgreSQL schema (tests/pgtest.py)."""
 from __future__ import annotations
 
 import socket
@@ -214,11 +215,38 @@ people:
     return path
 
 
+def pytest_generate_tests(metafunc):
+    """A module or test marked `backends` runs on SQLite and on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"])
+
+
 @pytest.fixture
-def run(tmp_path):
-    """run(*args, config=path) -> click Result; the db is a real SQLite file in tmp_path."""
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_session():
+    from pgtest import Session
+    session = Session()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def db_target(tmp_path, backend, request) -> str:
+    """Where this test's database is: a SQLite file in tmp_path, or a fresh PostgreSQL schema."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_session").schema_url()
+    return str(tmp_path / "monitor.db")
+
+
+@pytest.fixture
+def run(db_target):
+    """run(*args, config=path) -> click Result, on this test's database (db_target)."""
     def _run(*args: str, config: Path | None = None):
-        base = ["--db", str(tmp_path / "monitor.db")]
+        base = ["--db", db_target]
         if config is not None:
             base += ["--config", str(config)]
         return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
@@ -260,7 +288,7 @@ HOSTILE_TITLE = "<script>alert(1)</script>青禾县审计局审计组被举报�
 
 
 @pytest.fixture
-def console(web, tmp_path, run):
+def console(web, tmp_path, run, db_target):
     """A collected issue (whose first post is titled with a script tag), a duty officer 张敏 and a
     leader 王局长, and the console app on a movable clock at 2026-03-16 08:30 (+08:00)."""
     from datetime import datetime
@@ -283,7 +311,7 @@ def console(web, tmp_path, run):
     config_path = write_config(tmp_path, f'  - {{id: forum, name: 青禾论坛, kind: rss, url: "{url}"}}\n',
                                extra="console_url: http://console.example.cn:8765\n")
     assert run("--now", "2026-03-16T08:25+08:00", "collect", config=config_path).exit_code == 0
-    db_path = str(tmp_path / "monitor.db")
+    db_path = db_target
     db = open_db(db_path)
     tz = ZoneInfo("Asia/Shanghai")
     at = datetime(2026, 3, 16, 8, 30, tzinfo=tz)
@@ -295,3 +323,44 @@ def console(web, tmp_path, run):
     yield SimpleNamespace(app=app, clock=clock, db=db, config=config, config_path=config_path, db_path=db_path,
                           tz=tz)
     db.conn.close()
+
+
+class Row(tuple):
+    """A row read by position or by name, and unpacked as values (as sqlite3.Row), from either engine."""
+
+    def __new__(cls, found: dict):
+        row = super().__new__(cls, found.values())
+        row._names = list(found)
+        return row
+
+    def keys(self) -> list[str]:
+        return self._names
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._names.index(key) if isinstance(key, str) else key)
+
+
+class Reader:
+    """A test's own look into its database (db_target), the same on SQLite and PostgreSQL."""
+
+    def __init__(self, target: str):
+        from monitor.store.db import open_db
+        self.db = open_db(target)
+
+    def execute(self, sql: str, params=()):
+        from monitor.store.db import rows
+        if sql.lstrip()[:6].lower() != "select":
+            self.db.execute(sql, params)
+            return _Result()
+        return _Result(Row(r) for r in rows(self.db, sql, params))
+
+    def close(self):
+        self.db.conn.close()
+
+
+class _Result(list):
+    def fetchall(self):
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None

@@ -13,6 +13,10 @@ from monitor.judge.sentiment import Judgement
 from monitor.judge.stages.cluster import IssueIndex, merge, signature
 from monitor.store.db import open_db
 
+import pytest
+
+pytestmark = pytest.mark.backends
+
 T0 = datetime(2026, 3, 16, 0, tzinfo=timezone.utc)
 
 
@@ -55,12 +59,12 @@ def test_real_weibo_cascades_cluster_with_bcubed_f1_at_least_0_9():
     assert f >= 0.9, (p, r, f)
 
 
-def test_a_collector_sees_issues_another_process_closed_merged_or_reopened(tmp_path, run):
+def test_a_collector_sees_issues_another_process_closed_merged_or_reopened(tmp_path, run, db_target):
     """The collecting process keeps its clustering index across passes; an officer's close, merge or
     reopen in another process must reach it before its next pass."""
     config_path = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n")
     config = load_config(config_path)
-    db = open_db(str(tmp_path / "monitor.db"))
+    db = open_db(db_target)
     clock = SimClock(T0)
     collector = Collector(db, config, clock, scorer=_Neutral())
     source = config.source("a")

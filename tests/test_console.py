@@ -1,5 +1,5 @@
 """The duty console through its HTTP interface (Flask's test client over the real app and a real
-SQLite file): who may see and do what, and that what they do is recorded under their name."""
+database, SQLite and PostgreSQL): who may see and do what, and that what they do is recorded under their name."""
 from __future__ import annotations
 
 import csv
@@ -7,6 +7,7 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -15,6 +16,7 @@ from monitor.store import audit, deadlines
 
 from conftest import HOSTILE_TITLE, PASSWORD
 
+pytestmark = pytest.mark.backends
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

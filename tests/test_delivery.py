@@ -4,36 +4,39 @@ deadline, and 【补发】 means the system really was down."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from datetime import datetime
 
-from conftest import rss, write_config
+from conftest import Reader, rss, write_config
 from monitor.clock import UTC
 from monitor.config.load import calendar_for, load_config
 from monitor.desk.intake import intake
-from monitor.store.db import open_db
+from monitor.store.db import open_db, rows
+
+import pytest
+
+pytestmark = pytest.mark.backends
 
 CONTROL = "\r\nBcc: victim@example.cn\u2028\x85\x0b\x0c\x1c\x1d\x1e\x1b]0;owned\x07\x00"
 
 
-def test_a_notice_failing_for_days_keeps_a_bounded_retry_and_the_tick_keeps_running(declared, smtp, tmp_path, run):
+def test_a_notice_failing_for_days_keeps_a_bounded_retry_and_the_tick_keeps_running(declared, smtp, tmp_path, run, db_target):
     smtp.fail_next = 1
     run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
-    con = sqlite3.connect(tmp_path / "monitor.db")
+    con = Reader(db_target)
     con.execute("update notifications set attempts = 60, next_attempt_at = null")      # two days of failures
-    con.commit()
     smtp.fail_next = 1
     r = run("--now", "2026-03-18T11:00+08:00", "tick", config=declared)
     assert r.exit_code in (0, 1) and "Traceback" not in r.output, r.output
-    (retry_at,) = con.execute("select next_attempt_at from notifications where status = 'pending'").fetchone()
+    (retry_at,) = con.execute("select next_attempt_at from notifications where status = 'pending' and attempts > 0"
+                              ).fetchone()            # the one that failed again (the others wait their turn)
     assert datetime.fromisoformat(retry_at) <= datetime(2026, 3, 18, 3, 30, tzinfo=UTC)
 
 
-def test_a_title_with_control_characters_cannot_inject_a_header_or_stop_the_tick(web, smtp, tmp_path, run):
+def test_a_title_with_control_characters_cannot_inject_a_header_or_stop_the_tick(web, smtp, tmp_path, run, db_target):
     config_path = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n", smtp.port)
     config = load_config(config_path)
-    db = open_db(str(tmp_path / "monitor.db"))
+    db = open_db(db_target)
     received = datetime(2026, 3, 16, 0, tzinfo=UTC)                 # 08:00 local; repost due 20:00
     intake(db, config, calendar_for(config), "repost", f"上级通报{CONTROL}请转发", received, "李娜", received)
     intake(db, config, calendar_for(config), "repost", "另一条上级信息", received, "李娜", received)
@@ -118,7 +121,7 @@ def test_a_notice_sent_late_while_ticks_kept_running_is_not_called_a_downtime_re
     assert not m.subject.startswith("【补发】") and "系统停机" not in m.body
 
 
-def test_a_duty_robot_routed_only_to_one_kind_of_notice_gets_that_kind(tmp_path):
+def test_a_duty_robot_routed_only_to_one_kind_of_notice_gets_that_kind(tmp_path, db_target):
     """Outage, provisional, detection and warning notices each ask whether someone is reachable for their
     own kind (a duty group robot with `stages: [outage]` and no duty email still hears of the outage)."""
     from monitor.clocks.policy import Stage
@@ -134,9 +137,9 @@ robots:
   - {name: 值班群, kind: webhook, url: 'http://127.0.0.1:9/hook', stages: [outage], roles: [duty]}
 """, encoding="utf-8")
     config = load_config(path)
-    db = open_db(str(tmp_path / "monitor.db"))
+    db = open_db(db_target)
     assert reachable(config, "duty", Stage.OUTAGE) and not reachable(config, "duty", Stage.SOURCE)
     down = datetime(2026, 3, 16, 4, tzinfo=UTC)
     assert queue_outage(db, config, down, datetime(2026, 3, 16, 9, tzinfo=UTC), Renderer())
-    (row,) = db.query("select stage, recipients from notifications")
+    (row,) = rows(db, "select stage, recipients from notifications")
     assert row["stage"] == "outage" and json.loads(row["recipients"]) == ["robot:值班群"]

@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 from conftest import rss, write_config
 from monitor.clocks.digest import due_slot
 
+import pytest
+
+pytestmark = pytest.mark.backends
+
 TZ = ZoneInfo("Asia/Shanghai")
 TIMES = (dt.time(8, 30), dt.time(17, 30))
 

@@ -2,11 +2,14 @@
 with a real SMTP server receiving the emails and a real SQLite file. Only time is fixed by --now."""
 from __future__ import annotations
 
-import sqlite3
 
 import json
 
-from conftest import rss, write_config
+from conftest import Reader, rss, write_config
+
+import pytest
+
+pytestmark = pytest.mark.backends
 
 T0 = "2026-03-16T08:00:00+08:00"
 
@@ -245,7 +248,7 @@ def test_message_board_pending_items_open_reply_clocks_and_answered_items_stop_t
     assert [a["action"] for a in shown["actions"]].count("clock_stop") == 1
 
 
-def test_respond_without_a_config_refuses_instead_of_silently_starting_no_update_clock(declared, tmp_path, run):
+def test_respond_without_a_config_refuses_instead_of_silently_starting_no_update_clock(declared, tmp_path, run, db_target):
     """A release starts the 24 h update clock, which needs the agency's policies: with no readable config the
     command says so and changes nothing, rather than stopping the release clock and starting nothing."""
     r = run("--now", "2026-03-16T11:00+08:00", "respond", "1", "--kind", "release", "--url",
@@ -254,5 +257,5 @@ def test_respond_without_a_config_refuses_instead_of_silently_starting_no_update
     r = run("--now", "2026-03-16T11:00+08:00", "respond", "1", "--kind", "release", "--url",
             "https://www.example.gov.cn/1.html", "--by", "李娜", config=declared)
     assert r.exit_code == 0 and "发布权威信息" in r.output and "release" not in r.output, r.output
-    kinds = [k for (k,) in sqlite3.connect(tmp_path / "monitor.db").execute("select kind from deadlines")]
+    kinds = [r["kind"] for r in Reader(db_target).execute("select kind from deadlines")]
     assert "update" in kinds

@@ -6,6 +6,10 @@ import json
 
 from conftest import rss, write_config
 
+import pytest
+
+pytestmark = pytest.mark.backends
+
 
 def test_broken_quiet_and_recovered_sources_are_each_told_once(web, smtp, tmp_path, run):
     url = web.set("/f.xml", rss([("青禾县审计局发布审计公告", "http://a.example.cn/1", "", "青禾县审计局")]))
@@ -129,7 +133,7 @@ def test_the_learnt_gap_is_the_90th_percentile_of_the_last_30_days_and_never_bel
     assert quiet_after(3600, 7 * 86400, slow, now) == (timedelta(days=7), Expectation.CONFIGURED)
 
 
-def test_health_names_a_notice_that_keeps_failing_with_its_last_error(tmp_path):
+def test_health_names_a_notice_that_keeps_failing_with_its_last_error(tmp_path, db_target):
     from datetime import datetime, timedelta, timezone
 
     from conftest import write_config
@@ -138,7 +142,7 @@ def test_health_names_a_notice_that_keeps_failing_with_its_last_error(tmp_path):
     from monitor.store import outbox
     from monitor.store.db import open_db
     config = load_config(write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n"))
-    db = open_db(str(tmp_path / "monitor.db"))
+    db = open_db(db_target)
     now = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
     outbox.queue(db, {"key": "k1", "stage": "breach", "role": "duty", "recipients": '["duty@agency.example.cn"]',
                       "subject": "【舆情超时】", "body": "-", "fire_at": (now - timedelta(hours=1)).isoformat(),

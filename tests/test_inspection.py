@@ -9,6 +9,8 @@ import pytest
 
 from monitor.clocks.inspection import Check, InspectionPolicy, Severity, add_months, findings
 
+pytestmark = pytest.mark.backends
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=timezone.utc)      # 10:00 in Beijing
 POLICY = InspectionPolicy()

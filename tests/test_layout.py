@@ -105,7 +105,7 @@ WRITERS = {"sources": "sources", "posts": "posts", "post_versions": "posts", "is
            "users": "users", "login_attempts": "users", "secrets": "users",
            "heartbeats": "heartbeats", "leases": "leases", "snapshots": "evidence", "post_checks": "evidence",
            "issues_apart": "issues", "issue_warnings": "warnings",
-           "dropped_items": "dropped", "instructions": "instructions"}
+           "dropped_items": "dropped", "instructions": "instructions", "posts_pairs": "pairs_index"}
 WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|insert\s+or\s+replace\s+into)\s+(\w+)", re.I)
 
 

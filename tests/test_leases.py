@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from monitor.store import leases
 from monitor.store.db import open_db
+
+pytestmark = pytest.mark.backends
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
 TTL = timedelta(seconds=90)
 
 
-def test_a_held_lease_refuses_another_holder_until_it_expires_and_its_holder_renews_it(tmp_path):
-    path = str(tmp_path / "monitor.db")
-    a, b = open_db(path), open_db(path)             # two processes' connections to one file
+def test_a_held_lease_refuses_another_holder_until_it_expires_and_its_holder_renews_it(db_target):
+    a, b = open_db(db_target), open_db(db_target)   # two processes' connections to one database
     assert leases.claim(a, "tick", "host1:11", NOW, TTL)
     assert not leases.claim(b, "tick", "host2:22", NOW + timedelta(seconds=30), TTL)
     assert leases.claim(a, "tick", "host1:11", NOW + timedelta(seconds=60), TTL)        # renewed to 02:02:30
@@ -23,8 +26,8 @@ def test_a_held_lease_refuses_another_holder_until_it_expires_and_its_holder_ren
     assert (row["holder"], row["acquired_at"]) == ("host2:22", "2026-03-16T02:02:30+00:00")
 
 
-def test_a_released_lease_is_free_at_once_and_only_its_holder_can_release_it(tmp_path):
-    db = open_db(str(tmp_path / "monitor.db"))
+def test_a_released_lease_is_free_at_once_and_only_its_holder_can_release_it(db_target):
+    db = open_db(db_target)
     assert leases.claim(db, "tick", "host1:11", NOW, TTL)
     leases.release(db, "tick", "host2:22")
     assert not leases.claim(db, "tick", "host2:22", NOW, TTL)

@@ -28,7 +28,7 @@ from test_reports import pdf_pages
 from test_console_browser import browser, shot  # noqa: F401  (the module's Chromium and screenshots)
 from monitor.cli.app import cli
 from monitor.clock import FixedClock
-from monitor.config.office import load_office
+from monitor.config.office import load_office, unit_database
 from monitor.desk import people
 from monitor.errors import ConfigError
 from monitor.store.db import open_db
@@ -37,6 +37,8 @@ from monitor.web.office import create_office_app
 PASSWORD = "a long enough password"
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=TZ)
+
+pytestmark = pytest.mark.backends
 
 UNIT = """\
 agency:
@@ -58,30 +60,34 @@ def monitor(*args: str):
     return r
 
 
-def build_office(web, tmp_path):
+def build_office(web, tmp_path, database: str | None = None):
+    """The office folder; with `database` (PostgreSQL) every unit is a schema there instead of a file."""
     root = tmp_path / "office"
     (root / "agencies").mkdir(parents=True)
-    (root / "office.yaml").write_text("office: 青禾县政务公开办\nsupervisors: [gongkai@qinghe.gov.cn]\n",
-                                      encoding="utf-8")
+    (root / "office.yaml").write_text("office: 青禾县政务公开办\nsupervisors: [gongkai@qinghe.gov.cn]\n"
+                                      + (f"database: {database}\n" if database else ""), encoding="utf-8")
     units = {"shenji": ("青禾县审计局", "青禾县审计局审计组被举报在农家乐接受宴请", "网友反映青禾县审计局审计组吃请"),
              "jiaoyu": ("青禾县教育局", "青禾县教育局被指默许学校乱收补课费", "家长反映青禾县教育局默许乱收费")}
+
+    def db_of(unit_id: str) -> str:
+        return unit_database(database, unit_id) if database else str(root / "agencies" / unit_id / "monitor.db")
     for unit_id, (name, title, body) in units.items():
         url = web.set(f"/{unit_id}.xml", rss([(title, f"http://{unit_id}.example.cn/1", "", body)]))
         folder = root / "agencies" / unit_id
         folder.mkdir()
         (folder / "sources.yaml").write_text(UNIT.format(name=name, url=url, id=unit_id), encoding="utf-8")
-        base = ["--config", str(folder / "sources.yaml"), "--db", str(folder / "monitor.db"), "--now",
+        base = ["--config", str(folder / "sources.yaml"), "--db", db_of(unit_id), "--now",
                 "2026-03-16T09:00+08:00"]
         monitor(*base, "collect")
-        db = open_db(str(folder / "monitor.db"))
+        db = open_db(db_of(unit_id))
         people.add(db, f"{unit_id}值班员", "duty", PASSWORD, NOW, "test")
         db.conn.close()
-    monitor("--config", str(root / "agencies/shenji/sources.yaml"), "--db", str(root / "agencies/shenji/monitor.db"),
+    monitor("--config", str(root / "agencies/shenji/sources.yaml"), "--db", db_of("shenji"),
             "--now", "2026-03-16T09:10+08:00", "declare", "1", "--level", "II", "--by", "李娜")
-    monitor("--config", str(root / "agencies/jiaoyu/sources.yaml"), "--db", str(root / "agencies/jiaoyu/monitor.db"),
+    monitor("--config", str(root / "agencies/jiaoyu/sources.yaml"), "--db", db_of("jiaoyu"),
             "--now", "2026-03-16T09:10+08:00", "intake", "--kind", "message", "--title", "咨询课后服务收费标准",
             "--received", "2025-11-10T09:00+08:00")
-    office_db = open_db(str(root / "office.db"))
+    office_db = open_db(db_of("office") if database else str(root / "office.db"))
     people.add(office_db, "公开办督查", "supervisor", PASSWORD, NOW, "test")
     people.add(office_db, "误建的值班员", "duty", PASSWORD, NOW, "test")
     office_db.conn.close()
@@ -89,11 +95,12 @@ def build_office(web, tmp_path):
 
 
 @pytest.fixture
-def office(web, tmp_path):
+def office(web, tmp_path, backend, request):
     """Two units with an issue each (审计局: a complaint about a dinner, declared II; 教育局: school fees) and
     a message to 教育局 left unanswered for four months; a duty officer in each, a supervisor in the office;
-    the installation's console served."""
-    root = build_office(web, tmp_path)
+    the installation's console served. On PostgreSQL: one new database, a schema per unit."""
+    database = request.getfixturevalue("pg_session").new_database() if backend == "postgresql" else None
+    root = build_office(web, tmp_path, database)
     app = create_office_app(load_office(root), FixedClock(NOW))
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -266,7 +273,7 @@ def test_a_units_failed_check_also_reaches_the_office_supervisors_by_email(offic
     text = (folder / "sources.yaml").read_text(encoding="utf-8")
     (folder / "sources.yaml").write_text(text + f"smtp: {{host: 127.0.0.1, port: {smtp.port}, security: none, "
                                                 f"from: monitor@qinghe.gov.cn}}\n", encoding="utf-8")
-    monitor("--config", str(folder / "sources.yaml"), "--db", str(folder / "monitor.db"), "--now",
+    monitor("--config", str(folder / "sources.yaml"), "--db", load_office(office.root).unit("jiaoyu").db_path, "--now",
             "2026-03-16T10:00+08:00", "tick")
     mails = [m for m in smtp.take() if m.subject.startswith("【单项否决】")]
     assert sorted(m.to[0] for m in mails) == ["duty@jiaoyu.example.cn", "gongkai@qinghe.gov.cn"]
@@ -378,7 +385,7 @@ def test_office_health_names_each_unit_and_fails_when_one_is_unwell(office):
     assert any(l.startswith("青禾县教育局: 异常: ") for l in lines)
     from monitor.store import heartbeats
     for unit in ("shenji", "jiaoyu"):
-        db = open_db(str(office.root / "agencies" / unit / "monitor.db"))
+        db = open_db(load_office(office.root).unit(unit).db_path)
         heartbeats.beat(db, "daemon", 1, "host", NOW, NOW)
         db.conn.close()
     r = CliRunner().invoke(cli, ["--now", "2026-03-16T10:00+08:00", "office", "health", str(office.root)])

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+
+import pytest
+
+from monitor.store.db import open_db
+
+pytestmark = pytest.mark.backends
 
 
+def statuses(db_target):
+    db = open_db(db_target)
+    try:
+        return [tuple(r) for r in db.execute("select key, status, attempts, late from notifications order by id")]
+    finally:
+        db.conn.close()
 
-def statuses(tmp_path):
-    con = sqlite3.connect(tmp_path / "monitor.db")
-    return [tuple(r) for r in con.execute("select key, status, attempts, late from notifications order by id")]
 
-
-def test_a_refused_message_stays_pending_and_is_retried_until_accepted(declared, smtp, tmp_path, run):
+def test_a_refused_message_stays_pending_and_is_retried_until_accepted(declared, smtp, tmp_path, db_target, run):
     smtp.fail_next = 1
     r = run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
     assert "发送失败" in r.stderr and smtp.take() == []
-    assert statuses(tmp_path) == [("d1:remind:7200:duty", "pending", 1, 0)]
+    assert statuses(db_target) == [("d1:remind:7200:duty", "pending", 1, 0)]
     alerts = json.loads(run("--now", "2026-03-16T11:00+08:00", "alerts", "--json", config=declared).output)
     assert [n["key"] for n in alerts["undelivered"]] == ["d1:remind:7200:duty"]
 
@@ -25,17 +32,17 @@ def test_a_refused_message_stays_pending_and_is_retried_until_accepted(declared,
     assert [m.to for m in smtp.take()] == [("duty@agency.example.cn",)]
     run("--now", "2026-03-16T11:03+08:00", "tick", config=declared)
     assert smtp.take() == []
-    assert statuses(tmp_path) == [("d1:remind:7200:duty", "sent", 2, 0)]
+    assert statuses(db_target) == [("d1:remind:7200:duty", "sent", 2, 0)]
 
 
-def test_an_unreachable_server_loses_nothing(declared, smtp, tmp_path, run):
+def test_an_unreachable_server_loses_nothing(declared, smtp, tmp_path, db_target, run):
     smtp.stop()
     r = run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
     assert r.exit_code == 1 and "发送失败" in r.stderr          # every send failed: exit 1 for cron/systemd
-    assert statuses(tmp_path)[0][1] == "pending"
+    assert statuses(db_target)[0][1] == "pending"
 
 
-def test_notices_due_while_the_daemon_was_down_go_out_once_marked_late(declared, smtp, tmp_path, run):
+def test_notices_due_while_the_daemon_was_down_go_out_once_marked_late(declared, smtp, tmp_path, db_target, run):
     run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)      # 2 h reminder on time
     smtp.take()
     # down from 11:00 to 12:40: the 1 h reminders (12:00) were missed
@@ -44,7 +51,7 @@ def test_notices_due_while_the_daemon_was_down_go_out_once_marked_late(declared,
     late = smtp.take()
     assert sorted(m.to for m in late) == [("deputy@agency.example.cn",), ("duty@agency.example.cn",)]
     assert all(m.subject.startswith("【补发】") and "因系统停机延迟" in m.body for m in late)
-    assert [s[3] for s in statuses(tmp_path)] == [0, 1, 1]
+    assert [s[3] for s in statuses(db_target)] == [0, 1, 1]
 
 
 def test_email_carries_chinese_subject_and_stable_message_id(declared, smtp, run):
@@ -66,7 +73,7 @@ def test_ack_by_one_role_stops_only_its_repeats_and_the_clock_keeps_running(decl
     assert {d["kind"]: d["status"] for d in deadlines}["release"] == "overdue"
 
 
-def test_reopened_issue_does_not_resend_what_was_already_sent(declared, smtp, tmp_path, run):
+def test_reopened_issue_does_not_resend_what_was_already_sent(declared, smtp, tmp_path, db_target, run):
     run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)
     assert len(smtp.take()) == 1
     run("--now", "2026-03-16T11:10+08:00", "close", "1", "--by", "李娜", "--reason", "不实信息", config=declared)
@@ -78,10 +85,10 @@ def test_reopened_issue_does_not_resend_what_was_already_sent(declared, smtp, tm
     assert smtp.take() == []                                                  # the 2 h reminder went out before
     run("--now", "2026-03-16T12:00+08:00", "tick", config=declared)
     assert sorted(m.to[0] for m in smtp.take()) == ["deputy@agency.example.cn", "duty@agency.example.cn"]
-    assert len(statuses(tmp_path)) == 3
+    assert len(statuses(db_target)) == 3
 
 
-def test_an_operator_template_beside_the_config_replaces_only_that_template(declared, smtp, tmp_path, run):
+def test_an_operator_template_beside_the_config_replaces_only_that_template(declared, smtp, tmp_path, db_target, run):
     (tmp_path / "alerts").mkdir()
     (tmp_path / "alerts" / "remind.txt").write_text(
         "Subject: 本局自定义提醒 {{ deadline.label }} 还剩{{ remaining }} (编号 {{ issue.id }})\n正文\n", encoding="utf-8")
@@ -115,17 +122,17 @@ def test_an_ack_stops_repeats_for_the_clocks_open_then_not_for_a_clock_started_l
     assert repeats, "the update clock started after the ack: its overdue repeats are not silenced by it"
 
 
-def test_a_claim_left_by_a_process_that_died_mid_send_is_retaken_at_the_next_tick(declared, smtp, tmp_path, run):
+def test_a_claim_left_by_a_process_that_died_mid_send_is_retaken_at_the_next_tick(declared, smtp, tmp_path, db_target, run):
     import socket
     import subprocess
     smtp.fail_next = 1
     run("--now", "2026-03-16T11:00+08:00", "tick", config=declared)             # queued, first send refused
     dead = subprocess.Popen(["true"])
     dead.wait()                                                                   # a pid that no longer runs
-    con = sqlite3.connect(tmp_path / "monitor.db")
-    con.execute("update notifications set status = 'sending', next_attempt_at = ?, claimed_by = ?",
-                ["2026-03-16T03:01:00+00:00", f"{socket.gethostname()}:{dead.pid}"])   # claimed at 11:01, then killed
-    con.commit()
+    db = open_db(db_target)
+    db.execute("update notifications set status = 'sending', next_attempt_at = ?, claimed_by = ?",
+               ["2026-03-16T03:01:00+00:00", f"{socket.gethostname()}:{dead.pid}"])   # claimed at 11:01, then killed
+    db.conn.close()
     run("--now", "2026-03-16T11:02+08:00", "tick", config=declared)
     assert [m.to for m in smtp.take()] == [("duty@agency.example.cn",)]         # not ten minutes later
-    assert statuses(tmp_path)[0][1] == "sent"
+    assert statuses(db_target)[0][1] == "sent"

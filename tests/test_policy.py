@@ -10,6 +10,8 @@ from monitor.clocks.policy import (DeadlineState, IssueTimes, Queued, Reason, cl
 from monitor.clocks.rules import DEFAULT_POLICIES, StartPoint
 from monitor.clock import Precision
 
+pytestmark = pytest.mark.backends
+
 DUE = datetime(2026, 3, 16, 5, 0, tzinfo=timezone.utc)
 RULE = DEFAULT_POLICIES["release"]
 PEOPLE = {"duty": ("d@x.cn",), "deputy_leader": ("v@x.cn",), "head": ("h@x.cn",)}

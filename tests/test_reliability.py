@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import rss, write_config
+from conftest import Reader, rss, write_config
+from monitor.store.db import DatabaseError, integrity
 
 pytestmark = pytest.mark.reliability
 
@@ -69,7 +70,7 @@ def script(web, smtp, tmp_path, name: str, kill: random.Random | None) -> dict:
 
 def outcome(db, mails, kills: int) -> dict:
     """What a run left: posts, notices sent (the daemon's outage messages apart), mails, integrity."""
-    con = sqlite3.connect(db)
+    con = Reader(str(db))
     return {
         "kills": kills,
         "urls": Counter(u for (u,) in con.execute("select canonical_url from posts")),
@@ -79,7 +80,7 @@ def outcome(db, mails, kills: int) -> dict:
             "select key, message_id from notifications where status = 'sent'"))),
         "mail_ids": {m.message_id for m in mails if "【系统恢复】" not in m.subject},
         "outages": con.execute("select count(*) from notifications where key like 'outage:%'").fetchone()[0],
-        "integrity": con.execute("pragma integrity_check").fetchone()[0],
+        "integrity": integrity(con.db),
     }
 
 
@@ -253,21 +254,21 @@ class Worker(Daemon):
 
 def stored(db) -> int:
     try:
-        con = sqlite3.connect(db)
+        con = Reader(str(db))
         try:
             return con.execute("select count(*) from posts").fetchone()[0]
         finally:
             con.close()
-    except sqlite3.OperationalError:            # not created yet, or busy: not there yet
+    except DatabaseError:                       # busy: not there yet
         return 0
 
 
-def workers_script(web, smtp, tmp_path, kill: random.Random) -> dict:
+def workers_script(web, smtp, tmp_path, kill: random.Random, db=None) -> dict:
     """The reference script's cycles, each done by 4 collect workers and 2 tick/deliver workers started at the
     cycle's time on one database; at random moments some are killed with SIGKILL and started again a
     simulated minute later. A cycle ends when its posts are stored and, after that, a tick and a delivery ran."""
     name = "workers"
-    db = tmp_path / f"{name}.db"
+    db = db or tmp_path / f"{name}.db"
     config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{web.base_url}/{name}.xml"}}\n', smtp.port)
     kills, leaders = 0, []
     for cycle in range(CYCLES + 1):
@@ -310,9 +311,11 @@ def workers_script(web, smtp, tmp_path, kill: random.Random) -> dict:
     return outcome(db, smtp.take(), kills) | {"leaders": leaders}
 
 
-def test_collect_and_tick_workers_killed_at_random_moments_lose_nothing_and_send_nothing_twice(web, smtp, tmp_path):
+@pytest.mark.backends
+def test_collect_and_tick_workers_killed_at_random_moments_lose_nothing_and_send_nothing_twice(web, smtp, tmp_path,
+                                                                                             db_target):
     reference = script(web, smtp, tmp_path, "reference", None)
-    crashed = workers_script(web, smtp, tmp_path, random.Random(20261207))
+    crashed = workers_script(web, smtp, tmp_path, random.Random(20261207), db_target)
     assert crashed["kills"] >= 8, crashed["kills"]
     expected = {f"http://a.example.cn/{i}" for i in range(2 * (CYCLES - 1) + 2)}
     assert set(crashed["urls"]) == expected and max(crashed["urls"].values()) == 1     # none lost, none twice

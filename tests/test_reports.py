@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 from conftest import rss, write_config
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def scripted(web, smtp, tmp_path, run):

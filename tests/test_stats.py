@@ -8,6 +8,10 @@ from monitor.clocks.records import Deadline, Issue
 from monitor.clocks.rules import DeadlineStatus, IssueKind, IssueStatus
 from monitor.clocks.stats import compute
 
+import pytest
+
+pytestmark = pytest.mark.backends
+
 UTC = timezone.utc
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pytest
 import sqlite_utils
 
 from conftest import write_config
@@ -26,10 +27,12 @@ def monitor(*args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_six_processes_starting_together_on_a_new_database_all_succeed(tmp_path):
+@pytest.mark.backends
+def test_six_processes_starting_together_on_a_new_database_all_succeed(tmp_path, backend, request):
     config = write_config(tmp_path, "  - {id: a, kind: rss, url: 'http://127.0.0.1:9/f.xml'}\n")
     for trial in range(2):
-        db = tmp_path / f"new{trial}.db"
+        db = (request.getfixturevalue("pg_session").schema_url() if backend == "postgresql"
+              else tmp_path / f"new{trial}.db")
         procs = [monitor("--config", str(config), "--db", str(db), "--now", "2026-03-16T10:00+08:00", "intake",
                          "--kind", "message", "--title", f"留言 {n}", "--received", "2026-03-16T09:00+08:00")
                  for n in range(6)]
@@ -172,12 +175,16 @@ def test_judging_reads_issues_and_windows_through_indexes_even_when_most_posts_h
     assert not scans, scans
 
 
-def test_a_failed_inner_transaction_undoes_only_its_own_writes_at_every_depth(tmp_path):
-    db = open_db(str(tmp_path / "m.db"))
-    db.execute("create table t (v text)")
+@pytest.mark.backends
+def test_a_failed_inner_transaction_undoes_only_its_own_writes_at_every_depth(db_target):
+    db = open_db(db_target)
+    db.execute("create table t (n integer primary key, v text)")
+
+    written = []
 
     def write(v, fail=False):
-        db.execute("insert into t (v) values (?)", [v])
+        written.append(v)
+        db.execute("insert into t (n, v) values (?, ?)", [len(written), v])
         if fail:
             raise ValueError(v)
 
@@ -200,7 +207,7 @@ def test_a_failed_inner_transaction_undoes_only_its_own_writes_at_every_depth(tm
                 raise ValueError("second middle fails after its inner one succeeded")
         except ValueError:
             pass
-    assert [r[0] for r in db.execute("select v from t order by rowid").fetchall()] == [
+    assert [r[0] for r in db.execute("select v from t order by n").fetchall()] == [
         "outer", "middle", "inner, kept"]
     assert not db.conn.in_transaction
 

@@ -14,6 +14,8 @@ from monitor.judge.candidate import Candidate, RawItem
 from monitor.judge.stages import sentiment as sentiment_stage
 from monitor.judge.warning import IssueSignal, Sent, WarnReason, decide_warnings
 
+pytestmark = pytest.mark.backends
+
 T0 = datetime(2026, 3, 16, 14, 10, tzinfo=timezone.utc)       # 22:10 in Beijing
 POLICY = WarningPolicy()
 

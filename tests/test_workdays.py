@@ -13,6 +13,8 @@ from monitor.errors import ConfigError
 from monitor.clocks.workdays import WorkdayCalendar, add_working_days, office_time
 from monitor.config.load import load_overrides
 
+pytestmark = pytest.mark.backends
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -156,7 +158,7 @@ def test_office_time_is_nine_on_the_last_working_day_at_or_before():
 
 
 def test_a_typo_saved_in_the_holidays_file_while_running_keeps_the_last_good_calendar_and_says_so(tmp_path, smtp,
-                                                                                                  run):
+                                                                                                  run, db_target):
     """The daemon reads the calendar once and again when the file changes; a version that fails validation
     is refused (the last good one stays, the clock notices go on) and the duty officer is told once."""
     from monitor.config.load import load_config
@@ -171,7 +173,7 @@ def test_a_typo_saved_in_the_holidays_file_while_running_keeps_the_last_good_cal
     run("--now", "2026-03-09T12:00+08:00", "intake", "--kind", "message", "--title", "网民留言: 周一到期",
         "--received", "2026-03-09T11:00+08:00", config=path)
     config = load_config(path)                      # loaded once, as the daemon does
-    db = open_db(str(tmp_path / "monitor.db"))
+    db = open_db(db_target)
     channel, renderer = EmailChannel(config.smtp), Renderer()
     tick(db, config, datetime(2026, 3, 12, 2, tzinfo=timezone.utc), channel, renderer)
     assert smtp.take() == []

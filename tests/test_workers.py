@@ -1,17 +1,21 @@
 """`monitor run --only`: several worker processes on one database share the work through leases. Each
 due source is fetched by one of them, the clocks are evaluated by one, and a worker killed with -9 hands
-its sources over once its lease runs out. Real subprocesses against a real SQLite file."""
+its sources over once its lease runs out. Real subprocesses against a real database: a SQLite file, and a
+PostgreSQL schema."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from conftest import Route, rss, write_config
+import pytest
+
+from conftest import Reader, Route, rss, write_config
 from test_daemon import WAIT_S, Daemon
+
+pytestmark = pytest.mark.backends
 
 SOURCES = 6
 
@@ -27,7 +31,7 @@ def feeds(web) -> str:
 
 
 def count(db, sql: str) -> int:
-    con = sqlite3.connect(db)
+    con = Reader(str(db))
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -41,9 +45,9 @@ def wait_until(condition) -> None:
         time.sleep(0.2)
 
 
-def test_two_collect_workers_and_a_tick_worker_share_the_work_each_source_fetched_once(web, tmp_path):
+def test_two_collect_workers_and_a_tick_worker_share_the_work_each_source_fetched_once(web, tmp_path, db_target):
     config = write_config(tmp_path, feeds(web))
-    db = tmp_path / "monitor.db"
+    db = db_target
     workers = [Daemon(config, db, "--only", "collect"), Daemon(config, db, "--only", "collect"),
                Daemon(config, db, "--only", "tick,deliver", "--tick-every", "1")]
     for w in workers:
@@ -66,11 +70,11 @@ def test_two_collect_workers_and_a_tick_worker_share_the_work_each_source_fetche
     assert count(db, "select count(*) from leases") == 0
 
 
-def test_a_collect_worker_killed_mid_pass_hands_its_source_to_the_next_worker_on_the_host(web, tmp_path):
+def test_a_collect_worker_killed_mid_pass_hands_its_source_to_the_next_worker_on_the_host(web, tmp_path, db_target):
     body = rss([("青禾县审计局审计组被举报接受宴请", "http://slow.example.cn/1", "", "网友反映青禾县审计局审计组吃请")])
     web.routes["/slow.xml"] = Route(body=body, delay_s=30, then=Route(body=body))      # hangs once, then answers
     config = write_config(tmp_path, f'  - {{id: slow, kind: rss, url: "{web.base_url}/slow.xml", interval: 1h}}\n')
-    db = tmp_path / "monitor.db"
+    db = db_target
     first = Daemon(config, db, "--only", "collect")
     first.wait_for("守护进程已启动")
     wait_until(lambda: web.hits.get("/slow.xml") == 1)         # it holds the source's lease, mid-fetch
@@ -83,19 +87,18 @@ def test_a_collect_worker_killed_mid_pass_hands_its_source_to_the_next_worker_on
     assert web.hits["/slow.xml"] == 2 and count(db, "select count(*) from posts") == 1
 
 
-def test_a_source_leased_by_a_worker_on_another_machine_waits_until_that_lease_runs_out(web, tmp_path):
+def test_a_source_leased_by_a_worker_on_another_machine_waits_until_that_lease_runs_out(web, tmp_path, db_target):
     url = web.set("/f.xml", rss([("青禾县审计局审计组被举报接受宴请", "http://a.example.cn/1", "", "网友反映青禾县审计局审计组吃请")]))
     config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
-    db = tmp_path / "monitor.db"
+    db = db_target
     creates = Daemon(config, db, "--only", "tick")
     creates.wait_for("守护进程已启动")
     assert creates.stop() == 0
     now = datetime.now(timezone.utc)
-    con = sqlite3.connect(db)
-    with con:                                                  # killed over there, mid-pass, a minute ago
-        con.execute("insert into leases values ('source:a', 'elsewhere:1', ?, ?)",
-                    [(now - timedelta(minutes=1)).isoformat(timespec="seconds"),
-                     (now + timedelta(minutes=9)).isoformat(timespec="seconds")])
+    con = Reader(db)                                           # killed over there, mid-pass, a minute ago
+    con.execute("insert into leases values ('source:a', 'elsewhere:1', ?, ?)",
+                [(now - timedelta(minutes=1)).isoformat(timespec="seconds"),
+                 (now + timedelta(minutes=9)).isoformat(timespec="seconds")])
     con.close()
     here = Daemon(config, db, "--only", "collect")
     here.wait_for("collect batch done")

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sqlite3
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,7 +87,7 @@ COMMANDS = {
                                           ("doctor", "doctor"), ("maintenance", "maintenance"))},
     "train-sentiment": ("train", "train_sentiment"),
     "serve": ("web", "serve"), "user": ("web", "user"), "report": ("report", "report"),
-    "recheck": ("evidence", "recheck"), "office": ("office", "office"),
+    "recheck": ("evidence", "recheck"), "office": ("office", "office"), "migrate-db": ("database", "migrate_db"),
     **{name: ("views", fn) for name, fn in (("issues", "issues_cmd"), ("show", "show"), ("sources", "sources_cmd"),
                                             ("alerts", "alerts_cmd"), ("stats", "stats"),
                                             ("health", "health"))},
@@ -114,12 +115,25 @@ SUMMARIES = {
     "intake": "登记网民留言或依申请公开", "extend": "依申请公开延期答复", "label": "人工修正一条信息的情感",
     "merge": "合并舆情", "split": "拆分舆情", "dismiss": "把预警标为误报",
     "office": "多单位安装: 检查配置、各单位概况、督促检查排名",
+    "migrate-db": "把 SQLite 数据库复制到 PostgreSQL 并逐表核对",
 }
 
 
-def database_problem(e: sqlite3.Error) -> str:
+def database_errors() -> tuple[type[Exception], ...]:
+    """SQLite's errors, and PostgreSQL's once its driver was loaded (a postgresql:// database was opened)."""
+    pg = sys.modules.get("psycopg")
+    return (sqlite3.Error, pg.Error) if pg else (sqlite3.Error,)
+
+
+def database_problem(e: Exception) -> str:
     """One line for a database error, saying what the person can do about it."""
     text = str(e)
+    if "connection" in text and ("refused" in text or "failed" in text or "timeout" in text):
+        return "无法连接 PostgreSQL 数据库 (检查 --db 或 MONITOR_DB 的地址、端口和服务是否在运行), 什么都没有改变"
+    if "does not exist" in text and "database" in text:
+        return "PostgreSQL 上没有这个数据库 (先用 createdb 建库), 什么都没有改变"
+    if "lock timeout" in text:
+        return "数据库正忙 (另一个进程正在长时间写入), 什么都没有改变, 请稍后重试"
     if "locked" in text or "busy" in text:
         return "数据库正忙 (另一个进程正在长时间写入), 什么都没有改变, 请稍后重试"
     if "readonly" in text or "read-only" in text:
@@ -156,7 +170,7 @@ class MonitorGroup(click.Group):
         except MonitorError as e:
             click.echo(f"错误: {e}", err=True)
             ctx.exit(2)
-        except sqlite3.Error as e:
+        except database_errors() as e:
             click.echo(f"错误: {database_problem(e)}", err=True)
             ctx.exit(2)
 
@@ -165,7 +179,7 @@ class MonitorGroup(click.Group):
 @click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="sources.yaml", show_default=True,
               help="配置文件 (或环境变量 MONITOR_CONFIG)。")
 @click.option("--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
-              help="数据库文件 (或环境变量 MONITOR_DB)。")
+              help="数据库: SQLite 文件, 或 postgresql://用户@主机/库?schema=单位 (或环境变量 MONITOR_DB)。")
 @click.option("--now", "now_text", metavar="TIME", help="把时钟固定在这个 ISO 8601 时间 (回放、演练)。")
 @click.option("-v", "--verbose", count=True, help="记录更多日志 (-v 信息, -vv 调试)。")
 @click.option("--log-format", type=click.Choice(["text", "json"]), envvar="MONITOR_LOG_FORMAT", default="text",

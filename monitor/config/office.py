@@ -3,7 +3,8 @@ and one folder per unit under `agencies/`, each holding that unit's own `sources
 people, robots, policies, calendar) and its own database beside it.
 
     /srv/monitor/office/
-      office.yaml                      # the office: name, time zone, its supervisors' addresses, console_url
+      office.yaml                      # the office: name, time zone, its supervisors' addresses, console_url,
+                                       # and optionally `database: postgresql://…` (then a schema per unit there)
       office.db                        # the supervisors' console accounts
       agencies/
         shenjiju/sources.yaml          # 青禾县审计局; its data: agencies/shenjiju/monitor.db
@@ -47,13 +48,20 @@ class Office:
     supervisors: tuple[str, ...]       # addresses the 单项否决 failures of every unit also go to
     console_url: str | None
     units: tuple[Unit, ...]
+    database: str | None = None        # a PostgreSQL database holding every unit, a schema each
 
     @property
     def db_path(self) -> str:
-        return str(Path(self.root) / "office.db")
+        return unit_database(self.database, "office") if self.database else str(Path(self.root) / "office.db")
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)
+
+
+def unit_database(database: str, unit_id: str) -> str:
+    """A unit's schema in the office's PostgreSQL database (`u_<unit>`; the office's own accounts: `office`)."""
+    schema = "office" if unit_id == "office" else "u_" + unit_id.replace("-", "_")
+    return f"{database}{'&' if '?' in database else '?'}schema={schema}"
 
 
 def is_office(path: str | os.PathLike) -> bool:
@@ -63,7 +71,8 @@ def is_office(path: str | os.PathLike) -> bool:
 def _office_yaml(root: Path) -> tuple[Checker, dict]:
     node, name = compose_file(root / "office.yaml")
     c = Checker(name)
-    return c, c.mapping(node, "(顶层)", ("office", "timezone", "supervisors", "console_url"), required=("office",)) or {}
+    return c, c.mapping(node, "(顶层)", ("office", "timezone", "supervisors", "console_url", "database"),
+                        required=("office",)) or {}
 
 
 def load_office_name(root: str | os.PathLike) -> tuple[str, str | None]:
@@ -89,6 +98,10 @@ def load_office(root: str | os.PathLike) -> Office:
             c.problem(top["console_url"], "console_url", why)
         else:
             console_url = url.rstrip("/")
+    database = c.text(top["database"], "database") if "database" in top else None
+    if database and (not database.startswith(("postgresql://", "postgres://")) or "schema=" in database):
+        c.problem(top["database"], "database", "应为 PostgreSQL 地址 postgresql://用户@主机/库 (不带 schema: 每个单位一个)")
+        database = None
     problems = list(c.problems)
     units = []
     folder = root_path / "agencies"
@@ -99,11 +112,13 @@ def load_office(root: str | os.PathLike) -> Office:
             problems.append(f"{sub}:1: 单位目录名应为小写字母、数字、- 或 _ (它也是网址的一部分), 实际是 {sub.name!r}")
             continue
         try:
-            units.append(Unit(sub.name, load_config(sub / "sources.yaml"), str(sub / "monitor.db")))
+            units.append(Unit(sub.name, load_config(sub / "sources.yaml"),
+                              unit_database(database, sub.name) if database else str(sub / "monitor.db")))
         except ConfigError as e:
             problems += e.problems
     if not units and not problems:
         problems.append(f"{folder}:1: 没有任何单位: 每个单位一个目录, 内含它的 sources.yaml")
     if problems:
         raise ConfigError(problems)
-    return Office(str(root_path), office_name or "", tz or "Asia/Shanghai", supervisors, console_url, tuple(units))
+    return Office(str(root_path), office_name or "", tz or "Asia/Shanghai", supervisors, console_url, tuple(units),
+                  database)

@@ -45,9 +45,9 @@ def awaiting(db: sqlite_utils.Database, issue_id: int | None = None) -> list[dic
                     "p.source_id, p.published_at, p.published_precision, p.seen_at "
                     # from the few detections out (cross join keeps that order: the planner, told that
                     # the table is nearly empty, would otherwise scan every issue to probe it)
-                    "from release_detections r cross join issues i on i.id = r.issue_id "
+                    "from release_detections r cross join issues i "
                     "join posts p on p.id = r.post_id left join deadlines d on d.id = r.deadline_id "
-                    "where (d.status = 'open' or (r.deadline_id is null and i.status = 'open' and not exists "
+                    "where i.id = r.issue_id and (d.status = 'open' or (r.deadline_id is null and i.status = 'open' and not exists "
                     "(select 1 from responses a where a.issue_id = r.issue_id and a.url = p.url)))"
                     + (" and r.issue_id = ?" if issue_id is not None else "") + " order by r.id",
                 [issue_id] if issue_id is not None else [])
@@ -68,9 +68,10 @@ def first_responses(db: sqlite_utils.Database, issue_ids: list[int] | None = Non
                     start_iso: str | None = None, end_iso: str | None = None) -> list[dict]:
     """Each issue's first release or response (回应效果 is measured from it): of the given issues, or of
     those whose first one falls in [start_iso, end_iso)."""
-    sql = (f"select issue_id, kind, min(published_at) as published_at from responses where kind in "
+    sql = ("select issue_id, kind, published_at from (select issue_id, kind, published_at, row_number() over "
+           "(partition by issue_id order by published_at, id) as n from responses where kind in "
            f"({marks(EFFECT_KINDS)})" + (f" and issue_id in ({marks(issue_ids)})" if issue_ids is not None else "")
-           + " group by issue_id")
+           + ") as firsts where n = 1")
     found = rows(db, sql, [*EFFECT_KINDS, *(issue_ids or [])])
     if start_iso is not None:
         found = [r for r in found if start_iso <= r["published_at"] < end_iso]

@@ -1,4 +1,5 @@
-"""Open the SQLite file (WAL), run write transactions, apply named migrations under the write lock.
+"""Open the database (a SQLite file in WAL mode, or PostgreSQL by a postgresql:// address: store/pg.py),
+run write transactions, apply named migrations under the write lock.
 
 The small helpers `rows`, `one`, `insert` and `update` are plain SQL: sqlite-utils' own calls
 introspect the table or wrap each read in a savepoint, which the hot path cannot afford.
@@ -16,15 +17,30 @@ import sqlite_utils
 
 from ..clock import UTC, to_iso
 from ..errors import InvalidInput, MonitorError, NotFound
-from . import pairs
+from . import pairs, pg, pg_schema
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
 
+# what a failing database raises, whichever the engine
+DatabaseError: tuple[type[Exception], ...] = (sqlite3.Error,) + ((pg.psycopg.Error,) if pg.psycopg else ())
+IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError,) + ((pg.psycopg.IntegrityError,) if pg.psycopg else ())
+BusyError: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + ((pg.psycopg.errors.LockNotAvailable,) if pg.psycopg else ())
+
+
+def is_pg(db) -> bool:
+    return getattr(db, "is_pg", False)
+
+
 def open_db(path: str, create: bool = True) -> sqlite_utils.Database:
-    """The database at `path`, migrated. With create=False a missing file is an error (read-only
-    commands must not leave an empty database behind and report that all is well)."""
+    """The database at `path` (a file, or a postgresql:// address), migrated. With create=False a missing
+    file is an error (read-only commands must not leave an empty database behind and report that all is well)."""
+    path = str(path)
+    if pg.is_url(path):
+        db = pg.Database(path)
+        migrate(db)
+        return db
     if not create and path != ":memory:" and not os.path.exists(path):
         raise NotFound(f"数据库 {path} 不存在 (用 --db 指定, 或先运行 monitor collect / monitor run)")
     # autocommit: a statement outside `transaction` commits at once (an outbox claim is visible to
@@ -47,7 +63,10 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     if db.conn.in_transaction:
         yield from _savepoint(db)
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    if is_pg(db):
+        db.conn.begin_write()
+    else:
+        db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
     except BaseException:
@@ -73,7 +92,12 @@ def _savepoint(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def _applied(db: sqlite_utils.Database) -> set[str]:
-    if not rows(db, "select 1 from sqlite_master where type = 'table' and name = 'migrations'"):
+    if is_pg(db):
+        found = rows(db, "select 1 from information_schema.tables where table_schema = current_schema() "
+                         "and table_name = 'migrations'")
+    else:
+        found = rows(db, "select 1 from sqlite_master where type = 'table' and name = 'migrations'")
+    if not found:
         return set()
     return {r["name"] for r in rows(db, "select name from migrations")}
 
@@ -90,7 +114,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         for name, fn in MIGRATIONS:
             if name in done:
                 continue
-            fn(db)
+            if is_pg(db):
+                pg_schema.apply(db, name)
+            else:
+                fn(db)
             # the applied time is bookkeeping about the file, not product time
             insert(db, "migrations", {"name": name, "applied_at": to_iso(datetime.now(UTC))})
             log.info("migration applied name=%s", name)
@@ -113,10 +140,14 @@ def one(db: sqlite_utils.Database, sql: str, params: Any = ()) -> dict | None:
 
 
 def insert(db: sqlite_utils.Database, table: str, row: dict, or_ignore: bool = False) -> int | None:
-    """Plain INSERT; the new rowid, or None when OR IGNORE ignored it."""
-    verb = "insert or ignore" if or_ignore else "insert"
-    cur = db.conn.execute(f"{verb} into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-                          list(row.values()))
+    """Plain INSERT; the new rowid, or None when `or_ignore` ignored it (a row with that key exists)."""
+    sql = f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})"
+    if or_ignore:
+        sql += " on conflict do nothing"
+    if is_pg(db):
+        found = db.conn.execute(sql + (" returning id" if table in pg_schema.ID_TABLES else ""), list(row.values()))
+        return (found.fetchone() or [None])[0] if table in pg_schema.ID_TABLES else (1 if found.rowcount else None)
+    cur = db.conn.execute(sql, list(row.values()))
     return cur.lastrowid if cur.rowcount else None
 
 
@@ -128,8 +159,16 @@ def update(db: sqlite_utils.Database, table: str, row_id: Any, changes: dict, ke
 
 def change_stamp(db: sqlite_utils.Database) -> tuple[int, int, int]:
     """Changes whenever anything was committed to the database since this connection last asked, by this
-    connection (total_changes) or any other, in any process (PRAGMA data_version): a cache key for pages."""
+    connection (total_changes) or any other, in any process (PRAGMA data_version): a cache key for pages.
+    On PostgreSQL the snapshot's text changes whenever a write transaction starts or ends anywhere."""
+    if is_pg(db):
+        return id(db.conn), db.conn.execute("select pg_current_snapshot()::text").fetchone()[0], db.conn.total_changes
     return id(db.conn), db.conn.execute("pragma data_version").fetchone()[0], db.conn.total_changes
+
+
+def flag(condition: str) -> str:
+    """1 where `condition` holds, else 0, in SQL both engines accept (PostgreSQL cannot sum a boolean)."""
+    return f"(case when {condition} then 1 else 0 end)"
 
 
 def marks(values) -> str:
@@ -140,6 +179,8 @@ def marks(values) -> str:
 def backup(db: sqlite_utils.Database, out_path: str) -> int:
     """A consistent copy of the live database (SQLite's online backup: other processes keep reading
     and writing meanwhile), checked with `PRAGMA integrity_check`. Returns its size in bytes."""
+    if is_pg(db):
+        raise InvalidInput("PostgreSQL 数据库请用 pg_dump 备份 (见 README 的服务器部署一节)")
     if os.path.exists(out_path):
         raise InvalidInput(f"{out_path} 已存在, 不会覆盖; 换一个文件名")
     target = sqlite3.connect(out_path)
@@ -155,7 +196,9 @@ def backup(db: sqlite_utils.Database, out_path: str) -> int:
 
 
 def integrity(db: sqlite_utils.Database) -> str:
-    """`ok`, or SQLite's first complaint."""
+    """`ok`, or SQLite's first complaint (PostgreSQL checks its pages itself: `ok` once it answers)."""
+    if is_pg(db):
+        return "ok" if one(db, "select 1 as x") else "无应答"
     return one(db, "PRAGMA integrity_check")["integrity_check"]
 
 
@@ -165,7 +208,11 @@ def pending_migrations(db: sqlite_utils.Database) -> list[str]:
 
 def tidy(db: sqlite_utils.Database, vacuum: bool = False) -> None:
     """Let SQLite refresh its statistics, fold the WAL back into the file and, on request, give freed
-    pages back to the disk (VACUUM rewrites the whole file: run it when nobody is busy)."""
+    pages back to the disk (VACUUM rewrites the whole file: run it when nobody is busy).
+    PostgreSQL: ANALYZE, and VACUUM on request (autovacuum does the rest)."""
+    if is_pg(db):
+        db.execute("vacuum analyze" if vacuum else "analyze")
+        return
     db.execute("PRAGMA optimize")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if vacuum:

@@ -16,8 +16,8 @@ def keep(db: sqlite_utils.Database, post_id: int, kind: str, url: str, fetched_a
          content_type: str) -> bool:
     """Store one snapshot (once per post and kind: the first fetch is the evidence). A listed item (a
     small JSON, one per post in an issue) is compressed fast; a fetched page harder."""
-    cur = db.execute("insert or ignore into snapshots (post_id, kind, url, fetched_at, sha256, content_type, size, "
-                     "body) values (?, ?, ?, ?, ?, ?, ?, ?)",
+    cur = db.execute("insert into snapshots (post_id, kind, url, fetched_at, sha256, content_type, size, "
+                     "body) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
                      [post_id, kind, url, to_iso(fetched_at), hashlib.sha256(content).hexdigest(), content_type,
                       len(content), zlib.compress(content, 1 if kind == "item" else 6)])
     return cur.rowcount == 1
@@ -63,8 +63,10 @@ def record_check(db: sqlite_utils.Database, post_id: int, at: datetime, state: s
     """Record a re-check; returns True when this check is the one that found the post gone."""
     before = one(db, "select state, gone_at from post_checks where post_id = ?", [post_id])
     gone_at = (before or {}).get("gone_at") or (to_iso(at) if state == "gone" else None)
-    db.execute("insert or replace into post_checks (post_id, checked_at, state, status, reason, gone_at) "
-               "values (?, ?, ?, ?, ?, ?)", [post_id, to_iso(at), state, status, reason, gone_at])
+    db.execute("insert into post_checks (post_id, checked_at, state, status, reason, gone_at) "
+               "values (?, ?, ?, ?, ?, ?) on conflict(post_id) do update set checked_at = excluded.checked_at, "
+               "state = excluded.state, status = excluded.status, reason = excluded.reason, gone_at = excluded.gone_at",
+               [post_id, to_iso(at), state, status, reason, gone_at])
     return state == "gone" and not (before or {}).get("gone_at")
 
 

@@ -18,7 +18,7 @@ from ..clocks.rules import IssueKind, IssueStatus
 from ..errors import NotFound
 from ..judge.heat import BASELINE, RECENT, IssueStats, score_stats
 from ..judge.keywords import TITLES, keywords
-from .db import MAX_ID, insert, marks, one, rows, update
+from .db import MAX_ID, flag, insert, marks, one, rows, update
 
 
 def _issue(r: dict) -> Issue:
@@ -168,7 +168,7 @@ def relink_letters(db: sqlite_utils.Database, to_issue: int, from_issue: int) ->
 
 def keep_apart(db: sqlite_utils.Database, a: int, b: int, at: datetime, by: str) -> None:
     """An officer split these: the clustering never merges them again."""
-    db.execute("insert or ignore into issues_apart (a, b, at, by) values (?, ?, ?, ?)",
+    db.execute("insert into issues_apart (a, b, at, by) values (?, ?, ?, ?) on conflict do nothing",
                [min(a, b), max(a, b), to_iso(at), by])
 
 
@@ -208,7 +208,8 @@ def set_level(db: sqlite_utils.Database, issue_id: int, level: str, at: datetime
 def ack(db: sqlite_utils.Database, issue_id: int, roles: tuple[str, ...], at: datetime, by: str) -> None:
     update(db, "issues", issue_id, {"acked_at": to_iso(at), "acked_by": by})
     for role in roles:
-        db.execute("insert or replace into acks (issue_id, role, acked_at, acked_by) values (?, ?, ?, ?)",
+        db.execute("insert into acks (issue_id, role, acked_at, acked_by) values (?, ?, ?, ?) on conflict(issue_id, role) "
+                   "do update set acked_at = excluded.acked_at, acked_by = excluded.acked_by",
                    [issue_id, str(role), to_iso(at), by])
 
 
@@ -283,7 +284,7 @@ def refresh(db: sqlite_utils.Database, issue_id: int, agency_names: tuple[str, .
     """Recompute one issue's figures from its members (only the touched issue: incremental). With
     `agency_names`, its keywords too (they change only when members do)."""
     span = one(db, "select count(*) as n, min(seen_at) as first_seen, max(seen_at) as last_seen, "
-               "sum(duplicate_of is not null) as reposts from posts where issue_id = ?", [issue_id])
+               "sum(case when duplicate_of is not null then 1 else 0 end) as reposts from posts where issue_id = ?", [issue_id])
     if not span["n"]:
         return
     now = from_iso(span["last_seen"])
@@ -292,19 +293,20 @@ def refresh(db: sqlite_utils.Database, issue_id: int, agency_names: tuple[str, .
     # a post counts as negative by the officer's correction, else by the model's label (negative share);
     # how negative it is weighs its heat: the correction (1 or 0), else the model's calibrated probability,
     # else (posts scored before 0010) its label
-    negative = "coalesce(sentiment_override, sentiment_label) = 'negative'"
-    p_negative = ("(case when sentiment_override is not null then sentiment_override = 'negative' "
-                  "else coalesce(sentiment_negative, sentiment_label = 'negative') end)")
+    negative = flag("coalesce(sentiment_override, sentiment_label) = 'negative'")
+    overridden, labelled = flag("sentiment_override = 'negative'"), flag("sentiment_label = 'negative'")
+    p_negative = (f"(case when sentiment_override is not null then {overridden} "
+                  f"else coalesce(sentiment_negative, {labelled}) end)")
     # the agency's own posts are evidence of a response, not public opinion: they do not add heat
     a = one(db,
         f"select count(*) as posts, count(distinct source_id) as sources, coalesce(sum({negative}), 0) as negative, "
         f"coalesce(sum(coalesce(authority, 1.0)), 0) as authority, "
         f"coalesce(sum({p_negative} * coalesce(authority, 1.0)), 0) as negative_authority, "
         f"coalesce(sum(engagement), 0) as engagement, "
-        f"coalesce(sum(seen_at > :r and seen_at <= :now), 0) as recent, "
-        f"coalesce(sum(seen_at > :b and seen_at <= :r), 0) as before_recent, "
-        f"coalesce(sum(seen_at > :h and seen_at <= :now), 0) as last_hour, "
-        f"coalesce(sum(seen_at > :hb and seen_at <= :h), 0) as before_last_hour "
+        f"coalesce(sum({flag('seen_at > :r and seen_at <= :now')}), 0) as recent, "
+        f"coalesce(sum({flag('seen_at > :b and seen_at <= :r')}), 0) as before_recent, "
+        f"coalesce(sum({flag('seen_at > :h and seen_at <= :now')}), 0) as last_hour, "
+        f"coalesce(sum({flag('seen_at > :hb and seen_at <= :h')}), 0) as before_last_hour "
         f"from posts where issue_id = :issue and own = 0",
         {"issue": issue_id, "now": bounds[0], "r": bounds[1], "b": bounds[2], "h": bounds[3], "hb": bounds[4]})
     score = score_stats(IssueStats(**a))

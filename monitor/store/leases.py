@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from ..clock import to_iso
+from . import pg
 from .db import rows
 
 
@@ -28,6 +29,13 @@ def release(db: sqlite_utils.Database, name: str, holder: str) -> None:
 def release_all(db: sqlite_utils.Database, holder: str) -> None:
     """Every lease of a process that is stopping."""
     db.execute("delete from leases where holder = ?", [holder])
+
+
+def hold_instance(db: sqlite_utils.Database) -> bool:
+    """PostgreSQL: take the unit's whole-daemon lock for as long as this connection lives (a session advisory
+    lock, released by the server when the process dies, however it dies). False while another holds it."""
+    return bool(db.execute("select pg_try_advisory_lock(?) as held", [pg.lock_key(f"instance:{db.conn.schema}")]
+                           ).fetchone()[0])
 
 
 def listed(db: sqlite_utils.Database) -> list[dict]:

@@ -1,7 +1,6 @@
 """The `posts` and `post_versions` tables: what was collected, and the lookups judgement asks of them."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -9,8 +8,8 @@ import sqlite_utils
 from ..clock import from_iso, to_iso
 from ..judge.candidate import Candidate
 from ..judge.simhash import NEAR_BITS, bands, distance, from_signed, to_signed
-from . import issues
-from .db import MAX_ID, insert, marks, one, rows, transaction, update
+from . import issues, pairs_index
+from .db import MAX_ID, IntegrityError, insert, is_pg, marks, one, rows, transaction, update
 
 
 class Lookups:
@@ -127,7 +126,7 @@ def top_of_issue(db: sqlite_utils.Database, issue_id: int, limit: int = 3) -> li
     return rows(db, "select id, source_id, title, url, published_at, published_precision, seen_at from posts "
                     "where issue_id = ? "
                     "and duplicate_of is null and coalesce(near_duplicate, 0) = 0 "
-                    "order by coalesce(sentiment_negative, sentiment_label = 'negative') desc, seen_at, id limit ?",
+                    "order by coalesce(sentiment_negative, case when sentiment_label = 'negative' then 1.0 else 0.0 end) desc, seen_at, id limit ?",
                 [issue_id, limit])
 
 
@@ -191,6 +190,7 @@ def update_edited(db: sqlite_utils.Database, c: Candidate) -> int | None:
                                         "sentiment_label": c.sentiment_label, "sentiment_score": c.sentiment_score,
                                         "sentiment_negative": c.sentiment_negative,
                                         **({"near_duplicate": 1} if old["duplicate_of"] is not None else {})})
+        pairs_index.refresh(db, [old["id"]])
     return old["issue_id"]
 
 
@@ -216,12 +216,13 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
                 "simhash": to_signed(c.simhash) if c.simhash is not None else None,
                 **({f"sh{i}": v for i, v in enumerate(bands(c.simhash))} if c.simhash is not None else {}),
             })
+            pairs_index.refresh(db, [post_id])
             if issue_id is None:            # an own-channel post about no open issue
                 return post_id, None
             issues.add_member(db, post_id, issue_id, c.seen_at, c.similarity, c.cluster_reason)
             if c.issue_signature is not None:
                 issues.set_signature(db, issue_id, c.issue_signature)
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         return None
     return post_id, issue_id
 
@@ -229,5 +230,10 @@ def store_candidate(db: sqlite_utils.Database, c: Candidate) -> tuple[int, int |
 def drop_bodies(db: sqlite_utils.Database, seen_before: datetime) -> int:
     """Empty the text of posts that never joined an issue and were seen before `seen_before` (their
     title, link, time and judgement stay: counts and reports do not change)."""
-    return db.execute("update posts set body = '' where issue_id is null and seen_at < ? and body != ''",
-                      [to_iso(seen_before)]).rowcount
+    sql = "update posts set body = '' where issue_id is null and seen_at < ? and body != ''"
+    if is_pg(db):
+        emptied = [r["id"] for r in rows(db, sql + " returning id", [to_iso(seen_before)])]
+        for at in range(0, len(emptied), 1000):
+            pairs_index.refresh(db, emptied[at:at + 1000])
+        return len(emptied)
+    return db.execute(sql, [to_iso(seen_before)]).rowcount

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from . import pairs
-from .db import marks, one, rows
+from . import pairs, pairs_index
+from .db import is_pg, marks, one, rows
 
 COLUMNS = ("p.id, p.source_id, p.title, p.url, p.published_at, p.published_precision, p.seen_at, p.sentiment_label, "
            "p.sentiment_override, p.issue_id, p.duplicate_of")
@@ -21,13 +21,20 @@ def expression(words: list[str]) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
+def _matching(db: sqlite_utils.Database, words: list[str]) -> tuple[str, str | None]:
+    """(the condition on posts_pairs, its parameter) in this engine's full-text dialect."""
+    if is_pg(db):
+        return "tokens @@ ?::tsquery", pairs_index.query(words)
+    return "posts_pairs match ?", expression(words)
+
+
 def posts(db: sqlite_utils.Database, words: list[str], limit: int = 100) -> list[dict]:
     """Posts whose title or body contains every word (letters and digits; punctuation and spaces are
     ignored), newest first, exact copies included."""
-    match = expression(words)
+    cond, match = _matching(db, words)
     if match is None:
         return []
-    hits = [r["rowid"] for r in rows(db, "select rowid from posts_pairs where posts_pairs match ? "
+    hits = [r["rowid"] for r in rows(db, f"select rowid from posts_pairs where {cond} "
                                          "order by rowid desc limit ?", [match, limit])]
     if not hits:
         return []
@@ -41,10 +48,10 @@ def posts(db: sqlite_utils.Database, words: list[str], limit: int = 100) -> list
 def estimate(db: sqlite_utils.Database, words: list[str], sample: int = 100) -> int:
     """About how many indexed posts contain every word, without reading them all: the newest `sample` hits
     cover some span of post ids; the same density over every id gives the estimate (exact below `sample`)."""
-    match = expression(words)
+    cond, match = _matching(db, words)
     if match is None:
         return 0
-    hits = [r["rowid"] for r in rows(db, "select rowid from posts_pairs where posts_pairs match ? "
+    hits = [r["rowid"] for r in rows(db, f"select rowid from posts_pairs where {cond} "
                                          "order by rowid desc limit ?", [match, sample])]
     if len(hits) < sample:
         return len(hits)
@@ -54,5 +61,5 @@ def estimate(db: sqlite_utils.Database, words: list[str], sample: int = 100) -> 
 
 def count(db: sqlite_utils.Database, words: list[str]) -> int:
     """The exact number of indexed posts containing every word (reads every match: on request only)."""
-    match = expression(words)
-    return one(db, "select count(*) as n from posts_pairs where posts_pairs match ?", [match])["n"] if match else 0
+    cond, match = _matching(db, words)
+    return one(db, f"select count(*) as n from posts_pairs where {cond}", [match])["n"] if match else 0

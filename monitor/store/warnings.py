@@ -9,9 +9,10 @@ import sqlite_utils
 
 from ..clock import from_iso, to_iso
 from ..judge.warning import IssueSignal, Sent, Warning, WarnReason
-from .db import rows
+from .db import flag, rows
 
 NAMED = "(matched_rule not like '地域词+事件词%')"      # the post names the agency, or a named rule kept it
+NEGATIVE = flag("coalesce(p.sentiment_override, p.sentiment_label) = 'negative'")
 
 
 def signals(db: sqlite_utils.Database) -> list[IssueSignal]:
@@ -19,10 +20,9 @@ def signals(db: sqlite_utils.Database) -> list[IssueSignal]:
     found = rows(db, f"""
         select i.id, i.level, i.suggested_level, i.negative_share, i.burst_at, i.first_seen_at,
                i.warning_dismissed_at,
-               coalesce(sum(coalesce(p.sentiment_override, p.sentiment_label) = 'negative'), 0) as negative_posts,
-               coalesce(sum((coalesce(p.sentiment_override, p.sentiment_label) = 'negative')
-                            * coalesce(p.authority, 1.0)), 0) as negative_authority,
-               coalesce(max({NAMED}), 0) as named
+               coalesce(sum({NEGATIVE}), 0) as negative_posts,
+               coalesce(sum({NEGATIVE} * coalesce(p.authority, 1.0)), 0) as negative_authority,
+               coalesce(max({flag(NAMED)}), 0) as named
         from issues i join posts p on p.issue_id = i.id and p.own = 0
         where i.status = 'open' and i.kind = 'opinion'
         group by i.id""")
@@ -45,14 +45,16 @@ def sent(db: sqlite_utils.Database) -> dict[int, Sent]:
 
 
 def record(db: sqlite_utils.Database, w: Warning, at: datetime) -> None:
-    db.execute("insert or ignore into issue_warnings (issue_id, reason, n, level, at) values (?, ?, ?, ?, ?)",
+    db.execute("insert into issue_warnings (issue_id, reason, n, level, at) values (?, ?, ?, ?, ?) "
+               "on conflict do nothing",
                [w.issue_id, str(w.reason), w.n, w.level, to_iso(at)])
 
 
 def carry_over(db: sqlite_utils.Database, to_issue: int, from_issue: int) -> None:
     """A merged issue's warnings count as the target's: the incident is not warned of twice."""
-    db.execute("insert or ignore into issue_warnings (issue_id, reason, n, level, at) "
-               "select ?, reason, n, level, at from issue_warnings where issue_id = ?", [to_issue, from_issue])
+    db.execute("insert into issue_warnings (issue_id, reason, n, level, at) "
+               "select ?, reason, n, level, at from issue_warnings where issue_id = ? order by rowid "
+               "on conflict do nothing", [to_issue, from_issue])
 
 
 def warned_of(db: sqlite_utils.Database, ids: list[int]) -> set[int]:
