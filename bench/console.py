@@ -3,9 +3,11 @@
 100,000 audit rows).
 
     .venv/bin/python bench/console.py [--posts 1000000] [--issues 10000] [--open 1000] [--requests 60] [--db PATH]
+    .venv/bin/python bench/console.py --db 'postgresql://postgres@127.0.0.1/test?schema=bench_console'
 
 The database is built once (synthetic rows written straight into the schema the migrations make,
-the full-text index filled by its triggers) and kept at --db for reruns. Requests go through the
+the full-text index filled by its triggers, or on PostgreSQL by store.pairs_index) and kept at --db for
+reruns (a PostgreSQL schema is built when it has no posts). Requests go through the
 real app (Flask test client, in process: no network), logged in; p50/p95 wall time per page.
 """
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 from monitor.clock import FixedClock, to_iso
 from monitor.config.load import load_config
 from monitor.desk import people
-from monitor.store.db import open_db
+from monitor.store import pairs_index, pg
+from monitor.store.db import is_pg, open_db, rows
 from monitor.web import create_app
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -43,7 +46,8 @@ def build(path: str, n_posts: int, n_issues: int, n_open: int) -> None:
     rnd = random.Random(7)
     db = open_db(path)
     conn = db.conn
-    conn.execute("PRAGMA synchronous=OFF")
+    if not is_pg(db):
+        conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
     conn.executemany("insert into sources(id, kind, url, status) values (?, 'rss', ?, 'ok')",
                      [(f"s{i}", f"http://127.0.0.1:9/{i}.xml") for i in range(20)])
@@ -100,6 +104,7 @@ def build(path: str, n_posts: int, n_issues: int, n_open: int) -> None:
                        rnd.randint(1, n_issues), rnd.choice(["declare", "notify", "ack", "clock_start"]), "{}")
                       for k in range(100000)])
     conn.execute("COMMIT")
+    pairs_index.rebuild(db)                             # PostgreSQL's index (SQLite's triggers filled FTS5)
     conn.execute("ANALYZE")
     people.add(db, "bench", "duty", "bench password", T0, "bench")
     conn.close()
@@ -124,12 +129,17 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--db", default="build/bench-console.db")
     a = ap.parse_args()
-    Path(a.db).parent.mkdir(parents=True, exist_ok=True)
-    if not os.path.exists(a.db):
+    server = pg.is_url(a.db)
+    if server:
+        empty = not rows(open_db(a.db), "select 1 as x from posts limit 1")
+    else:
+        Path(a.db).parent.mkdir(parents=True, exist_ok=True)
+        empty = not os.path.exists(a.db)
+    if empty:
         t = time.perf_counter()
         build(a.db, a.posts, a.issues, a.open)
-        print(f"built {a.db} in {time.perf_counter() - t:.0f} s ({os.path.getsize(a.db) / 2**20:.0f} MiB)")
-    cfg = Path(a.db).with_suffix(".yaml")
+        print(f"built {pg.shown(a.db)} in {time.perf_counter() - t:.0f} s")
+    cfg = Path("build/bench-console-pg.yaml" if server else Path(a.db).with_suffix(".yaml"))
     cfg.write_text(CONFIG, encoding="utf-8")
     now = T0 + timedelta(minutes=a.issues * 30 + 60)
     app = create_app(load_config(cfg), a.db, FixedClock(now))

@@ -1,6 +1,6 @@
 """End-to-end judgement throughput: relevance + dedupe + sentiment + clustering + store on real posts.
 
-    .venv/bin/python bench/judge_e2e.py [--posts 50000] [--batch 500]
+    .venv/bin/python bench/judge_e2e.py [--posts 50000] [--batch 500] [--database postgresql://…]
 
 Posts are real texts: CED Weibo source posts and their reposts (shown as `comment//original`),
 BDCI news headlines with leads, and SMP2020 Weibo posts, in that order of cascades interleaved
@@ -26,7 +26,8 @@ from pathlib import Path
 
 from monitor.clock import SimClock
 from monitor.config.load import load_config
-from monitor.store.db import open_db
+from monitor.store.db import open_db, rows
+from pgutil import fresh, size_mb
 from monitor.judge.candidate import RawItem
 from monitor.collect.pipeline import Collector
 from monitor.judge.sentiment import Model
@@ -76,13 +77,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--posts", type=int, default=50000)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--database", help="a PostgreSQL database (schema bench_judge in it), instead of a file")
     args = ap.parse_args()
     items = real_posts(args.posts)
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "sources.yaml"
         cfg.write_text(CONFIG, encoding="utf-8")
         config = load_config(cfg)
-        db = open_db(str(Path(tmp) / "bench.db"))
+        target = fresh(args.database, "bench_judge") if args.database else str(Path(tmp) / "bench.db")
+        db = open_db(target)
         clock = SimClock(datetime(2026, 3, 16, tzinfo=timezone.utc))
         collector = Collector(db, config, clock)
         source = config.sources[0]
@@ -112,8 +115,10 @@ def main() -> None:
                                  len(collector.index_sync.index.sigs)))
                 segment_at = pipeline_cpu
         wall_s = time.perf_counter() - started
-        issues = next(iter(db.query("select count(*) as n from issues")))["n"]
-        reposts = next(iter(db.query("select count(*) as n from posts where duplicate_of is not null")))["n"]
+        issues = rows(db, "select count(*) as n from issues")[0]["n"]
+        reposts = rows(db, "select count(*) as n from posts where duplicate_of is not null")[0]["n"]
+        stored_mb = (size_mb(args.database, "bench_judge") if args.database else
+                     sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 2**20)
         collector.close()
     e2e, bare = len(items) / pipeline_cpu, len(items) / bare_cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,6 +131,8 @@ def main() -> None:
           f"CPU-second; ratio {e2e / prev:.2f}")
     print(f"wall time (all, interleaved): {wall_s:.1f} s")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+    print(f"database: {'PostgreSQL' if args.database else 'SQLite'}, {stored_mb:,.1f} MiB for {kept:,} posts "
+          f"({stored_mb * 1_000_000 / max(kept, 1) / 1024:,.1f} GiB per million posts)")
     for done, rate, open_issues in segments:
         print(f"  up to post {done:>6,}: {rate:,.0f} posts per CPU-second with {open_issues:,} open issues in the index")
 

@@ -2,8 +2,10 @@
 issues (30 open, their clocks running), read per page from every unit's own file.
 
     .venv/bin/python bench/office.py [--units 50] [--posts 20000] [--issues 1000] [--open 30] [--requests 20]
+    .venv/bin/python bench/office.py --units 100 --database postgresql://postgres@127.0.0.1/bench_office
 
-One unit database is built with bench/console.py's builder and copied N times (build/bench-office/).
+One unit database is built with bench/console.py's builder and copied N times (build/bench-office/), or
+with --database into a schema per unit of that PostgreSQL database (store.copy, as `monitor migrate-db`).
 Requests go through the installation's WSGI app in process (werkzeug's test client), logged in as a
 supervisor; p50/p95 wall time and CPU time per page.
 """
@@ -27,7 +29,9 @@ from console import CONFIG, T0, build  # noqa: E402  (the console benchmark's sy
 from monitor.clock import FixedClock  # noqa: E402
 from monitor.config.office import load_office  # noqa: E402
 from monitor.desk import people  # noqa: E402
+from monitor.store.copy import copy  # noqa: E402
 from monitor.store.db import open_db  # noqa: E402
+from pgutil import fresh  # noqa: E402
 from monitor.web.office import create_office_app  # noqa: E402
 
 
@@ -51,6 +55,7 @@ def main() -> None:
     ap.add_argument("--open", type=int, default=30)
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--dir", default="build/bench-office")
+    ap.add_argument("--database", help="a PostgreSQL database: the units as schemas u_u000… in it, instead of files")
     a = ap.parse_args()
     root = Path(a.dir) / f"{a.units}"
     template = Path(a.dir) / f"unit-{a.posts}-{a.issues}-{a.open}.db"
@@ -60,13 +65,20 @@ def main() -> None:
     if root.exists():
         shutil.rmtree(root)
     (root / "agencies").mkdir(parents=True)
-    (root / "office.yaml").write_text("office: 青禾县政务公开办\n", encoding="utf-8")
+    (root / "office.yaml").write_text("office: 青禾县政务公开办\n" + (f"database: {a.database}\n" if a.database else ""),
+                                      encoding="utf-8")
+    source = open_db(str(template)) if a.database else None
     for n in range(a.units):
         folder = root / "agencies" / f"u{n:03d}"
         folder.mkdir()
         (folder / "sources.yaml").write_text(CONFIG.replace("青禾县审计局", f"青禾县第{n}单位"), encoding="utf-8")
-        shutil.copy(template, folder / "monitor.db")
-    office_db = open_db(str(root / "office.db"))
+        if a.database:
+            unit = open_db(fresh(a.database, f"u_u{n:03d}"))
+            copy(source, unit)
+            unit.conn.close()
+        else:
+            shutil.copy(template, folder / "monitor.db")
+    office_db = open_db(fresh(a.database, "office") if a.database else str(root / "office.db"))
     people.add(office_db, "bench", "supervisor", "bench password", T0, "bench")
     office_db.conn.close()
     now = T0 + timedelta(minutes=a.issues * 30 + 60)

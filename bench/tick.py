@@ -2,6 +2,7 @@
 100,000 historical notifications, on a real SQLite file.
 
     .venv/bin/python bench/tick.py [--open 100 1000 10000] [--history 100000] [--repeat 5]
+    .venv/bin/python bench/tick.py --database postgresql://postgres@127.0.0.1/test     # the same on PostgreSQL
 
 Each open deadline is a Level II release clock of its own issue, half of them already overdue (their
 notices already sent, so the tick decides and queues nothing new: the steady state); the history is
@@ -23,6 +24,7 @@ from monitor.config.load import load_config
 from monitor.notify.render import Renderer
 from monitor.notify.tick import queue_notices
 from monitor.store.db import open_db
+from pgutil import fresh
 
 NOW = datetime(2026, 6, 1, 4, tzinfo=timezone.utc)
 CONFIG = """\
@@ -72,16 +74,17 @@ def main() -> None:
     ap.add_argument("--open", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--history", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--database", help="a PostgreSQL database (a schema bench_tick_<n> in it), instead of a file")
     a = ap.parse_args()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {datetime.now():%Y-%m-%d}; "
-          f"{a.history:,} historical notifications")
+          f"{a.history:,} historical notifications; {'PostgreSQL' if a.database else 'SQLite'}")
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "sources.yaml"
         cfg.write_text(CONFIG, encoding="utf-8")
         config = load_config(cfg)
         renderer = Renderer()
         for n in a.open:
-            path = str(Path(tmp) / f"tick-{n}.db")
+            path = fresh(a.database, f"bench_tick_{n}") if a.database else str(Path(tmp) / f"tick-{n}.db")
             build(path, n, a.history)
             db = open_db(path)
             first = queue_notices(db, config, NOW, renderer)        # queues what is due: the notices of this hour
