@@ -342,6 +342,37 @@ def test_one_command_runs_a_daemon_for_every_unit_and_a_sigterm_stops_them_all(w
     assert "".join(lines).count("守护进程已停止") == 2, "".join(lines)
 
 
+def test_one_worker_process_can_serve_every_unit_each_on_its_own_database(web, tmp_path):
+    """`--processes 1`: one daemon process schedules both units' jobs; each unit's sources are collected into
+    its own database, each unit's clocks evaluated there, and a SIGTERM stops both."""
+    root = build_office(web, tmp_path)
+    before = {u: web.hits[f"/{u}.xml"] for u in ("shenji", "jiaoyu")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "-vv", "run", "--office", str(root), "--processes", "1",
+                             "--tick-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while not (all(web.hits[f"/{u}.xml"] > n for u, n in before.items())
+               and sum("tick done" in line for line in list(lines)) >= 2):
+        assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+        time.sleep(0.2)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    reader.join(timeout=10)
+    out = "".join(lines)
+    assert len(children) == 1, out                                   # one process for the two units
+    started = [l for l in lines if "守护进程已启动" in l]
+    assert len(started) == 2 and len({l.rsplit("进程 ", 1)[1] for l in started}) == 1, started
+    assert out.count("守护进程已停止") == 2, out
+    from monitor.store import heartbeats
+    for unit in ("shenji", "jiaoyu"):                                # each unit's clocks were evaluated in its own db
+        db = open_db(load_office(root).unit(unit).db_path)
+        assert heartbeats.get(db, "daemon") is not None
+        db.conn.close()
+
+
 def test_a_unit_that_misses_the_feedback_deadline_of_an_item_handed_down_is_reported_to_the_office(
         web, smtp, tmp_path):
     from monitor.desk.door import Desk

@@ -188,3 +188,37 @@ def test_two_writers_of_one_unit_queue_for_its_lock_and_both_commit(pg_session):
         order.append("a")
     t.join(timeout=30)
     assert order == ["a", "b"]
+
+
+def test_a_second_whole_daemon_on_a_unit_refuses_and_kill_9_leaves_no_lock_behind(web, tmp_path, pg_session):
+    from conftest import rss
+    from test_daemon import WAIT_S, Daemon
+    url = web.set("/f.xml", rss([]))
+    config = write_config(tmp_path, f'  - {{id: a, kind: rss, url: "{url}", interval: 1h}}\n')
+    db = pg_session.schema_url()
+    first = Daemon(config, db)
+    first.wait_for("守护进程已启动")
+    second = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "--db", db, "run"],
+                            capture_output=True, text=True, timeout=WAIT_S)
+    assert second.returncode == 2 and "另一个 monitor run 正在使用数据库" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr
+    first.proc.kill()                                   # kill -9: the server drops its session and its lock
+    first.proc.wait(timeout=WAIT_S)
+    third = Daemon(config, db)
+    third.wait_for("守护进程已启动")
+    assert third.stop() == 0
+
+
+def test_an_office_database_that_is_not_postgresql_is_named_with_its_line(tmp_path):
+    from monitor.config.office import load_office
+    from monitor.errors import ConfigError
+    root = tmp_path / "office"
+    (root / "agencies" / "shenji").mkdir(parents=True)
+    (root / "office.yaml").write_text("office: 青禾县政务公开办\ndatabase: mysql://root@127.0.0.1/monitor\n",
+                                      encoding="utf-8")
+    (root / "agencies" / "shenji" / "sources.yaml").write_text(
+        "agency:\n  name: 青禾县审计局\n  keywords: {subject: [青禾县审计局]}\nsources: []\npeople: {duty: [a@b.cn]}\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_office(root)
+    assert any("office.yaml:2:" in p and "PostgreSQL" in p for p in e.value.problems), e.value.problems

@@ -14,7 +14,7 @@ from ..clock import local_str
 from ..collect.pipeline import Collector
 from ..config.schema import Config
 from ..config.office import load_office
-from ..daemon import ALL_JOBS, Job, run_daemon
+from ..daemon import ALL_JOBS, Job, Target, run_daemon, run_units
 from ..ops.doctor import examine
 from ..ops.maintenance import maintain
 from ..store.db import backup as backup_db
@@ -129,9 +129,11 @@ def _jobs(ctx, param, value) -> frozenset[Job]:
               help="只运行这些工作: collect (采集)、tick (检查时限)、deliver (发送通知), 逗号分隔; "
                    "默认全部。只运行部分工作时, 同一数据库可以同时运行多个进程。")
 @click.option("--office", "office_dir", metavar="DIR", type=click.Path(file_okay=False),
-              help="多单位安装的目录 (含 office.yaml): 每个单位一个守护进程, 由本进程照看。")
+              help="多单位安装的目录 (含 office.yaml): 各单位的守护进程由本进程照看。")
+@click.option("--processes", type=click.IntRange(1, 1000), metavar="N",
+              help="与 --office 一起: 把各单位分给 N 个进程 (默认每个单位一个进程)。单位多时用它节省内存和数据库连接。")
 @pass_app
-def run(app: App, tick_every_s, only, office_dir):
+def run(app: App, tick_every_s, only, office_dir, processes):
     """守护进程: 每个来源按各自频率采集, 每分钟检查时限; 收到 SIGTERM 后干净地停止。
 
     默认一个进程做全部工作 (同一数据库只能运行一个)。
@@ -148,14 +150,18 @@ def run(app: App, tick_every_s, only, office_dir):
       monitor --config /etc/monitor/sources.yaml run --only collect
       monitor --config /etc/monitor/sources.yaml run --only tick,deliver
       monitor run --office /srv/monitor/office
+      monitor run --office /srv/monitor/office --processes 4 --only collect
     """
     if logging.getLogger().level >= logging.WARNING:        # no -v: the operator's lines, not the scheduler's
         logging.getLogger("monitor").setLevel(logging.INFO)
+    if processes and not office_dir:
+        raise MonitorError("--processes 只能与 --office 一起使用")
     if office_dir:
         office = load_office(office_dir)
-        echo(f"{office.name}: {len(office.units)} 个单位, 每个单位一个守护进程", err=True)
-        supervise([partial(run_daemon, u.config, u.db_path, app.clock, tick_every_s, only=only)
-                   for u in office.units])
+        n = min(processes or len(office.units), len(office.units))
+        groups = [[Target(u.config, u.db_path) for u in office.units[i::n]] for i in range(n)]
+        echo(f"{office.name}: {len(office.units)} 个单位, {n} 个守护进程", err=True)
+        supervise([partial(run_units, group, app.clock, tick_every_s, only=only) for group in groups])
         return
     run_daemon(app.config(), app.db_path, app.clock, tick_every_s, only=only)
 
