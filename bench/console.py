@@ -42,7 +42,7 @@ people:
 """
 
 
-def build(path: str, n_posts: int, n_issues: int, n_open: int) -> None:
+def build(path: str, n_posts: int, n_issues: int, n_open: int, n_notices: int = 50000, n_actions: int = 100000) -> None:
     rnd = random.Random(7)
     db = open_db(path)
     conn = db.conn
@@ -98,11 +98,11 @@ def build(path: str, n_posts: int, n_issues: int, n_open: int) -> None:
                      "fire_at, created_at, status, sent_at) values (?,?,?,?,?,?,?,?,?,?, 'sent', ?)",
                      [(f"n{k}", rnd.randint(1, n_issues), None, "remind", "duty", '["duty@example.cn"]',
                        f"【舆情时限提醒】{k}", "正文", to_iso(T0 + timedelta(minutes=k)), to_iso(T0),
-                       to_iso(T0 + timedelta(minutes=k))) for k in range(50000)])
+                       to_iso(T0 + timedelta(minutes=k))) for k in range(n_notices)])
     conn.executemany("insert into actions(at, by, issue_id, action, detail) values (?,?,?,?,?)",
                      [(to_iso(T0 + timedelta(minutes=k)), rnd.choice(["张敏", "李娜", "system"]),
                        rnd.randint(1, n_issues), rnd.choice(["declare", "notify", "ack", "clock_start"]), "{}")
-                      for k in range(100000)])
+                      for k in range(n_actions)])
     conn.execute("COMMIT")
     pairs_index.rebuild(db)                             # PostgreSQL's index (SQLite's triggers filled FTS5)
     conn.execute("ANALYZE")

@@ -58,10 +58,10 @@ def main() -> None:
     ap.add_argument("--database", help="a PostgreSQL database: the units as schemas u_u000… in it, instead of files")
     a = ap.parse_args()
     root = Path(a.dir) / f"{a.units}"
-    template = Path(a.dir) / f"unit-{a.posts}-{a.issues}-{a.open}.db"
+    template = Path(a.dir) / f"unit-{a.posts}-{a.issues}-{a.open}-prop.db"
     template.parent.mkdir(parents=True, exist_ok=True)
-    if not template.exists():
-        build(str(template), a.posts, a.issues, a.open)
+    if not template.exists():          # notices and audit rows in proportion to the issues (the console's 5 and 10 per issue)
+        build(str(template), a.posts, a.issues, a.open, n_notices=5 * a.issues, n_actions=10 * a.issues)
     if root.exists():
         shutil.rmtree(root)
     (root / "agencies").mkdir(parents=True)

@@ -166,8 +166,7 @@ class Connection:
             self.total_changes += max(cur.rowcount, 0)
 
     def begin_write(self) -> None:
-        self.raw.execute("begin")
-        self.raw.execute("select pg_advisory_xact_lock(%s)", [lock_key(self.schema)])
+        self.raw.execute(f"begin; select pg_advisory_xact_lock({lock_key(self.schema)})")    # one round trip
 
     def close(self) -> None:
         self.raw.close()
