@@ -363,8 +363,8 @@ def test_one_worker_process_can_serve_every_unit_each_on_its_own_database(web, t
     reader.join(timeout=10)
     out = "".join(lines)
     assert len(children) == 1, out                                   # one process for the two units
-    started = [l for l in lines if "守护进程已启动" in l]
-    assert len(started) == 2 and len({l.rsplit("进程 ", 1)[1] for l in started}) == 1, started
+    started = re.findall(r"守护进程已启动: \d+ 个来源, 数据库 \S+, 进程 (\d+)", out)   # log lines interleave
+    assert len(started) == 2 and len(set(started)) == 1, out
     assert out.count("守护进程已停止") == 2, out
     from monitor.store import heartbeats
     for unit in ("shenji", "jiaoyu"):                                # each unit's clocks were evaluated in its own db

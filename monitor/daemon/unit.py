@@ -110,8 +110,10 @@ class UnitRun:
         self.db_path, self.clock, self.only, self.wake = db_path, clock, only, wake
         self.started_at = clock.now()
         self.lock = InstanceLock(db_path, self.started_at, config.tz) if only == ALL_JOBS else None
-        self.tick_db, self.deliver_db, self.collect_db = open_db(db_path), open_db(db_path), open_db(db_path)
-        self.evidence_db, self.beat_db = open_db(db_path), open_db(db_path)
+        # a connection per job (SQLite: each thread its own); on PostgreSQL each thread's one session,
+        # shared by the units this process serves (a job runs on its executor's thread from start to end)
+        self.tick_db, self.deliver_db, self.collect_db, self.evidence_db, self.beat_db = (
+            open_db(db_path, shared=True) for _ in range(5))
         self.collector = Collector(self.collect_db, config, clock) if Job.COLLECT in only else None
         self.evidence_fetcher = Fetcher(policy=config.fetch)
         self.renderer = Renderer.beside(config.path)
@@ -211,7 +213,7 @@ class UnitRun:
     def release(self) -> None:
         """A clean stop: the others take our sources and the clocks at once, not after the leases run out."""
         try:
-            release_db = open_db(self.db_path)
+            release_db = open_db(self.db_path, shared=True)
             leases.release_all(release_db, HOLDER)
             heartbeats.forget(release_db, self.me)
         except Exception:

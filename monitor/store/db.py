@@ -33,12 +33,14 @@ def is_pg(db) -> bool:
     return getattr(db, "is_pg", False)
 
 
-def open_db(path: str, create: bool = True) -> sqlite_utils.Database:
+def open_db(path: str, create: bool = True, shared: bool = False) -> sqlite_utils.Database:
     """The database at `path` (a file, or a postgresql:// address), migrated. With create=False a missing
-    file is an error (read-only commands must not leave an empty database behind and report that all is well)."""
+    file is an error (read-only commands must not leave an empty database behind and report that all is well).
+    `shared`: on PostgreSQL, through the thread's one session to that server (a process serving many units);
+    a SQLite file always has its own connection."""
     path = str(path)
     if pg.is_url(path):
-        db = pg.Database(path)
+        db = pg.Database(path, shared=shared)
         migrate(db)
         return db
     if not create and path != ":memory:" and not os.path.exists(path):

@@ -15,6 +15,7 @@ The store's statements are written once, in the SQL both engines accept (upserts
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from functools import lru_cache
 from typing import Any
@@ -124,7 +125,8 @@ class Cursor:
 
 
 class Connection:
-    """One psycopg connection in autocommit mode (a statement outside `transaction` commits at once)."""
+    """One psycopg connection in autocommit mode (a statement outside `transaction` commits at once), on
+    one unit's schema; `use(schema)` turns a shared session to another unit (UnitConnection)."""
 
     is_pg = True
 
@@ -136,22 +138,35 @@ class Connection:
         self.raw.adapters.register_loader("numeric", _Numeric)
         self.raw.adapters.register_dumper(bool, _BoolAsInt)
         self.total_changes = 0
+        self.current = None
         self.raw.execute("set lock_timeout = '30s'")
-        exists = self.raw.execute("select 1 from pg_namespace where nspname = %s", [self.schema]).fetchone()
+        self.create(self.schema)
+        self.use(self.schema)
+
+    def create(self, schema: str) -> None:
+        exists = self.raw.execute("select 1 from pg_namespace where nspname = %s", [schema]).fetchone()
         if not exists:                  # processes starting together on a new unit create it once
-            key = lock_key(f"create:{self.schema}")
+            key = lock_key(f"create:{schema}")
             self.raw.execute("select pg_advisory_lock(%s)", [key])
             try:
-                self.raw.execute(f'create schema if not exists "{self.schema}"')
+                self.raw.execute(f'create schema if not exists "{schema}"')
             finally:
                 self.raw.execute("select pg_advisory_unlock(%s)", [key])
-        self.raw.execute(f'set search_path = "{self.schema}"')
+
+    def use(self, schema: str) -> None:
+        if self.current != schema:
+            self.raw.execute(f'set search_path = "{schema}"')
+            self.current = schema
 
     @property
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
+        self.use(self.schema)
+        return self.run(sql, params)
+
+    def run(self, sql: str, params: Any = ()) -> Cursor:
         if params:
             params = ({k: _text(v) for k, v in params.items()} if isinstance(params, dict)
                       else [_text(v) for v in params])
@@ -161,24 +176,77 @@ class Connection:
         return Cursor(cur)
 
     def executemany(self, sql: str, seq) -> None:
+        self.use(self.schema)
         with self.raw.cursor() as cur:
             cur.executemany(translate(sql), [[_text(v) for v in p] for p in seq])
             self.total_changes += max(cur.rowcount, 0)
 
-    def begin_write(self) -> None:
-        self.raw.execute(f"begin; select pg_advisory_xact_lock({lock_key(self.schema)})")    # one round trip
+    def begin_write(self, schema: str | None = None) -> None:
+        self.use(schema or self.schema)
+        self.raw.execute(f"begin; select pg_advisory_xact_lock({lock_key(schema or self.schema)})")   # one round trip
 
     def close(self) -> None:
         self.raw.close()
 
 
-class Database:
-    """What the store holds for PostgreSQL: `conn`, and `execute` as sqlite_utils.Database has it."""
+_sessions = threading.local()
+
+
+class UnitConnection:
+    """A unit's view of its thread's one session to the server (opened on the thread's first use): a process
+    serving many units keeps one connection per thread, not one per unit and thread. The session is turned
+    to the unit's schema before each statement that needs it. A thread works on one unit at a time, as the
+    daemon's jobs and the office's pages do, so a transaction never spans two units."""
 
     is_pg = True
 
     def __init__(self, url: str):
-        self.conn = Connection(url)
+        self.address, self.schema = split_url(url)
+        self._session().create(self.schema)
+
+    def _session(self) -> Connection:
+        found = _sessions.__dict__.setdefault("by_address", {})
+        if self.address not in found or found[self.address].raw.closed:
+            found[self.address] = Connection(f"{self.address}{'&' if '?' in self.address else '?'}schema={DEFAULT_SCHEMA}")
+        return found[self.address]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._session().in_transaction
+
+    @property
+    def total_changes(self) -> int:
+        return self._session().total_changes
+
+    def execute(self, sql: str, params: Any = ()) -> Cursor:
+        session = self._session()
+        session.use(self.schema)
+        return session.run(sql, params)
+
+    def executemany(self, sql: str, seq) -> None:
+        session = self._session()
+        session.use(self.schema)
+        saved, session.schema = session.schema, self.schema
+        try:
+            session.executemany(sql, seq)
+        finally:
+            session.schema = saved
+
+    def begin_write(self) -> None:
+        self._session().begin_write(self.schema)
+
+    def close(self) -> None:
+        """The session stays: other units of this thread use it."""
+
+
+class Database:
+    """What the store holds for PostgreSQL: `conn`, and `execute` as sqlite_utils.Database has it. Shared:
+    the thread's one session, turned to this unit's schema (UnitConnection)."""
+
+    is_pg = True
+
+    def __init__(self, url: str, shared: bool = False):
+        self.conn = UnitConnection(url) if shared else Connection(url)
         self.url = url
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:

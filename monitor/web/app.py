@@ -54,7 +54,7 @@ def create_app(config: Config, db_path: str, clock: Clock | None = None, behind_
 
     def db() -> sqlite_utils.Database:
         if getattr(local, "db", None) is None:
-            local.db = open_db(db_path, create=False)
+            local.db = open_db(db_path, create=False, shared=True)     # PostgreSQL: the thread's one session
         return local.db
 
     app.config.update(

@@ -44,13 +44,14 @@ def _office_app(office: Office, clock: Clock, secure_cookies: bool) -> Flask:
 
     def db() -> sqlite_utils.Database:
         if getattr(local, "db", None) is None:
-            local.db = open_db(office.db_path)
+            local.db = open_db(office.db_path, shared=True)
         return local.db
 
     def unit_db(unit_id: str) -> sqlite_utils.Database:
         dbs = local.__dict__.setdefault("units", {})
         if unit_id not in dbs:
-            dbs[unit_id] = open_db(office.unit(unit_id).db_path, create=False)
+            # PostgreSQL: every unit through this thread's one session (100 units, not 100 connections)
+            dbs[unit_id] = open_db(office.unit(unit_id).db_path, create=False, shared=True)
         return dbs[unit_id]
 
     app.config.update(
