@@ -222,3 +222,25 @@ def test_an_office_database_that_is_not_postgresql_is_named_with_its_line(tmp_pa
     with pytest.raises(ConfigError) as e:
         load_office(root)
     assert any("office.yaml:2:" in p and "PostgreSQL" in p for p in e.value.problems), e.value.problems
+
+
+def test_units_opened_shared_in_one_thread_use_one_session_and_each_sees_only_its_own_rows(pg_session):
+    from monitor.store.db import transaction
+    watcher = open_db(pg_session.schema_url())
+    sessions = lambda: rows(watcher, "select count(*) as n from pg_stat_activity where datname = "   # noqa: E731
+                                     "current_database()")[0]["n"]
+    before = sessions()
+    units = [open_db(pg_session.schema_url(), shared=True) for _ in range(20)]
+    assert sessions() - before == 1                              # 20 units, one connection
+    for n, db in enumerate(units):
+        with transaction(db):
+            db.execute("insert into sources (id, kind, url, own) values (?, 'rss', 'http://x/', 0)", [f"s{n}"])
+    assert [[r["id"] for r in rows(db, "select id from sources")] for db in units] == [[f"s{n}"] for n in range(20)]
+    # a failed transaction in one unit leaves the next unit's statements outside it
+    try:
+        with transaction(units[0]):
+            units[0].execute("insert into sources (id, kind, url, own) values ('x', 'rss', 'http://x/', 0)")
+            raise ValueError
+    except ValueError:
+        pass
+    assert not units[1].conn.in_transaction and [r["id"] for r in rows(units[0], "select id from sources")] == ["s0"]
