@@ -120,10 +120,12 @@ fetch: {{host_delay: 0s, retries: 0}}
             targets.append(target)
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         base = [sys.executable, "-m", "monitor", "run", "--office", str(root), "--tick-every", "10"]
-        procs = [subprocess.Popen([*base, "--processes", str(min(a.workers, a.units)), "--only", "collect"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
-                 subprocess.Popen([*base, "--processes", "1", "--only", "tick,deliver"], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, env=env)]
+        # as many units as workers or more: the units split between the processes; fewer: every worker
+        # serves every unit, and the units' leases split the sources
+        commands = ([[*base, "--processes", str(a.workers), "--only", "collect"]] if a.units >= a.workers else
+                    [[*base, "--processes", "1", "--only", "collect"]] * a.workers)
+        commands.append([*base, "--processes", "1", "--only", "tick,deliver"])
+        procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for c in commands]
         while units_total(targets) == 0:
             time.sleep(0.5)
         time.sleep(5)                                   # past the first batches' start-up
@@ -151,7 +153,7 @@ fetch: {{host_delay: 0s, retries: 0}}
     cores = os.cpu_count() or 1
     print(f"{platform.processor() or platform.machine()}, {cores} cores, {datetime.now():%Y-%m-%d}; "
           f"{'PostgreSQL' if a.database else 'SQLite'}; {a.units} units, {a.sources} sources x {a.items} new posts "
-          f"every {a.interval}; {min(a.workers, a.units)} collect processes + 1 tick/deliver")
+          f"every {a.interval}; {a.workers} collect processes + 1 tick/deliver")
     print(f"sustained: {(n1 - n0) / wall:,.0f} posts/s over {wall:.0f} s ({n1 - n0:,} posts); "
           f"a day at this rate: {(n1 - n0) / wall * 86400 / 1e6:,.1f} M posts")
     print(f"CPU: workers {(cpu1 - cpu0) / wall / cores:.0%} of the machine, PostgreSQL server "
