@@ -132,13 +132,15 @@ fetch: {{host_delay: 0s, retries: 0}}
         pids = [p.pid for p in procs] + children([p.pid for p in procs])
         pg = postgres_pids() if a.database else []
         n0, t0, cpu0, pg0 = units_total(targets), time.perf_counter(), cpu_s(pids), cpu_s(pg)
-        waits, samples = 0, 0
+        waits, samples, sessions = 0, 0, 0
         probe = open_db(targets[0])
         while time.perf_counter() - t0 < a.seconds:
             time.sleep(1)
             if a.database:
                 waits += rows(probe, "select count(*) as n from pg_locks where locktype = 'advisory' and not granted"
                               )[0]["n"]
+                sessions = max(sessions, rows(probe, "select count(*) as n from pg_stat_activity where datname = "
+                                                     "current_database()")[0]["n"])
                 samples += 1
         n1, t1, cpu1, pg1 = units_total(targets), time.perf_counter(), cpu_s(pids), cpu_s(pg)
         probe.conn.close()
@@ -159,7 +161,8 @@ fetch: {{host_delay: 0s, retries: 0}}
     print(f"CPU: workers {(cpu1 - cpu0) / wall / cores:.0%} of the machine, PostgreSQL server "
           f"{(pg1 - pg0) / wall / cores:.0%}")
     if samples:
-        print(f"write locks: {waits / samples:.2f} writers waiting on average (sampled each second)")
+        print(f"write locks: {waits / samples:.2f} writers waiting on average (sampled each second); "
+              f"at most {sessions} sessions on the database")
     print(f"database: {stored:,.1f} MiB for {total:,} posts ({stored * 1_000_000 / max(total, 1) / 1024:.2f} GiB "
           f"per million posts)")
 
