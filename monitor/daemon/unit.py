@@ -67,10 +67,9 @@ class InstanceLock:
 
     def __init__(self, db_path: str, now: datetime, tz):
         self.db = None
-        if pg.is_url(db_path):
-            self.db = open_db(db_path)
+        if pg.is_url(db_path):          # on the starting thread's session, which lives as long as the process
+            self.db = open_db(db_path, shared=True)
             if not leases.hold_instance(self.db):
-                self.db.conn.close()
                 raise MonitorError(f"另一个 monitor run 正在使用数据库 {pg.shown(db_path)} (见 monitor health 的工作进程)。"
                                    "同一数据库只能运行一个完整的守护进程; 多个进程请用 --only 分工。")
             return
@@ -95,7 +94,7 @@ class InstanceLock:
 
     def release(self) -> None:
         if self.db is not None:
-            self.db.conn.close()
+            leases.drop_instance(self.db)
             return
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()

@@ -38,5 +38,10 @@ def hold_instance(db: sqlite_utils.Database) -> bool:
                            ).fetchone()[0])
 
 
+def drop_instance(db: sqlite_utils.Database) -> None:
+    """Give the whole-daemon lock back (a clean stop; a dead process's session gives it back by itself)."""
+    db.execute("select pg_advisory_unlock(?) as released", [pg.lock_key(f"instance:{db.conn.schema}")])
+
+
 def listed(db: sqlite_utils.Database) -> list[dict]:
     return rows(db, "select * from leases order by name")
