@@ -33,3 +33,14 @@ def test_a_released_lease_is_free_at_once_and_only_its_holder_can_release_it(db_
     assert not leases.claim(db, "tick", "host2:22", NOW, TTL)
     leases.release(db, "tick", "host1:11")
     assert leases.claim(db, "tick", "host2:22", NOW, TTL)
+
+
+def test_a_batch_claim_takes_the_free_and_expired_leases_and_skips_those_another_holds(db_target):
+    a, b = open_db(db_target), open_db(db_target)
+    assert leases.claim(a, "source:s1", "host1:11", NOW, TTL)                        # held
+    assert leases.claim(a, "source:s2", "host1:11", NOW - 2 * TTL, TTL)              # expired
+    names = [f"source:s{n}" for n in range(1, 1501)]                                 # past one statement's chunk
+    won = leases.claim_many(b, names, "host2:22", NOW, TTL)
+    assert won == set(names) - {"source:s1"}
+    assert leases.claim_many(a, names, "host1:11", NOW, TTL) == {"source:s1"}        # its own, renewed
+    assert leases.claim_many(a, [], "host1:11", NOW, TTL) == set()

@@ -176,18 +176,16 @@ class UnitRun:
         now, config, db = self.clock.now(), self.config, self.collect_db
         if self.collector.config is not config:
             self.collector.reconfigure(config)
-        claimed = [s for s in due_sources(config, source_rows.by_id(db), now)
-                   if leases.claim(db, f"source:{s}", HOLDER, now, SOURCE_LEASE)]   # none another worker has
+        won = leases.claim_many(db, [f"source:{s}" for s in due_sources(config, source_rows.by_id(db), now)],
+                                HOLDER, now, SOURCE_LEASE)                       # none another worker has
+        claimed = {name.removeprefix("source:") for name in won}
         # read again under the leases: another worker may have collected one between our read and our claim
-        due = due_sources(config, source_rows.by_id(db), now) if claimed else []
-        for s in set(claimed) - set(due):
-            leases.release(db, f"source:{s}", HOLDER)
-        due = [s for s in due if s in claimed]
+        due = [s for s in due_sources(config, source_rows.by_id(db), now) if s in claimed] if claimed else []
+        leases.release_many(db, [f"source:{s}" for s in claimed - set(due)], HOLDER)
         try:
             reports = self.collector.collect(due) if due else []
         finally:
-            for s in due:
-                leases.release(db, f"source:{s}", HOLDER)
+            leases.release_many(db, [f"source:{s}" for s in due], HOLDER)
         log.log(logging.INFO if reports else logging.DEBUG, "collect batch done sources=%d new_posts=%d failed=%d",
                 len(reports), sum(r.new_posts for r in reports), sum(not r.ok for r in reports))
         if not self.collected_once and not self.stopping:     # the evidence of the first batch is checked at once
