@@ -348,23 +348,27 @@ def test_one_worker_process_can_serve_every_unit_each_on_its_own_database(web, t
     root = build_office(web, tmp_path)
     before = {u: web.hits[f"/{u}.xml"] for u in ("shenji", "jiaoyu")}
     proc = subprocess.Popen([sys.executable, "-m", "monitor", "-vv", "run", "--office", str(root), "--processes", "1",
-                             "--tick-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
-    reader.start()
+                             "--tick-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []               # what it prints; the log apart (lines of both would interleave)
+    log: list[str] = []
+    readers = [threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True),
+               threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True)]
+    for r in readers:
+        r.start()
     deadline = time.monotonic() + 60
     while not (all(web.hits[f"/{u}.xml"] > n for u, n in before.items())
-               and sum("tick done" in line for line in list(lines)) >= 2):
-        assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+               and sum("tick done" in line for line in list(log)) >= 2):
+        assert time.monotonic() < deadline and proc.poll() is None, "".join(lines + log)
         time.sleep(0.2)
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
-    reader.join(timeout=10)
+    for r in readers:
+        r.join(timeout=10)
     out = "".join(lines)
     assert len(children) == 1, out                                   # one process for the two units
-    started = re.findall(r"守护进程已启动: \d+ 个来源, 数据库 \S+, 进程 (\d+)", out)   # log lines interleave
-    assert len(started) == 2 and len(set(started)) == 1, out
+    started = re.findall(r"守护进程已启动: \d+ 个来源, 数据库 \S+, 进程 (\d+)", out)
+    assert len(started) == 2 and set(started) == set(children), out
     assert out.count("守护进程已停止") == 2, out
     from monitor.store import heartbeats
     for unit in ("shenji", "jiaoyu"):                                # each unit's clocks were evaluated in its own db

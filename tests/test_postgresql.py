@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -226,12 +227,14 @@ def test_an_office_database_that_is_not_postgresql_is_named_with_its_line(tmp_pa
 
 def test_units_opened_shared_in_one_thread_use_one_session_and_each_sees_only_its_own_rows(pg_session):
     from monitor.store.db import transaction
-    watcher = open_db(pg_session.schema_url())
-    sessions = lambda: rows(watcher, "select count(*) as n from pg_stat_activity where datname = "   # noqa: E731
-                                     "current_database()")[0]["n"]
-    before = sessions()
     units = [open_db(pg_session.schema_url(), shared=True) for _ in range(20)]
-    assert sessions() - before == 1                              # 20 units, one connection
+    backends = {rows(db, "select pg_backend_pid() as pid")[0]["pid"] for db in units}
+    assert len(backends) == 1                                    # 20 units, one server session
+    other = threading.Thread(target=lambda: backends.add(rows(open_db(pg_session.schema_url(), shared=True),
+                                                              "select pg_backend_pid() as pid")[0]["pid"]))
+    other.start()
+    other.join(timeout=60)
+    assert len(backends) == 2                                    # another thread: a session of its own
     for n, db in enumerate(units):
         with transaction(db):
             db.execute("insert into sources (id, kind, url, own) values (?, 'rss', 'http://x/', 0)", [f"s{n}"])

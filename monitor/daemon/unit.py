@@ -179,8 +179,10 @@ class UnitRun:
         won = leases.claim_many(db, [f"source:{s}" for s in due_sources(config, source_rows.by_id(db), now)],
                                 HOLDER, now, SOURCE_LEASE)                       # none another worker has
         claimed = {name.removeprefix("source:") for name in won}
-        # read again under the leases: another worker may have collected one between our read and our claim
-        due = [s for s in due_sources(config, source_rows.by_id(db), now) if s in claimed] if claimed else []
+        # read again under the leases, at the time of reading: another worker may have collected one between
+        # our read and our claim, at a time after this pass began (which the first time would call the future)
+        due = ([s for s in due_sources(config, source_rows.by_id(db), self.clock.now()) if s in claimed]
+               if claimed else [])
         leases.release_many(db, [f"source:{s}" for s in claimed - set(due)], HOLDER)
         try:
             reports = self.collector.collect(due) if due else []
